@@ -1,0 +1,38 @@
+import { Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { ApiKeyGuard } from './common/api-key.guard.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
+import { HealthController } from './health/health.controller.js';
+import { JobsModule } from './jobs/jobs.module.js';
+import { StorageModule } from './storage/storage.module.js';
+import { VodDownloadModule } from './vod-download/vod-download.module.js';
+
+@Module({
+  imports: [
+    ConfigModule,
+    DatabaseModule,
+    JobsModule,
+    StorageModule,
+    ScheduleModule.forRoot(),
+    EventsModule, VodDownloadModule],
+  controllers: [HealthController],
+  providers: [
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        transform: true,
+        // Messages name the field, e.g. "downloadClips.0.eventId must be a UUID".
+        validationError: { target: false, value: false },
+      }),
+    },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,33 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig } from './config/app-config.js';
+import metadata from './metadata.js';
+
+/** Everything main.ts does to the app besides listening, so tests run the same application. */
+export async function configureApp(app: NestExpressApplication): Promise<void> {
+  const config = app.get(AppConfig);
+  app.disable('x-powered-by');
+  // Weak ETags hash every JSON body; API clients here do not revalidate, so spare the work.
+  app.set('etag', false);
+  app.useBodyParser('json', { limit: config.maxBodyBytes });
+  app.useBodyParser('urlencoded', { limit: config.maxBodyBytes, extended: false });
+  app.enableShutdownHooks();
+  const document = await buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+export async function buildOpenApiDocument(app: NestExpressApplication): Promise<OpenAPIObject> {
+  await SwaggerModule.loadPluginMetadata(metadata);
+  const info = new DocumentBuilder()
+    .setTitle('Media delivery')
+    .setDescription(
+      'Opencast-compatible download distribution (/distribution/download) and VOD downloads cut from recorded events (/voddownload).',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'One of API_KEYS' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'X-API-Key')
+    .addSecurityRequirements('bearer')
+    .addSecurityRequirements('X-API-Key')
+    .build();
+  return SwaggerModule.createDocument(app, info, { operationIdFactory: (_controller, method) => method });
+}

@@ -1,0 +1,5 @@
+import { RecordedEvent } from '../events/recorded-event.entity.js';
+import { Job } from '../jobs/job.entity.js';
+import { VodDownload } from '../vod-download/vod-download.entity.js';
+
+export const entities = [Job, RecordedEvent, VodDownload];

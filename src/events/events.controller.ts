@@ -1,0 +1,40 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CreateEventDto } from './create-event.dto.js';
+import { EventsService } from './events.service.js';
+import { RecordedEvent } from './recorded-event.entity.js';
+import { noContentWhenEmpty } from '../common/no-content.js';
+
+@ApiTags('Events')
+@Controller('event')
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  /** Register a recording that downloads can be cut from. */
+  @Post()
+  registerEvent(@Body() request: CreateEventDto): Promise<RecordedEvent> {
+    return this.events.register(request);
+  }
+
+  /** All registered events, newest first. */
+  @Get()
+  @ApiNoContentResponse({ description: 'No event is registered' })
+  async listEvents(@Res({ passthrough: true }) response: Response): Promise<RecordedEvent[] | undefined> {
+    return noContentWhenEmpty(response, await this.events.list());
+  }
+
+  /** One event. */
+  @Get(':id')
+  @ApiNoContentResponse({ description: 'No event has this id' })
+  async getEvent(@Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<RecordedEvent | undefined> {
+    return noContentWhenEmpty(response, await this.events.find(id));
+  }
+
+  /** Remove an event from the registry; downloads already cut from it stay. */
+  @Delete(':id')
+  @HttpCode(204)
+  async deleteEvent(@Param('id') id: string): Promise<void> {
+    await this.events.remove(id);
+  }
+}

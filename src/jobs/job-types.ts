@@ -1,0 +1,11 @@
+/**
+ * Every background job the service runs, by name, with its data. A name without exactly one
+ * registered handler stops the service at start.
+ */
+export interface JobDataByName {
+  'vod-download.process': { downloadId: string };
+}
+
+export type JobName = keyof JobDataByName;
+
+export const JOB_NAMES: readonly JobName[] = [];

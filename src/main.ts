@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import { configureApp } from './app.setup.js';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+
+async function bootstrap(): Promise<void> {
+  try {
+    loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  await configureApp(app);
+  const config = app.get(AppConfig);
+  await app.listen(config.port);
+  new Logger('Bootstrap').log(`Listening on ${config.publicUrl} (port ${config.port}); API docs at /docs`);
+}
+
+void bootstrap();

@@ -1,0 +1,54 @@
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type MediaSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'remote'; url: URL };
+
+/** A source that the configured roots and allowed hosts do not permit; the message says why. */
+export class SourceNotAllowedError extends Error {}
+
+/**
+ * Decides where media may be read from: files only inside `mediaRoot` (relative paths resolve
+ * against it), http(s) only from `allowedHosts`. Every reader of sources goes through here.
+ */
+export function locateSource(source: string, mediaRoot: string, allowedHosts: readonly string[]): MediaSource {
+  const trimmed = source.trim();
+  if (trimmed === '') throw new SourceNotAllowedError('The source is empty');
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
+  if (scheme === 'http' || scheme === 'https') {
+    const url = new URL(trimmed);
+    if (!allowedHosts.includes(url.hostname.toLowerCase()) && !allowedHosts.includes(url.host.toLowerCase())) {
+      throw new SourceNotAllowedError(
+        `The host "${url.host}" of ${trimmed} is not in ALLOWED_SOURCE_HOSTS (${allowedHosts.join(', ') || 'empty'})`,
+      );
+    }
+    return { kind: 'remote', url };
+  }
+  if (scheme === 'file') return { kind: 'file', path: insideRoot(fileURLToPath(trimmed), mediaRoot, trimmed) };
+  // One-letter "schemes" are Windows drive letters, which resolve() handles as paths.
+  if (scheme && scheme.length > 1) {
+    throw new SourceNotAllowedError(`The scheme "${scheme}:" of ${trimmed} is not supported: use http(s), file: or a path`);
+  }
+  return { kind: 'file', path: insideRoot(resolve(mediaRoot, trimmed), mediaRoot, trimmed) };
+}
+
+/** Resolves `candidate` and insists that it lies inside `root`; never touches the disk. */
+export function insideRoot(candidate: string, root: string, shownAs = candidate): string {
+  const absolute = resolve(root, candidate);
+  const fromRoot = relative(resolve(root), absolute);
+  if (fromRoot === '' || fromRoot.startsWith('..') || isAbsolute(fromRoot)) {
+    throw new SourceNotAllowedError(`${shownAs} is outside the media root ${root}`);
+  }
+  return absolute;
+}
+
+/**
+ * Like insideRoot, but after following symbolic links on disk: a link inside the root that
+ * points elsewhere is refused. Call it right before reading a file source.
+ */
+export async function realPathInsideRoot(path: string, root: string): Promise<string> {
+  const [realPath, realRoot] = await Promise.all([realpath(path), realpath(root)]);
+  return insideRoot(realPath, realRoot, path);
+}

@@ -1,0 +1,57 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export type VodDownloadStatus = 'queued' | 'processing' | 'completed' | 'failed';
+
+/** A requested MP4 cut from one or more recorded events. */
+@Entity('vod_download')
+@Index('IDX_vod_download_event', ['eventId', 'creationDate'])
+export class VodDownload {
+  @PrimaryColumn('varchar', { length: 36 })
+  id: string;
+
+  @Index('UQ_vod_download_content', { unique: true })
+  @Column('varchar', { length: 128 })
+  contentId: string;
+
+  /** The master clip's event, else the first clip's. */
+  @Column('varchar', { length: 36 })
+  eventId: string;
+
+  /** `downloads/<contentId>/<file>.mp4`, relative to the data directory and to PUBLIC_URL. */
+  @Column('varchar', { length: 400 })
+  downloadPath: string;
+
+  @Column('varchar', { length: 320 })
+  emailAddress: string;
+
+  @Index('IDX_vod_download_created')
+  @Column()
+  creationDate: Date;
+
+  @Column({ type: Date, nullable: true })
+  completionDate: Date | null;
+
+  @Column({ type: Date, nullable: true })
+  failureDate: Date | null;
+
+  @Column('text')
+  downloadTaskJson: string;
+
+  @Column('varchar', { length: 35, nullable: true })
+  emailLanguage: string | null;
+
+  @Column('varchar', { length: 16 })
+  status: VodDownloadStatus;
+
+  @Column('integer', { default: 0 })
+  progress: number;
+
+  @Column('text', { nullable: true })
+  failureReason: string | null;
+
+  @Column('varchar', { length: 255 })
+  mp4Filename: string;
+
+  @Column('boolean', { default: false })
+  frameAccurate: boolean;
+}

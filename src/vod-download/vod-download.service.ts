@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { EventsService } from '../events/events.service.js';
+import { RecordedEvent } from '../events/recorded-event.entity.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import { DownloadStore } from '../storage/download-store.js';
+import { ClipTimeError, resolveClipRange } from './clip-time.js';
+import { buildDownloadTask } from './download-task.js';
+import { FileNameError, toSafeFileStem, toSafeMp4FileName } from './file-name.js';
+import { FilterSyntaxError, parseFilter } from './usp-filter.js';
+import { CreateVodDownloadDto, DownloadClipDto, VodDownloadResponseDto } from './vod-download.dto.js';
+import { VodDownload } from './vod-download.entity.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const DELETE_BATCH_SIZE = 500;
+
+/** Selects one download by its id or by its content id. */
+export type DownloadSelector = { id: string } | { contentId: string };
+
+export interface Page {
+  limit?: number;
+  offset?: number;
+}
+
+@Injectable()
+export class VodDownloadService {
+  private readonly logger = new Logger(VodDownloadService.name);
+
+  constructor(
+    @InjectRepository(VodDownload) private readonly downloads: Repository<VodDownload>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventsService,
+    private readonly jobs: JobQueue,
+    private readonly store: DownloadStore,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  async createDownload(request: CreateVodDownloadDto): Promise<VodDownload> {
+    const clips = request.downloadClips;
+    const masterClips = clips.filter((clip) => clip.isMasterClip);
+    if (masterClips.length > 1) throw new BadRequestException('Only one clip may have isMasterClip true');
+    const events = await this.events.findMany(clips.map((clip) => clip.eventId));
+    clips.forEach((clip, index) => this.checkClip(clip, index, events.get(clip.eventId)));
+
+    const contentId = request.contentId ?? randomUUID();
+    const masterEvent = events.get((masterClips[0] ?? clips[0]).eventId)!;
+    const mp4Filename = this.chooseFileName(request.mp4Filename, masterClips.length > 0 ? masterEvent : undefined, contentId);
+    const frameAccurate = request.frameAccurate ?? false;
+    const task = buildDownloadTask({
+      contentId,
+      frameAccurate,
+      client: this.config.clientName,
+      clips: clips.map((clip) => ({ ...clip, source: events.get(clip.eventId)!.sourceUrl })),
+    });
+    const download = this.downloads.create({
+      id: randomUUID(),
+      contentId,
+      eventId: masterEvent.id,
+      downloadPath: `downloads/${contentId}/${mp4Filename}`,
+      emailAddress: request.emailAddress,
+      creationDate: this.clock.now(),
+      completionDate: null,
+      failureDate: null,
+      downloadTaskJson: JSON.stringify(task),
+      emailLanguage: request.emailLanguage ?? null,
+      status: 'queued',
+      progress: 0,
+      failureReason: null,
+      mp4Filename,
+      frameAccurate,
+    });
+
+    if (await this.downloads.existsBy({ contentId })) throw this.contentIdTaken(contentId);
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.insert(VodDownload, download);
+        await this.enqueueProcessing(download, manager);
+      });
+    } catch (error) {
+      // Two requests with one contentId can both pass the check above; the unique index decides.
+      if (await this.downloads.existsBy({ contentId })) throw this.contentIdTaken(contentId);
+      throw error;
+    }
+    return download;
+  }
+
+  findById(id: string): Promise<VodDownload | null> {
+    return this.downloads.findOneBy({ id });
+  }
+
+  findByContentId(contentId: string): Promise<VodDownload | null> {
+    return this.downloads.findOneBy({ contentId });
+  }
+
+  /** Newest first. */
+  list(page: Page, eventId?: string): Promise<VodDownload[]> {
+    return this.downloads.find({
+      where: eventId === undefined ? {} : { eventId },
+      order: { creationDate: 'DESC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+  }
+
+  /** Runs a download again from scratch. */
+  async retry(selector: DownloadSelector): Promise<VodDownload> {
+    return this.dataSource.transaction(async (manager) => {
+      const download = await manager.findOneBy(VodDownload, selector);
+      if (!download) throw new NotFoundException(`No VOD download has ${describe(selector)}`);
+      if (download.status === 'queued' || download.status === 'processing') {
+        throw new ConflictException(`The download is ${download.status} already; retry it once it has completed or failed`);
+      }
+      Object.assign(download, { status: 'queued', progress: 0, completionDate: null, failureDate: null, failureReason: null });
+      await manager.save(download);
+      await this.enqueueProcessing(download, manager);
+      return download;
+    });
+  }
+
+  /** Deletes one download (cancelling it if it is running); false when there is none. */
+  async delete(selector: DownloadSelector): Promise<boolean> {
+    const download = await this.downloads.findOneBy(selector);
+    if (download) await this.deleteAll([download]);
+    return download !== null;
+  }
+
+  /** Deletes every download of the event, expired or not; returns how many. */
+  async deleteForEvent(eventId: string): Promise<number> {
+    return this.deleteInBatches(() => this.downloads.find({ where: { eventId }, take: DELETE_BATCH_SIZE }));
+  }
+
+  /**
+   * Deletes every download whose expiry (DOWNLOAD_EXPIRY_DAYS after completion, or after failure
+   * or creation when it never completed) plus `bufferDays` lies before `now`. Works in batches, so
+   * any number of expired downloads fits in bounded memory; returns how many were deleted.
+   */
+  async deleteExpired(bufferDays = 0, now = this.clock.now()): Promise<number> {
+    const cutoff = new Date(now.getTime() - (this.config.downloadExpiryDays + bufferDays) * DAY_MS);
+    return this.deleteInBatches(() =>
+      this.downloads
+        .createQueryBuilder('download')
+        .where('COALESCE(download.completionDate, download.failureDate, download.creationDate) < :cutoff', { cutoff })
+        .take(DELETE_BATCH_SIZE)
+        .getMany(),
+    );
+  }
+
+  /** The seed's JSON object: ISO dates, and the download URL once the file is complete. */
+  toResponse(download: VodDownload): VodDownloadResponseDto {
+    return {
+      id: download.id,
+      contentId: download.contentId,
+      eventId: download.eventId,
+      downloadPath: download.downloadPath,
+      emailAddress: download.emailAddress,
+      creationDate: download.creationDate.toISOString(),
+      completionDate: download.completionDate?.toISOString() ?? null,
+      failureDate: download.failureDate?.toISOString() ?? null,
+      downloadUrl: download.status === 'completed' ? `${this.config.publicUrl}/${download.downloadPath}` : null,
+      downloadTaskJson: download.downloadTaskJson,
+      emailLanguage: download.emailLanguage,
+      status: download.status,
+      progress: download.progress,
+      failureReason: download.failureReason,
+      mp4Filename: download.mp4Filename,
+      frameAccurate: download.frameAccurate,
+    };
+  }
+
+  private checkClip(clip: DownloadClipDto, index: number, event: RecordedEvent | undefined): void {
+    const where = `downloadClips[${index}]`;
+    if (!event) throw new BadRequestException(`${where}.eventId: no event ${clip.eventId} is registered`);
+    try {
+      resolveClipRange(clip.start, clip.end, event);
+      if (clip.filter) parseFilter(clip.filter);
+    } catch (error) {
+      if (error instanceof ClipTimeError) throw new BadRequestException(`${where}: ${error.message}`);
+      if (error instanceof FilterSyntaxError) throw new BadRequestException(`${where}.filter: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private chooseFileName(requested: string | null | undefined, masterEvent: RecordedEvent | undefined, contentId: string): string {
+    if (requested) {
+      try {
+        return toSafeMp4FileName(requested);
+      } catch (error) {
+        if (error instanceof FileNameError) throw new BadRequestException(error.message);
+        throw error;
+      }
+    }
+    const fromTitle = masterEvent ? toSafeFileStem(masterEvent.title) : '';
+    return `${fromTitle || toSafeFileStem(contentId) || 'download'}.mp4`;
+  }
+
+  private enqueueProcessing(download: VodDownload, manager: EntityManager): Promise<void> {
+    return this.jobs.enqueue('vod-download.process', download.id, { downloadId: download.id }, { manager });
+  }
+
+  private async deleteInBatches(nextBatch: () => Promise<VodDownload[]>): Promise<number> {
+    let deleted = 0;
+    for (let batch = await nextBatch(); batch.length > 0; batch = await nextBatch()) {
+      await this.deleteAll(batch);
+      deleted += batch.length;
+    }
+    return deleted;
+  }
+
+  /** Cancels the downloads' jobs and removes their rows in one transaction, then their files. */
+  private async deleteAll(downloads: VodDownload[]): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      for (const download of downloads) await this.jobs.cancel('vod-download.process', download.id, manager);
+      await manager.delete(VodDownload, { id: In(downloads.map((download) => download.id)) });
+    });
+    for (const download of downloads) {
+      await this.store.removeFolder(download.contentId).catch((error: Error) => {
+        this.logger.warn(`Could not remove the files of download ${download.id}: ${error.message}`);
+      });
+    }
+  }
+
+  private contentIdTaken(contentId: string): ConflictException {
+    return new ConflictException(`A VOD download with contentId "${contentId}" exists already; choose another contentId`);
+  }
+}
+
+function describe(selector: DownloadSelector): string {
+  return 'id' in selector ? `id ${selector.id}` : `contentId ${selector.contentId}`;
+}

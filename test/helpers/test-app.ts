@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp } from '../../src/app.setup.js';
+import { Clock } from '../../src/common/clock.js';
+import { AppConfig, loadConfig } from '../../src/config/app-config.js';
+
+/** A clock the test moves forward; it starts at the real time. */
+export class TestClock extends Clock {
+  private offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+
+  advanceDays(days: number): void {
+    this.advance(days * 24 * 60 * 60 * 1000);
+  }
+}
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  clock: TestClock;
+  dataDir: string;
+  /** http://127.0.0.1:<port> of the listening app. */
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real application, listening on a loopback port, on a fresh SQLite file in a temporary
+ * data directory with the real migrations. `env` overrides configuration variables.
+ */
+export async function createTestApp(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'media-delivery-test-'));
+  const config = loadConfig({ JOB_POLL_INTERVAL_MS: '50', CLEANUP_CRON: 'off', ...env, DATA_DIR: dataDir, PORT: '0' });
+  const clock = new TestClock();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(AppConfig)
+    .useValue(config)
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });
+  await configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  config.publicUrl = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    config,
+    clock,
+    dataDir,
+    baseUrl: config.publicUrl,
+    close: async () => {
+      await app.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
