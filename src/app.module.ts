@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { MailModule } from './mail/mail.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { VodDownloadModule } from './vod-download/vod-download.module.js';
 
@@ -17,6 +18,7 @@ import { VodDownloadModule } from './vod-download/vod-download.module.js';
     DatabaseModule,
     JobsModule,
     StorageModule,
+    MailModule,
     ScheduleModule.forRoot(),
     EventsModule, VodDownloadModule],
   controllers: [HealthController],

@@ -32,6 +32,8 @@ export class AppConfig {
   ffprobePath: string;
   smtpUrl: string | undefined;
   mailFrom: string;
+  mailMaxAttempts: number;
+  mailRetryDelayMs: number;
   outboxDir: string;
   defaultEmailLanguage: string;
   templatesDir: string;
@@ -93,6 +95,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ffprobePath: read('FFPROBE_PATH', 'ffprobe', String),
     smtpUrl: read<string | undefined>('SMTP_URL', undefined, smtpUrl),
     mailFrom: read('MAIL_FROM', 'Media Delivery <no-reply@localhost>', String),
+    mailMaxAttempts: read('MAIL_MAX_ATTEMPTS', 8, (raw) => integer(raw, 1, 100)),
+    mailRetryDelayMs: read('MAIL_RETRY_DELAY_MS', 30_000, (raw) => integer(raw, 10, 86_400_000)),
     outboxDir: resolve(dataDir, 'outbox'),
     defaultEmailLanguage: read('DEFAULT_EMAIL_LANGUAGE', 'en', languageCode),
     templatesDir: resolve(read('TEMPLATES_DIR', './templates', String)),

@@ -4,8 +4,12 @@
  */
 export interface JobDataByName {
   'vod-download.process': { downloadId: string };
+  'mail.send': { downloadId: string; message: DownloadMessage };
 }
+
+/** The e-mails a download's requester gets. */
+export type DownloadMessage = 'download-ready' | 'download-failed';
 
 export type JobName = keyof JobDataByName;
 
-export const JOB_NAMES: readonly JobName[] = [];
+export const JOB_NAMES: readonly JobName[] = ['mail.send'];

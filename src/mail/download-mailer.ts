@@ -1,0 +1,86 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import type { DownloadMessage } from '../jobs/job-types.js';
+import { VodDownload } from '../vod-download/vod-download.entity.js';
+import { MailTemplates } from './mail-templates.js';
+import { MailTransport } from './mail-transport.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Tells a download's requester, by e-mail in their language, that it is ready or that it failed.
+ * Each message is a retried job: a failing mail server delays the message, never the download.
+ */
+@Injectable()
+export class DownloadMailer implements OnModuleInit {
+  private readonly logger = new Logger(DownloadMailer.name);
+
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly templates: MailTemplates,
+    private readonly transport: MailTransport,
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.registerHandler('mail.send', ({ downloadId, message }) => this.send(downloadId, message), {
+      concurrency: 2,
+      maxAttempts: this.config.mailMaxAttempts,
+      backoffMs: this.config.mailRetryDelayMs,
+    });
+  }
+
+  /** Pass the manager of the transaction that completes the download, so the two happen together. */
+  notifyReady(download: VodDownload, manager?: EntityManager): Promise<void> {
+    return this.enqueue(download, 'download-ready', manager);
+  }
+
+  notifyFailed(download: VodDownload, manager?: EntityManager): Promise<void> {
+    return this.enqueue(download, 'download-failed', manager);
+  }
+
+  private enqueue(download: VodDownload, message: DownloadMessage, manager?: EntityManager): Promise<void> {
+    return this.jobs.enqueue('mail.send', download.id, { downloadId: download.id, message }, { manager });
+  }
+
+  private async send(downloadId: string, message: DownloadMessage): Promise<void> {
+    const download = await this.dataSource.manager.findOneBy(VodDownload, { id: downloadId });
+    if (!download) {
+      this.logger.log(`Download ${downloadId} was deleted before its "${message}" e-mail went out; not sending it`);
+      return;
+    }
+    const rendered = this.templates.render(message, download.emailLanguage, this.contextFor(download));
+    await this.transport.send({
+      to: download.emailAddress,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      reference: `${download.contentId}-${message}`,
+    });
+    this.logger.log(`Sent "${message}" (${rendered.language}) for download ${download.id}`);
+  }
+
+  private contextFor(download: VodDownload): Record<string, unknown> {
+    const language = download.emailLanguage ?? this.config.defaultEmailLanguage;
+    const expires = download.completionDate && new Date(download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS);
+    return {
+      fileName: download.mp4Filename,
+      contentId: download.contentId,
+      downloadUrl: `${this.config.publicUrl}/${download.downloadPath}`,
+      expiryDate: expires ? formatDate(expires, language) : '',
+      failureReason: download.failureReason ?? '',
+    };
+  }
+}
+
+function formatDate(date: Date, language: string): string {
+  try {
+    return new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date) + ' UTC';
+  } catch {
+    return date.toISOString();
+  }
+}
