@@ -5,6 +5,8 @@
 export interface JobDataByName {
   'vod-download.process': { downloadId: string };
   'mail.send': { downloadId: string; message: DownloadMessage };
+  /** POSTs `body` (the download object as the API shows it) to one of the download's rest_endpoints. */
+  'vod-download.callback': { downloadId: string; url: string; body: object };
 }
 
 /** The e-mails a download's requester gets. */
@@ -12,4 +14,4 @@ export type DownloadMessage = 'download-ready' | 'download-failed';
 
 export type JobName = keyof JobDataByName;
 
-export const JOB_NAMES: readonly JobName[] = ['mail.send'];
+export const JOB_NAMES: readonly JobName[] = ['vod-download.process', 'vod-download.callback', 'mail.send'];

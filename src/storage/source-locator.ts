@@ -19,7 +19,7 @@ export function locateSource(source: string, mediaRoot: string, allowedHosts: re
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') {
     const url = new URL(trimmed);
-    if (!allowedHosts.includes(url.hostname.toLowerCase()) && !allowedHosts.includes(url.host.toLowerCase())) {
+    if (!isAllowedHost(url, allowedHosts)) {
       throw new SourceNotAllowedError(
         `The host "${url.host}" of ${trimmed} is not in ALLOWED_SOURCE_HOSTS (${allowedHosts.join(', ') || 'empty'})`,
       );
@@ -32,6 +32,11 @@ export function locateSource(source: string, mediaRoot: string, allowedHosts: re
     throw new SourceNotAllowedError(`The scheme "${scheme}:" of ${trimmed} is not supported: use http(s), file: or a path`);
   }
   return { kind: 'file', path: insideRoot(resolve(mediaRoot, trimmed), mediaRoot, trimmed) };
+}
+
+/** True when the URL's host, with or without its port, is one of `allowedHosts` (lower case). */
+export function isAllowedHost(url: URL, allowedHosts: readonly string[]): boolean {
+  return allowedHosts.includes(url.hostname.toLowerCase()) || allowedHosts.includes(url.host.toLowerCase());
 }
 
 /** Resolves `candidate` and insists that it lies inside `root`; never touches the disk. */
