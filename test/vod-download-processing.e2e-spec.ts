@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -169,6 +169,21 @@ describe(VodDownloadProcessor.name, () => {
     expect(callbackBodies[0]).toMatchObject({ id: done.id, status: 'completed', downloadUrl: done.downloadUrl });
   });
 
+  it('never fetches from a host outside ALLOWED_SOURCE_HOSTS, even when an allowed manifest points there', async () => {
+    const elsewhere = hls.url.replace('127.0.0.1', 'localhost');
+    writeFileSync(
+      join(sources.hlsDir, 'elsewhere.m3u8'),
+      `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=150000,RESOLUTION=320x180\n${elsewhere}/hi.m3u8\n`,
+    );
+    const { id: eventId } = await event(`${hls.url}/elsewhere.m3u8`);
+    const failed = await finished((await download([{ eventId }])).id);
+
+    expect(failed.status).toBe('failed');
+    expect(failed.failureReason).toContain('403');
+    expect(hls.requests.filter((line) => line.startsWith('localhost'))).toEqual([]);
+    expect(hls.requests).toContain(`${new URL(hls.url).host}/elsewhere.m3u8`);
+  });
+
   it('stitches several clips, including a whole event, by stream copy', async () => {
     const { id: eventId } = await event('src/multi.mp4');
     const created = await download([
@@ -250,6 +265,14 @@ describe(VodDownloadProcessor.name, () => {
     } finally {
       hls.openGate();
     }
+  });
+
+  it('refuses to start a worker when ffmpeg does not run, saying how to fix it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'media-delivery-no-ffmpeg-'));
+    await expect(createTestApp({ ...env, FFMPEG_PATH: '/nonexistent/ffmpeg' }, { dataDir })).rejects.toThrow(
+      /ffmpeg does not run from "\/nonexistent\/ffmpeg" \(spawn \/nonexistent\/ffmpeg ENOENT\)\. Install ffmpeg .* or set FFMPEG_PATH/,
+    );
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('leaves a download queued on shutdown and finishes it after a restart', async () => {

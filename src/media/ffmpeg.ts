@@ -3,6 +3,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { keyframeProbeArgs, MediaInput, probeArgs } from './ffmpeg-args.js';
 import { parseKeyframeTimes, parseProbeOutput, ProbeResult } from './probe-result.js';
+import { SourceProxy } from './source-proxy.js';
 
 /** ffmpeg or ffprobe failed; the message holds the last lines it wrote to stderr. */
 export class MediaCommandError extends Error {
@@ -34,13 +35,17 @@ const KILL_GRACE_MS = 3000;
 /**
  * Runs ffmpeg and ffprobe: spawned directly (never through a shell), stopped by an AbortSignal
  * (SIGTERM, then SIGKILL if it lingers), progress from `-progress pipe:1`, and failures that
- * carry the command and the last lines of stderr.
+ * carry the command and the last lines of stderr. Every http(s) request they make goes through
+ * the SourceProxy, which reaches only ALLOWED_SOURCE_HOSTS.
  */
 @Injectable()
 export class Ffmpeg implements OnModuleInit {
   private readonly logger = new Logger(Ffmpeg.name);
 
-  constructor(protected readonly config: AppConfig) {}
+  constructor(
+    protected readonly config: AppConfig,
+    private readonly proxy: SourceProxy,
+  ) {}
 
   /** Only processes that run jobs need ffmpeg; they refuse to start without it. */
   async onModuleInit(): Promise<void> {
@@ -92,7 +97,7 @@ export class Ffmpeg implements OnModuleInit {
     const command = [path, ...args].join(' ');
     if (signal?.aborted) return Promise.reject(new MediaCommandAborted(signal.reason));
     return new Promise((resolve, reject) => {
-      const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.proxy.environment() });
       const stdout: string[] = [];
       let stderr = '';
       let pending = '';

@@ -110,6 +110,8 @@ export function meanDifference(a: Buffer, b: Buffer): number {
 export interface StaticServer {
   /** http://127.0.0.1:<port> */
   url: string;
+  /** `host` header and path of every request received. */
+  requests: string[];
   /** Requests wait here while the gate is closed. */
   closeGate(): void;
   openGate(): void;
@@ -120,7 +122,9 @@ export interface StaticServer {
 export async function serveDirectory(root: string): Promise<StaticServer> {
   let gate: Promise<void> = Promise.resolve();
   let release = () => {};
+  const requests: string[] = [];
   const server: Server = createServer(async (request, response) => {
+    requests.push(`${request.headers.host}${request.url}`);
     await gate;
     const path = normalize(join(root, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)));
     if (!path.startsWith(root + sep) || !existsSync(path) || !statSync(path).isFile()) {
@@ -134,6 +138,7 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
     closeGate: () => {
       gate = new Promise((resolve) => (release = resolve));
     },
