@@ -131,7 +131,9 @@ export class VodDownloadService {
 
   /** Deletes every download of the event, expired or not; returns how many. */
   async deleteForEvent(eventId: string): Promise<number> {
-    return this.deleteInBatches(() => this.downloads.find({ where: { eventId }, take: DELETE_BATCH_SIZE }));
+    return this.deleteInBatches(() =>
+      this.downloads.find({ select: { id: true, contentId: true }, where: { eventId }, take: DELETE_BATCH_SIZE }),
+    );
   }
 
   /**
@@ -144,6 +146,7 @@ export class VodDownloadService {
     return this.deleteInBatches(() =>
       this.downloads
         .createQueryBuilder('download')
+        .select(['download.id', 'download.contentId'])
         .where('COALESCE(download.completionDate, download.failureDate, download.creationDate) < :cutoff', { cutoff })
         .take(DELETE_BATCH_SIZE)
         .getMany(),
@@ -202,7 +205,7 @@ export class VodDownloadService {
     return this.jobs.enqueue('vod-download.process', download.id, { downloadId: download.id }, { manager });
   }
 
-  private async deleteInBatches(nextBatch: () => Promise<VodDownload[]>): Promise<number> {
+  private async deleteInBatches(nextBatch: () => Promise<Pick<VodDownload, 'id' | 'contentId'>[]>): Promise<number> {
     let deleted = 0;
     for (let batch = await nextBatch(); batch.length > 0; batch = await nextBatch()) {
       await this.deleteAll(batch);
@@ -212,16 +215,19 @@ export class VodDownloadService {
   }
 
   /** Cancels the downloads' jobs and removes their rows in one transaction, then their files. */
-  private async deleteAll(downloads: VodDownload[]): Promise<void> {
+  private async deleteAll(downloads: Pick<VodDownload, 'id' | 'contentId'>[]): Promise<void> {
+    const ids = downloads.map((download) => download.id);
     await this.dataSource.transaction(async (manager) => {
-      for (const download of downloads) await this.jobs.cancel('vod-download.process', download.id, manager);
-      await manager.delete(VodDownload, { id: In(downloads.map((download) => download.id)) });
+      await this.jobs.cancel('vod-download.process', ids, manager);
+      await manager.delete(VodDownload, { id: In(ids) });
     });
-    for (const download of downloads) {
-      await this.store.removeFolder(download.contentId).catch((error: Error) => {
-        this.logger.warn(`Could not remove the files of download ${download.id}: ${error.message}`);
-      });
-    }
+    await Promise.all(
+      downloads.map((download) =>
+        this.store.removeFolder(download.contentId).catch((error: Error) => {
+          this.logger.warn(`Could not remove the files of download ${download.id}: ${error.message}`);
+        }),
+      ),
+    );
   }
 
   private contentIdTaken(contentId: string): ConflictException {
