@@ -9,6 +9,7 @@ import { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { DownloadStore } from '../storage/download-store.js';
 import { ClipTimeError, resolveClipRange } from './clip-time.js';
+import { PreparedLookup } from '../database/prepared-lookup.js';
 import { buildDownloadTask } from './download-task.js';
 import { FileNameError, toSafeFileStem, toSafeMp4FileName } from './file-name.js';
 import { FilterSyntaxError, parseFilter } from './usp-filter.js';
@@ -29,6 +30,8 @@ export interface Page {
 @Injectable()
 export class VodDownloadService {
   private readonly logger = new Logger(VodDownloadService.name);
+  private readonly byId: PreparedLookup<VodDownload>;
+  private readonly byContentId: PreparedLookup<VodDownload>;
 
   constructor(
     @InjectRepository(VodDownload) private readonly downloads: Repository<VodDownload>,
@@ -38,7 +41,10 @@ export class VodDownloadService {
     private readonly store: DownloadStore,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.byId = new PreparedLookup(downloads, 'id');
+    this.byContentId = new PreparedLookup(downloads, 'contentId');
+  }
 
   async createDownload(request: CreateVodDownloadDto): Promise<VodDownload> {
     const clips = request.downloadClips;
@@ -75,26 +81,27 @@ export class VodDownloadService {
       frameAccurate,
     });
 
-    if (await this.downloads.existsBy({ contentId })) throw this.contentIdTaken(contentId);
     try {
       await this.dataSource.transaction(async (manager) => {
         await manager.insert(VodDownload, download);
         await this.enqueueProcessing(download, manager);
       });
     } catch (error) {
-      // Two requests with one contentId can both pass the check above; the unique index decides.
-      if (await this.downloads.existsBy({ contentId })) throw this.contentIdTaken(contentId);
+      // The unique index on contentId decides, also between two requests racing for one id.
+      if (await this.downloads.existsBy({ contentId })) {
+        throw new ConflictException(`A VOD download with contentId "${contentId}" exists already; choose another contentId`);
+      }
       throw error;
     }
     return download;
   }
 
   findById(id: string): Promise<VodDownload | null> {
-    return this.downloads.findOneBy({ id });
+    return this.byId.findOne(id);
   }
 
   findByContentId(contentId: string): Promise<VodDownload | null> {
-    return this.downloads.findOneBy({ contentId });
+    return this.byContentId.findOne(contentId);
   }
 
   /** Newest first. */
@@ -228,10 +235,6 @@ export class VodDownloadService {
         }),
       ),
     );
-  }
-
-  private contentIdTaken(contentId: string): ConflictException {
-    return new ConflictException(`A VOD download with contentId "${contentId}" exists already; choose another contentId`);
   }
 }
 
