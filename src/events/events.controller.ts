@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { noContentWhenEmpty } from '../common/no-content.js';
 import { CreateEventDto } from './create-event.dto.js';
 import { EventsService } from './events.service.js';
 import { RecordedEvent } from './recorded-event.entity.js';
-import { noContentWhenEmpty } from '../common/no-content.js';
 
 @ApiTags('Events')
 @Controller('event')
@@ -13,12 +13,15 @@ export class EventsController {
 
   /** Register a recording that downloads can be cut from. */
   @Post()
+  @ApiCreatedResponse({ type: RecordedEvent })
+  @ApiBadRequestResponse({ description: 'The message names the field to fix, e.g. a sourceUrl outside MEDIA_ROOT' })
   registerEvent(@Body() request: CreateEventDto): Promise<RecordedEvent> {
     return this.events.register(request);
   }
 
   /** All registered events, newest first. */
   @Get()
+  @ApiOkResponse({ type: [RecordedEvent] })
   @ApiNoContentResponse({ description: 'No event is registered' })
   async listEvents(@Res({ passthrough: true }) response: Response): Promise<RecordedEvent[] | undefined> {
     return noContentWhenEmpty(response, await this.events.list());
@@ -26,6 +29,7 @@ export class EventsController {
 
   /** One event. */
   @Get(':id')
+  @ApiOkResponse({ type: RecordedEvent })
   @ApiNoContentResponse({ description: 'No event has this id' })
   async getEvent(@Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<RecordedEvent | undefined> {
     return noContentWhenEmpty(response, await this.events.find(id));

@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/public.decorator.js';
@@ -12,8 +12,9 @@ export class HealthController {
   /** 200 while the database answers. */
   @Public()
   @Get()
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
   @ApiServiceUnavailableResponse({ description: 'The database does not answer' })
-  async check(): Promise<{ status: 'ok' }> {
+  async checkHealth(): Promise<{ status: 'ok' }> {
     try {
       await this.dataSource.query('SELECT 1');
     } catch (error) {

@@ -7,7 +7,7 @@ import {
   BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, FindOptionsWhere, LessThan, LessThanOrEqual } from 'typeorm';
+import { DataSource, EntityManager, FindOptionsWhere, In, LessThan, LessThanOrEqual } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import {
   EnqueueOptions,
@@ -79,10 +79,12 @@ export class DatabaseJobQueue extends JobQueue implements OnApplicationBootstrap
     if (!options.manager) this.wake();
   }
 
-  async cancel(name: JobName, key: string, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource.manager).delete(Job, { name, key });
+  async cancel(name: JobName, keys: string[], manager?: EntityManager): Promise<void> {
+    if (keys.length === 0) return;
+    await (manager ?? this.dataSource.manager).delete(Job, { name, key: In(keys) });
+    const cancelled = new Set(keys);
     for (const running of this.runningJobs.values()) {
-      if (running.name === name && running.key === key) running.controller.abort(JOB_CANCELLED);
+      if (running.name === name && cancelled.has(running.key)) running.controller.abort(JOB_CANCELLED);
     }
   }
 

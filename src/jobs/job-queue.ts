@@ -43,8 +43,8 @@ export abstract class JobQueue {
     options?: EnqueueOptions,
   ): Promise<void>;
 
-  /** Removes pending jobs for `key` and aborts a running one. */
-  abstract cancel(name: JobName, key: string, manager?: EntityManager): Promise<void>;
+  /** Removes the pending jobs for these keys and aborts running ones, in this process or another. */
+  abstract cancel(name: JobName, keys: string[], manager?: EntityManager): Promise<void>;
 
   /** Jobs of this name not yet finished: queued, waiting for a retry, or running. */
   abstract countPending(name: JobName): Promise<number>;

@@ -79,6 +79,9 @@ export function parseFilter(source: string): FilterExpression {
       return inner;
     }
     const left = take();
+    if (left.kind === 'end' || left.kind === 'operator') {
+      throw new FilterSyntaxError(`Expected a comparison such as type=="audio" but found ${describe(left)}`, left.position);
+    }
     const operator = take();
     if (operator.kind !== 'operator' || !(operator.text in FLIPPED)) {
       throw new FilterSyntaxError(`Expected a comparison operator but found ${describe(operator)}`, operator.position);

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseIn
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
+  ApiCreatedResponse,
   ApiGoneResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -32,6 +33,7 @@ export class VodDownloadController {
   /** Create a VOD download; it is queued for processing and the user is e-mailed when it is ready. */
   @Post()
   @UseInterceptors(CaseInsensitiveBodyInterceptor)
+  @ApiCreatedResponse({ type: VodDownloadResponseDto, description: 'The download, queued; Location names it' })
   @ApiBadRequestResponse({ description: 'The request names what to fix: an unknown event, bad times, a bad filter…' })
   @ApiConflictResponse({ description: 'A download with this contentId exists already' })
   async createDownload(
@@ -57,6 +59,7 @@ export class VodDownloadController {
 
   /** Get a VOD download by content id. */
   @Get('contentid')
+  @ApiOkResponse({ type: VodDownloadResponseDto })
   @ApiNoContentResponse({ description: 'No download has this content id' })
   async getDownloadByContentId(
     @Query() query: ContentIdQueryDto,
@@ -80,6 +83,7 @@ export class VodDownloadController {
 
   /** Retry a VOD download by content id: it goes back to the queue. */
   @Get('retry/contentid')
+  @ApiOkResponse({ type: VodDownloadResponseDto, description: 'The download, queued again' })
   @ApiNotFoundResponse({ description: 'No download has this content id' })
   @ApiConflictResponse({ description: 'The download is queued or processing' })
   async retryDownloadByContentId(@Query() query: ContentIdQueryDto): Promise<VodDownloadResponseDto> {
@@ -88,6 +92,7 @@ export class VodDownloadController {
 
   /** Retry a VOD download by id: it goes back to the queue. */
   @Get('retry/:id')
+  @ApiOkResponse({ type: VodDownloadResponseDto, description: 'The download, queued again' })
   @ApiNotFoundResponse({ description: 'No download has this id' })
   @ApiConflictResponse({ description: 'The download is queued or processing' })
   async retryDownload(@Param('id') id: string): Promise<VodDownloadResponseDto> {
@@ -96,6 +101,7 @@ export class VodDownloadController {
 
   /** Get a VOD download by id. */
   @Get(':id')
+  @ApiOkResponse({ type: VodDownloadResponseDto })
   @ApiNoContentResponse({ description: 'No download has this id' })
   async getDownload(
     @Param('id') id: string,

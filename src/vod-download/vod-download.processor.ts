@@ -65,31 +65,33 @@ export class VodDownloadProcessor implements OnModuleInit {
     const finalPath = this.store.absolutePath(download.downloadPath);
     const partPath = `${finalPath}.part`;
     const workDir = join(this.config.dataDir, 'work', download.id);
+    const task = safeParse(download.downloadTaskJson);
+    let outcome: Partial<VodDownload>;
     try {
       await rm(workDir, { recursive: true, force: true });
       await mkdir(workDir, { recursive: true });
       await mkdir(dirname(finalPath), { recursive: true });
-      const task = JSON.parse(download.downloadTaskJson) as DownloadTask;
+      if (!task) throw new RenderError('The download task JSON cannot be read');
       const clips = await this.resolveClips(task.parameters.clips, download.eventId);
       await this.renderer.render(
         { clips, frameAccurate: task.parameters.frame_accurate, output: partPath, workDir },
         { signal, onProgress: this.progressWriter(download.id) },
       );
       await rename(partPath, finalPath);
-      await this.settle(download, task, { status: 'completed', progress: 100, completionDate: this.clock.now() });
+      outcome = { status: 'completed', progress: 100, completionDate: this.clock.now() };
     } catch (error) {
       if (signal.aborted || error instanceof MediaCommandAborted) {
         await this.onStopped(download, signal.reason);
         throw error;
       }
-      const reason = failureReason(error);
       if (!isExpectedFailure(error)) this.logger.error(`Download ${download.id} failed unexpectedly`, (error as Error).stack);
-      const task = safeParse(download.downloadTaskJson);
-      await this.settle(download, task, { status: 'failed', failureDate: this.clock.now(), failureReason: reason });
+      outcome = { status: 'failed', failureDate: this.clock.now(), failureReason: failureReason(error) };
     } finally {
+      // Before the download is settled: whoever sees it finished never sees its temporary files.
       await rm(workDir, { recursive: true, force: true });
       await rm(partPath, { force: true });
     }
+    await this.settle(download, task, outcome);
   }
 
   /** Marks the download completed or failed, and queues its e-mail and callbacks in the same transaction. */

@@ -4,6 +4,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
+import { PreparedLookup } from '../database/prepared-lookup.js';
 import { EventsService } from '../events/events.service.js';
 import { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JobQueue } from '../jobs/job-queue.js';
@@ -30,6 +31,8 @@ export interface Page {
 @Injectable()
 export class VodDownloadService {
   private readonly logger = new Logger(VodDownloadService.name);
+  private readonly byId: PreparedLookup<VodDownload>;
+  private readonly byContentId: PreparedLookup<VodDownload>;
 
   constructor(
     @InjectRepository(VodDownload) private readonly downloads: Repository<VodDownload>,
@@ -40,7 +43,10 @@ export class VodDownloadService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly callbacks: DownloadCallbacks,
-  ) {}
+  ) {
+    this.byId = new PreparedLookup(downloads, 'id');
+    this.byContentId = new PreparedLookup(downloads, 'contentId');
+  }
 
   async createDownload(request: CreateVodDownloadDto): Promise<VodDownload> {
     const clips = request.downloadClips;
@@ -83,26 +89,27 @@ export class VodDownloadService {
       frameAccurate,
     });
 
-    if (await this.downloads.existsBy({ contentId })) throw this.contentIdTaken(contentId);
     try {
       await this.dataSource.transaction(async (manager) => {
         await manager.insert(VodDownload, download);
         await this.enqueueProcessing(download, manager);
       });
     } catch (error) {
-      // Two requests with one contentId can both pass the check above; the unique index decides.
-      if (await this.downloads.existsBy({ contentId })) throw this.contentIdTaken(contentId);
+      // The unique index on contentId decides, also between two requests racing for one id.
+      if (await this.downloads.existsBy({ contentId })) {
+        throw new ConflictException(`A VOD download with contentId "${contentId}" exists already; choose another contentId`);
+      }
       throw error;
     }
     return download;
   }
 
   findById(id: string): Promise<VodDownload | null> {
-    return this.downloads.findOneBy({ id });
+    return this.byId.findOne(id);
   }
 
   findByContentId(contentId: string): Promise<VodDownload | null> {
-    return this.downloads.findOneBy({ contentId });
+    return this.byContentId.findOne(contentId);
   }
 
   /**
@@ -110,7 +117,7 @@ export class VodDownloadService {
    * anything else is a 404, so a deleted or expired download's link stops working at once.
    */
   async publishedFilePath(contentId: string, fileName: string): Promise<string> {
-    const download = await this.downloads.findOneBy({ contentId });
+    const download = await this.byContentId.findOne(contentId);
     const expiresAt = download?.completionDate && download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS;
     if (!download || download.status !== 'completed' || download.mp4Filename !== fileName || !expiresAt || expiresAt <= this.clock.now().getTime()) {
       throw new NotFoundException('No such download: it may have expired or been deleted');
@@ -152,7 +159,9 @@ export class VodDownloadService {
 
   /** Deletes every download of the event, expired or not; returns how many. */
   async deleteForEvent(eventId: string): Promise<number> {
-    return this.deleteInBatches(() => this.downloads.find({ where: { eventId }, take: DELETE_BATCH_SIZE }));
+    return this.deleteInBatches(() =>
+      this.downloads.find({ select: { id: true, contentId: true }, where: { eventId }, take: DELETE_BATCH_SIZE }),
+    );
   }
 
   /**
@@ -165,6 +174,7 @@ export class VodDownloadService {
     return this.deleteInBatches(() =>
       this.downloads
         .createQueryBuilder('download')
+        .select(['download.id', 'download.contentId'])
         .where('COALESCE(download.completionDate, download.failureDate, download.creationDate) < :cutoff', { cutoff })
         .take(DELETE_BATCH_SIZE)
         .getMany(),
@@ -223,7 +233,7 @@ export class VodDownloadService {
     return this.jobs.enqueue('vod-download.process', download.id, { downloadId: download.id }, { manager });
   }
 
-  private async deleteInBatches(nextBatch: () => Promise<VodDownload[]>): Promise<number> {
+  private async deleteInBatches(nextBatch: () => Promise<Pick<VodDownload, 'id' | 'contentId'>[]>): Promise<number> {
     let deleted = 0;
     for (let batch = await nextBatch(); batch.length > 0; batch = await nextBatch()) {
       await this.deleteAll(batch);
@@ -233,20 +243,19 @@ export class VodDownloadService {
   }
 
   /** Cancels the downloads' jobs and removes their rows in one transaction, then their files. */
-  private async deleteAll(downloads: VodDownload[]): Promise<void> {
+  private async deleteAll(downloads: Pick<VodDownload, 'id' | 'contentId'>[]): Promise<void> {
+    const ids = downloads.map((download) => download.id);
     await this.dataSource.transaction(async (manager) => {
-      for (const download of downloads) await this.jobs.cancel('vod-download.process', download.id, manager);
-      await manager.delete(VodDownload, { id: In(downloads.map((download) => download.id)) });
+      await this.jobs.cancel('vod-download.process', ids, manager);
+      await manager.delete(VodDownload, { id: In(ids) });
     });
-    for (const download of downloads) {
-      await this.store.removeFolder(download.contentId).catch((error: Error) => {
-        this.logger.warn(`Could not remove the files of download ${download.id}: ${error.message}`);
-      });
-    }
-  }
-
-  private contentIdTaken(contentId: string): ConflictException {
-    return new ConflictException(`A VOD download with contentId "${contentId}" exists already; choose another contentId`);
+    await Promise.all(
+      downloads.map((download) =>
+        this.store.removeFolder(download.contentId).catch((error: Error) => {
+          this.logger.warn(`Could not remove the files of download ${download.id}: ${error.message}`);
+        }),
+      ),
+    );
   }
 }
 

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from '../../src/app.module.js';
@@ -29,6 +31,7 @@ export class TestClock extends Clock {
 
 export interface TestApp {
   app: NestExpressApplication;
+  dataSource: DataSource;
   config: AppConfig;
   clock: TestClock;
   dataDir: string;
@@ -58,6 +61,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
   config.publicUrl = `http://127.0.0.1:${port}`;
   return {
     app,
+    dataSource: app.get<DataSource>(getDataSourceToken()),
     config,
     clock,
     dataDir,

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './app-config.js';
+
+describe('loadConfig', () => {
+  it('runs on its defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.dataDir).toBe(resolve('data'));
+    expect(config.sqlitePath).toBe(resolve('data/app.sqlite'));
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.apiKeys).toEqual([]);
+    expect(config.downloadExpiryDays).toBe(7);
+    expect(config.cleanupCron).toBe('0 3 * * *');
+    expect(config.mediaRoot).toBe(resolve('data/media'));
+    expect(config.distribution.directory).toBe(resolve('data/static'));
+    expect(config.distribution.baseUrl).toBe('http://localhost:3000/static');
+    expect(config.distribution.organization).toBe('mh_default_org');
+  });
+
+  it('derives URLs and folders from PORT, PUBLIC_URL and DATA_DIR', () => {
+    const config = loadConfig({ PORT: '8080', DATA_DIR: '/srv/media', PUBLIC_URL: 'https://media.example.com/', API_KEYS: 'a, b,,' });
+    expect(config.publicUrl).toBe('https://media.example.com');
+    expect(config.distribution.baseUrl).toBe('https://media.example.com/static');
+    expect(config.downloadsDir).toBe('/srv/media/downloads');
+    expect(config.apiKeys).toEqual(['a', 'b']);
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ CLEANUP_CRON: 'off' }).cleanupCron).toBeNull();
+  });
+
+  it('names every bad variable at once', () => {
+    const load = () =>
+      loadConfig({ PORT: 'eighty', DOWNLOAD_EXPIRY_DAYS: '-1', CLEANUP_CRON: 'every night', PUBLIC_URL: 'ftp://x', DATABASE_URL: 'mysql://db' });
+    expect(load).toThrow(ConfigError);
+    try {
+      load();
+    } catch (error) {
+      const message = (error as Error).message;
+      for (const name of ['PORT', 'DOWNLOAD_EXPIRY_DAYS', 'CLEANUP_CRON', 'PUBLIC_URL', 'DATABASE_URL']) expect(message).toContain(name);
+    }
+  });
+
+  it('wants the Opencast digest user and password together', () => {
+    expect(() => loadConfig({ OPENCAST_DIGEST_USER: 'opencast_system_account' })).toThrow('must be set together');
+  });
+});

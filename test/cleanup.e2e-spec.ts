@@ -1,0 +1,68 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLEANUP_JOB_NAME, VodDownloadCleanup } from '../src/vod-download/vod-download.cleanup.js';
+import { VodDownload } from '../src/vod-download/vod-download.entity.js';
+import { VodDownloadService } from '../src/vod-download/vod-download.service.js';
+import { createDownload, registerEvent } from './helpers/factories.js';
+import { createTestApp, TestApp } from './helpers/test-app.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** How TypeORM stores a Date in SQLite: UTC, 'YYYY-MM-DD HH:MM:SS.SSS'. */
+const sqliteDate = (date: Date) => date.toISOString().replace('T', ' ').replace('Z', '');
+
+describe(VodDownloadCleanup.name, () => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    // Every second, so the test sees a scheduled run.
+    testApp = await createTestApp({ CLEANUP_CRON: '* * * * * *', WORKER_ENABLED: 'false' });
+  });
+  afterAll(() => testApp.close());
+
+  it('deletes expired downloads on its schedule and keeps the rest', async () => {
+    const event = await registerEvent(testApp.baseUrl);
+    const expired = await createDownload(testApp.baseUrl, event.id);
+    const fresh = await createDownload(testApp.baseUrl, event.id);
+    await testApp.dataSource.manager.update(VodDownload, { id: expired.id }, { status: 'completed', completionDate: new Date(Date.now() - 8 * DAY) });
+
+    const deadline = Date.now() + 5000;
+    while ((await testApp.dataSource.manager.existsBy(VodDownload, { id: expired.id })) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await testApp.dataSource.manager.existsBy(VodDownload, { id: expired.id })).toBe(false);
+    expect(await testApp.dataSource.manager.existsBy(VodDownload, { id: fresh.id })).toBe(true);
+  });
+
+  it('never overlaps itself', async () => {
+    testApp.app.get(SchedulerRegistry).getCronJob(CLEANUP_JOB_NAME).stop();
+    const event = await registerEvent(testApp.baseUrl);
+    const expired = await createDownload(testApp.baseUrl, event.id);
+    await testApp.dataSource.manager.update(VodDownload, { id: expired.id }, { failureDate: new Date(Date.now() - 8 * DAY) });
+
+    const cleanup = testApp.app.get(VodDownloadCleanup);
+    expect(await Promise.all([cleanup.run(), cleanup.run()])).toEqual([1, 0]);
+  });
+
+  it('deletes 100,000 expired downloads in batches', async () => {
+    const rows = 100_000;
+    const completed = new Date(Date.now() - 30 * DAY);
+    // One statement generates the rows; inserting them one by one would take longer than the deletion.
+    await testApp.dataSource.query(
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+       INSERT INTO vod_download (id, contentId, eventId, downloadPath, emailAddress, creationDate, completionDate,
+         downloadTaskJson, status, progress, mp4Filename, frameAccurate)
+       SELECT printf('00000000-0000-4000-8000-%012d', i), 'bulk-' || i, '00000000-0000-4000-8000-000000000000',
+         'downloads/bulk-' || i || '/bulk.mp4', 'bulk@example.com', ?, ?, '{}', 'completed', 100, 'bulk.mp4', 0 FROM n`,
+      [rows, sqliteDate(completed), sqliteDate(completed)],
+    );
+
+    const heapBefore = process.memoryUsage().heapUsed;
+    const deleted = await testApp.app.get(VodDownloadService).deleteExpired(0);
+    const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+
+    expect(deleted).toBe(rows);
+    expect(await testApp.dataSource.manager.count(VodDownload, {})).toBe(1);
+    // 100,000 entities held at once would take far more than this.
+    expect(heapGrowthMb).toBeLessThan(64);
+  }, 120_000);
+});

@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../src/app.setup.js';
+import { createTestApp, TestApp } from './helpers/test-app.js';
+
+/** Key order that does not depend on the order Nest happens to register things in. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+  );
+}
+
+describe('OpenAPI document', () => {
+  let testApp: TestApp;
+  let document: Awaited<ReturnType<typeof buildOpenApiDocument>>;
+  beforeAll(async () => {
+    testApp = await createTestApp();
+    document = await buildOpenApiDocument(testApp.app);
+  });
+  afterAll(() => testApp.close());
+
+  it('matches the committed openapi.json (run `npm run openapi` after changing the API)', async () => {
+    await expect(`${JSON.stringify(sortKeys(document), null, 2)}\n`).toMatchFileSnapshot('../openapi.json');
+  });
+
+  it('was generated from the current DTOs (src/metadata.ts is fresh)', () => {
+    expect(() => execFileSync('node', ['scripts/generate-metadata.mjs', '--check'], { stdio: 'pipe' })).not.toThrow();
+  }, 60_000);
+
+  it('describes every operation with a summary, a unique operationId and its responses', () => {
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, { operationId: string; summary?: string; responses: object }>).map(
+        ([method, operation]) => ({ path, method, ...operation }),
+      ),
+    );
+    expect(operations.length).toBeGreaterThan(10);
+    for (const operation of operations) {
+      expect(operation.summary, `${operation.method} ${operation.path}`).toBeTruthy();
+      expect(Object.keys(operation.responses).length, `${operation.method} ${operation.path}`).toBeGreaterThan(0);
+    }
+    const ids = operations.map((operation) => operation.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
