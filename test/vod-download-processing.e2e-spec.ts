@@ -260,7 +260,7 @@ describe(VodDownloadProcessor.name, () => {
       await api().delete(`/voddownload/${created.id}`).expect(410);
       await api().get(`/voddownload/${created.id}`).expect(204);
       await expect.poll(() => toolsReading(hls.url), { timeout: 5000 }).toEqual([]);
-      expect(existsSync(join(testApp.dataDir, 'work', created.id))).toBe(false);
+      await expect.poll(() => existsSync(join(testApp.dataDir, 'work', created.id)), { timeout: 5000 }).toBe(false);
       expect(existsSync(join(testApp.dataDir, 'downloads', created.contentId))).toBe(false);
     } finally {
       hls.openGate();

@@ -21,12 +21,13 @@ export interface StreamRef {
  * Remote sources may only use network protocols, so that a manifest on an allowed host can never
  * make ffmpeg open a local file; local sources may only open files.
  */
-export function inputArgs(input: MediaInput, seekSeconds?: number): string[] {
+export function inputArgs(input: MediaInput, seekSeconds?: number, readSeconds?: number): string[] {
   const protocols = input.remote ? 'http,https,tcp,tls,crypto,httpproxy' : 'file,crypto';
   return [
     '-protocol_whitelist',
     protocols,
     ...(seekSeconds !== undefined && seekSeconds > 0 ? ['-ss', seconds(seekSeconds)] : []),
+    ...(readSeconds !== undefined ? ['-t', seconds(readSeconds)] : []),
     '-i',
     input.location,
   ];
@@ -130,14 +131,17 @@ export interface SmartCutOptions {
 
 /**
  * A frame-accurate cut that re-encodes only the frames from the start to the next keyframe (the
- * head) and copies the rest (the tail) and the audio; one ffmpeg process reads the source twice.
+ * head) and copies the rest (the tail) and the audio, in one ffmpeg process. Each piece reads the
+ * source through its own input: the head's input stops at the keyframe, so no video is decoded
+ * past it (sharing one input with the audio would decode the whole clip for nothing).
  */
 export function smartCutArgs(options: SmartCutOptions): string[] {
   const { input, startSeconds, keyframeSeconds, endSeconds, halfFrameSeconds } = options;
   return [
     ...COMMON,
-    ...inputArgs(input, startSeconds),
+    ...inputArgs(input, startSeconds, keyframeSeconds - startSeconds + halfFrameSeconds),
     ...inputArgs(input, keyframeSeconds + SEEK_EPSILON),
+    ...(options.audioOutput ? inputArgs(input, startSeconds) : []),
     '-map',
     `0:${options.videoIndex}`,
     '-t',
@@ -155,7 +159,7 @@ export function smartCutArgs(options: SmartCutOptions): string[] {
     options.tailOutput,
     ...(options.audioOutput
       ? [
-          ...options.audioIndexes.flatMap((index) => ['-map', `0:${index}`]),
+          ...options.audioIndexes.flatMap((index) => ['-map', `2:${index}`]),
           '-t',
           seconds(endSeconds - startSeconds),
           '-c',

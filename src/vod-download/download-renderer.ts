@@ -79,8 +79,14 @@ export class DownloadRenderer {
   async render(request: RenderRequest, options: RenderOptions = {}): Promise<void> {
     const { signal } = options;
     const plans: ClipPlan[] = [];
+    // Clips often share a source; each ffprobe start costs a couple of hundred milliseconds.
+    const probes = new Map<string, Promise<ProbeResult>>();
+    const probe = (input: MediaInput) => {
+      if (!probes.has(input.location)) probes.set(input.location, this.ffmpeg.probe(input, signal));
+      return probes.get(input.location)!;
+    };
     for (const [n, clip] of request.clips.entries()) {
-      plans.push(await this.forClip(n, clip, () => this.planClip(clip, request, n, signal)));
+      plans.push(await this.forClip(n, clip, () => this.planClip(clip, request, n, probe, signal)));
     }
     const layouts = plans.map((plan) => plan.layout);
     const copyStitch = layouts.every((layout) => sameLayout(layout, layouts[0]));
@@ -122,8 +128,14 @@ export class DownloadRenderer {
     await this.checkNoTrackLost(request.output, target, total, signal);
   }
 
-  private async planClip(clip: ClipRequest, request: RenderRequest, n: number, signal?: AbortSignal): Promise<ClipPlan> {
-    const probe = await this.ffmpeg.probe(clip.input, signal);
+  private async planClip(
+    clip: ClipRequest,
+    request: RenderRequest,
+    n: number,
+    probeSource: (input: MediaInput) => Promise<ProbeResult>,
+    signal?: AbortSignal,
+  ): Promise<ClipPlan> {
+    const probe = await probeSource(clip.input);
     const streams = selectStreams(probe.streams, clip.filter ? parseFilter(clip.filter) : undefined);
     if (streams.length === 0) {
       throw new RenderError(
