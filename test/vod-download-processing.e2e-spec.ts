@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
 import { VodDownloadProcessor } from '../src/vod-download/vod-download.processor.js';
 import { registerEvent } from './helpers/factories.js';
 import {
@@ -114,6 +115,11 @@ describe(VodDownloadProcessor.name, () => {
     expect(meanDifference(frameBytes(file), frameBytes(sources.multi, 2.0))).toBeLessThan(0.5);
     expect(readdirSync(join(testApp.dataDir, 'downloads', done.contentId))).toEqual(['one_clip.mp4']);
     expect(readdirSync(join(testApp.dataDir, 'work'))).toEqual([]);
+    // The ready e-mail was queued with the completion (no SMTP_URL: written to the outbox).
+    const outbox = join(testApp.dataDir, 'outbox');
+    await expect
+      .poll(() => (existsSync(outbox) ? readdirSync(outbox).filter((name) => name.includes(done.contentId)) : []).length, { timeout: 5000 })
+      .toBe(1);
 
     const url = new URL(done.downloadUrl);
     const whole = await request(url.origin).get(url.pathname).buffer(true).expect(200);
@@ -150,6 +156,29 @@ describe(VodDownloadProcessor.name, () => {
     expect(atStart).toBeLessThan(meanDifference(first, frameBytes(sources.multi, 3.4)));
     // From the keyframe at 4 s on the frames are copied: bit-identical to the source.
     expect(meanDifference(frameBytes(file, 1.0), frameBytes(sources.multi, 4.3))).toBeLessThan(0.5);
+  });
+
+  it('reports progress from ffmpeg as it goes, up to the whole', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'render-progress-'));
+    const fractions: number[] = [];
+    try {
+      await testApp.app.get(DownloadRenderer).render(
+        {
+          clips: [{ input: { location: sources.multi, remote: false }, label: 'multi', startSeconds: 1.3, endSeconds: 7, filter: undefined }],
+          frameAccurate: true,
+          output: join(workDir, 'out.mp4'),
+          workDir,
+        },
+        { onProgress: (fraction) => fractions.push(fraction) },
+      );
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+    expect(fractions.length).toBeGreaterThan(2);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(fractions[0]).toBeGreaterThanOrEqual(0);
+    expect(fractions.at(-1)).toBeGreaterThan(0.95);
+    expect(fractions.at(-1)).toBeLessThanOrEqual(1);
   });
 
   it('reads HLS over http with the seed filter: one video and the English audio, placed by ISO instants', async () => {
@@ -275,7 +304,7 @@ describe(VodDownloadProcessor.name, () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('leaves a download queued on shutdown and finishes it after a restart', async () => {
+  it('leaves a download queued on shutdown, and finishes one left processing by a dead process after a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'media-delivery-restart-'));
     let app = await createTestApp(env, { dataDir });
     try {
@@ -290,6 +319,14 @@ describe(VodDownloadProcessor.name, () => {
       expect(db.prepare("SELECT status FROM job WHERE key = ? AND name = 'vod-download.process'").get(created.id)).toEqual({ status: 'queued' });
       db.close();
       expect(toolsReading(hls.url)).toEqual([]);
+
+      // Now as if the process had died mid-way instead: the download processing, its job claimed by a worker whose lease ran out.
+      const crashed = new Database(join(dataDir, 'app.sqlite'));
+      crashed.prepare("UPDATE vod_download SET status = 'processing', progress = 40 WHERE id = ?").run(created.id);
+      crashed
+        .prepare("UPDATE job SET status = 'active', lockedBy = 'dead-worker', lockedUntil = '2000-01-01 00:00:00.000' WHERE key = ?")
+        .run(created.id);
+      crashed.close();
 
       hls.openGate();
       app = await createTestApp(env, { dataDir });
