@@ -208,9 +208,35 @@ describe(VodDownloadProcessor.name, () => {
     const failed = await finished((await download([{ eventId }])).id);
 
     expect(failed.status).toBe('failed');
-    expect(failed.failureReason).toContain('403');
+    expect(failed.failureReason).toContain(`Refused by the source rules: ${elsewhere}/hi.m3u8: host not in ALLOWED_SOURCE_HOSTS`);
     expect(hls.requests.filter((line) => line.startsWith('localhost'))).toEqual([]);
     expect(hls.requests).toContain(`${new URL(hls.url).host}/elsewhere.m3u8`);
+  });
+
+  it('reads a local HLS manifest under MEDIA_ROOT, and nothing its playlists name outside it', async () => {
+    const local = await event('src/hls/master.m3u8');
+    const done = await finished((await download([{ eventId: local.id, start: '00:00:02', end: '00:00:04', filter: SEED_FILTER }])).id);
+    expect(done.failureReason).toBeNull();
+    expect(streamsOf(fileOf(done))).toEqual(['video:160', 'audio:eng']);
+
+    const outside = mkdtempSync(join(tmpdir(), 'outside-media-root-'));
+    try {
+      for (const name of readdirSync(sources.hlsDir).filter((file) => file.startsWith('hi'))) {
+        copyFileSync(join(sources.hlsDir, name), join(outside, name));
+      }
+      const variant = (uri: string) => `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=150000,RESOLUTION=320x180\n${uri}\n`;
+      writeFileSync(join(sources.hlsDir, 'absolute.m3u8'), variant(join(outside, 'hi.m3u8')));
+      writeFileSync(join(sources.hlsDir, 'relative.m3u8'), variant(`${'../'.repeat(12)}${outside.slice(1)}/hi.m3u8`));
+      for (const name of ['absolute.m3u8', 'relative.m3u8']) {
+        const escaping = await event(`src/hls/${name}`);
+        const failed = await finished((await download([{ eventId: escaping.id }])).id);
+        expect(failed.status).toBe('failed');
+        expect(failed.failureReason).toContain(`ffprobe failed (exit code 1): src/hls/${name}: Server returned 404 Not Found`);
+        expect(failed.failureReason).toMatch(/Refused by the source rules: .*hi\.m3u8: not a file under MEDIA_ROOT/);
+      }
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('stitches several clips, including a whole event, by stream copy', async () => {

@@ -91,12 +91,18 @@ export class Ffmpeg implements OnModuleInit {
     return parseKeyframeTimes(csv).map((time) => time - startSeconds);
   }
 
+  private explain(stderrTail: string, since: number): string {
+    const refused = this.proxy.refusedSince(since);
+    return this.proxy.readable(stderrTail) + (refused.length > 0 ? `\nRefused by the source rules: ${refused.join('; ')}` : '');
+  }
+
   /** Spawns the tool and resolves with its stdout; `-progress` lines on stdout are reported, not returned. */
   protected execute(path: string, args: string[], options: RunOptions): Promise<string> {
     const { signal, onProgress } = options;
     const command = [path, ...args].join(' ');
     if (signal?.aborted) return Promise.reject(new MediaCommandAborted(signal.reason));
     return new Promise((resolve, reject) => {
+      const startedAt = Date.now();
       const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.proxy.environment() });
       const stdout: string[] = [];
       let stderr = '';
@@ -134,7 +140,7 @@ export class Ffmpeg implements OnModuleInit {
         clearTimeout(killTimer);
         if (signal?.aborted) reject(new MediaCommandAborted(signal.reason));
         else if (code === 0) resolve(stdout.join(''));
-        else reject(new MediaCommandError(command, code, lastLines(stderr)));
+        else reject(new MediaCommandError(command, code, this.explain(lastLines(stderr), startedAt)));
       });
     });
   }

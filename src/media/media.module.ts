@@ -3,5 +3,5 @@ import { Ffmpeg } from './ffmpeg.js';
 import { SourceProxy } from './source-proxy.js';
 
 @Global()
-@Module({ providers: [Ffmpeg, SourceProxy], exports: [Ffmpeg] })
+@Module({ providers: [Ffmpeg, SourceProxy], exports: [Ffmpeg, SourceProxy] })
 export class MediaModule {}

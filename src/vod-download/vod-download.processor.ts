@@ -9,7 +9,9 @@ import { EventsService } from '../events/events.service.js';
 import type { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JOB_CANCELLED, JobQueue, WORKER_SHUTDOWN } from '../jobs/job-queue.js';
 import { DownloadMailer } from '../mail/download-mailer.js';
+import type { MediaInput } from '../media/ffmpeg-args.js';
 import { MediaCommandAborted } from '../media/ffmpeg.js';
+import { SourceProxy } from '../media/source-proxy.js';
 import { DownloadStore } from '../storage/download-store.js';
 import { locateSource, realPathInsideRoot, SourceNotAllowedError } from '../storage/source-locator.js';
 import { ClipTimeError, parseClipTime, resolveClipRange } from './clip-time.js';
@@ -20,6 +22,7 @@ import { VodDownload } from './vod-download.entity.js';
 import { VodDownloadService } from './vod-download.service.js';
 
 const PROGRESS_WRITE_INTERVAL_MS = 500;
+const MANIFEST = /\.(m3u8|m3u|mpd)$/i;
 
 /**
  * Runs queued downloads: `queued → processing → completed | failed`. The task JSON is the whole
@@ -39,6 +42,7 @@ export class VodDownloadProcessor implements OnModuleInit {
     private readonly mailer: DownloadMailer,
     private readonly callbacks: DownloadCallbacks,
     private readonly downloads: VodDownloadService,
+    private readonly proxy: SourceProxy,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -125,10 +129,7 @@ export class VodDownloadProcessor implements OnModuleInit {
     for (const [n, clip] of clips.entries()) {
       try {
         const source = locateSource(clip.source, this.config.mediaRoot, this.config.allowedSourceHosts);
-        const input =
-          source.kind === 'remote'
-            ? { location: source.url.href, remote: true }
-            : { location: await this.readableFile(source.path, clip.source), remote: false };
+        const input = source.kind === 'remote' ? { location: source.url.href, remote: true } : await this.localInput(source.path, clip.source);
         const event = await this.eventFor(clip, masterEventId);
         const range = resolveClipRange(clip.start, clip.end, event ?? { startTime: null, duration: null });
         requests.push({ input, label: clip.source, startSeconds: range.startSeconds, endSeconds: range.endSeconds, filter: clip.filter });
@@ -142,9 +143,14 @@ export class VodDownloadProcessor implements OnModuleInit {
     return requests;
   }
 
-  private async readableFile(path: string, shownAs: string): Promise<string> {
+  /**
+   * A file under MEDIA_ROOT. Manifests are read over http from the source proxy, so that the
+   * playlists and segments they name cannot be files outside MEDIA_ROOT.
+   */
+  private async localInput(path: string, shownAs: string): Promise<MediaInput> {
     try {
-      return await realPathInsideRoot(path, this.config.mediaRoot);
+      const realPath = await realPathInsideRoot(path, this.config.mediaRoot);
+      return MANIFEST.test(realPath) ? { location: this.proxy.mediaRootUrl(realPath), remote: true } : { location: realPath, remote: false };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new RenderError(`the source file ${shownAs} does not exist under MEDIA_ROOT`);
