@@ -30,7 +30,7 @@ type Download = Record<string, any>;
 describe(VodDownloadProcessor.name, () => {
   let mediaRoot: string;
   let sources: TestSources;
-  let hls: StaticServer;
+  let origin: StaticServer;
   let testApp: TestApp;
   let env: Record<string, string>;
   const callbackBodies: Download[] = [];
@@ -40,7 +40,7 @@ describe(VodDownloadProcessor.name, () => {
   beforeAll(async () => {
     mediaRoot = mkdtempSync(join(tmpdir(), 'media-root-'));
     sources = generateSources(join(mediaRoot, 'src'));
-    hls = await serveDirectory(sources.hlsDir);
+    origin = await serveDirectory(join(mediaRoot, 'src'));
     let callbackCalls = 0;
     callbackServer = createServer((req, res) => {
       let body = '';
@@ -65,7 +65,7 @@ describe(VodDownloadProcessor.name, () => {
 
   afterAll(async () => {
     await testApp?.close();
-    await hls?.close();
+    await origin?.close();
     callbackServer?.close();
     rmSync(mediaRoot, { recursive: true, force: true });
   });
@@ -182,7 +182,7 @@ describe(VodDownloadProcessor.name, () => {
   });
 
   it('reads HLS over http with the seed filter: one video and the English audio, placed by ISO instants', async () => {
-    const { id: eventId } = await event(`${hls.url}/master.m3u8`);
+    const { id: eventId } = await event(`${origin.url}/hls/master.m3u8`);
     const created = await download(
       [{ eventId, start: '2018-10-10T14:00:02.000Z', end: '2018-10-10T14:00:06.000Z', filter: SEED_FILTER }],
       { restEndpoints: [callbackUrl] },
@@ -198,19 +198,31 @@ describe(VodDownloadProcessor.name, () => {
     expect(callbackBodies[0]).toMatchObject({ id: done.id, status: 'completed', downloadUrl: done.downloadUrl });
   });
 
+  it('cuts a DASH manifest over http on the exact frame', async () => {
+    const { id: eventId } = await event(`${origin.url}/dash/manifest.mpd`);
+    const done = await finished((await download([{ eventId, start: '00:00:03.300', end: '00:00:06', filter: SEED_FILTER }], { frameAccurate: true })).id);
+
+    expect(done.failureReason).toBeNull();
+    const file = fileOf(done);
+    expect(streamsOf(file)).toEqual(['video:160', 'audio:eng']);
+    expect(Number(ffprobe(file).streams[0].duration)).toBeCloseTo(2.7, 2);
+    const first = frameBytes(file, undefined, 160, 90);
+    expect(meanDifference(first, frameBytes(sources.multi, 3.3, 160, 90))).toBeLessThan(meanDifference(first, frameBytes(sources.multi, 3.2, 160, 90)));
+  });
+
   it('never fetches from a host outside ALLOWED_SOURCE_HOSTS, even when an allowed manifest points there', async () => {
-    const elsewhere = hls.url.replace('127.0.0.1', 'localhost');
+    const elsewhere = `${origin.url.replace('127.0.0.1', 'localhost')}/hls`;
     writeFileSync(
       join(sources.hlsDir, 'elsewhere.m3u8'),
       `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=150000,RESOLUTION=320x180\n${elsewhere}/hi.m3u8\n`,
     );
-    const { id: eventId } = await event(`${hls.url}/elsewhere.m3u8`);
+    const { id: eventId } = await event(`${origin.url}/hls/elsewhere.m3u8`);
     const failed = await finished((await download([{ eventId }])).id);
 
     expect(failed.status).toBe('failed');
     expect(failed.failureReason).toContain(`Refused by the source rules: ${elsewhere}/hi.m3u8: host not in ALLOWED_SOURCE_HOSTS`);
-    expect(hls.requests.filter((line) => line.startsWith('localhost'))).toEqual([]);
-    expect(hls.requests).toContain(`${new URL(hls.url).host}/elsewhere.m3u8`);
+    expect(origin.requests.filter((line) => line.startsWith('localhost'))).toEqual([]);
+    expect(origin.requests).toContain(`${new URL(origin.url).host}/hls/elsewhere.m3u8`);
   });
 
   it('reads a local HLS manifest under MEDIA_ROOT, and nothing its playlists name outside it', async () => {
@@ -307,18 +319,18 @@ describe(VodDownloadProcessor.name, () => {
   });
 
   it('stops ffmpeg and removes every file when a running download is deleted', async () => {
-    const { id: eventId } = await event(`${hls.url}/master.m3u8`);
-    hls.closeGate();
+    const { id: eventId } = await event(`${origin.url}/hls/master.m3u8`);
+    origin.closeGate();
     try {
       const created = await download([{ eventId, start: '00:00:01', end: '00:00:05' }]);
       await waitFor(created.id, ['processing']);
       await api().delete(`/voddownload/${created.id}`).expect(410);
       await api().get(`/voddownload/${created.id}`).expect(204);
-      await expect.poll(() => toolsReading(hls.url), { timeout: 5000 }).toEqual([]);
+      await expect.poll(() => toolsReading(origin.url), { timeout: 5000 }).toEqual([]);
       await expect.poll(() => existsSync(join(testApp.dataDir, 'work', created.id)), { timeout: 5000 }).toBe(false);
       expect(existsSync(join(testApp.dataDir, 'downloads', created.contentId))).toBe(false);
     } finally {
-      hls.openGate();
+      origin.openGate();
     }
   });
 
@@ -334,8 +346,8 @@ describe(VodDownloadProcessor.name, () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'media-delivery-restart-'));
     let app = await createTestApp(env, { dataDir });
     try {
-      const { id: eventId } = await registerEvent(app.baseUrl, { sourceUrl: `${hls.url}/master.m3u8`, startTime: EVENT_START });
-      hls.closeGate();
+      const { id: eventId } = await registerEvent(app.baseUrl, { sourceUrl: `${origin.url}/hls/master.m3u8`, startTime: EVENT_START });
+      origin.closeGate();
       const created = await download([{ eventId, start: '00:00:01', end: '00:00:05' }], {}, app);
       await waitFor(created.id, ['processing'], app);
       await app.close();
@@ -344,7 +356,7 @@ describe(VodDownloadProcessor.name, () => {
       expect(db.prepare('SELECT status FROM vod_download WHERE id = ?').get(created.id)).toEqual({ status: 'queued' });
       expect(db.prepare("SELECT status FROM job WHERE key = ? AND name = 'vod-download.process'").get(created.id)).toEqual({ status: 'queued' });
       db.close();
-      expect(toolsReading(hls.url)).toEqual([]);
+      expect(toolsReading(origin.url)).toEqual([]);
 
       // Now as if the process had died mid-way instead: the download processing, its job claimed by a worker whose lease ran out.
       const crashed = new Database(join(dataDir, 'app.sqlite'));
@@ -354,14 +366,14 @@ describe(VodDownloadProcessor.name, () => {
         .run(created.id);
       crashed.close();
 
-      hls.openGate();
+      origin.openGate();
       app = await createTestApp(env, { dataDir });
       const done = await finished(created.id, app);
       expect(done.status).toBe('completed');
       // Stream copy from the keyframe at 0 s.
       expect(duration(fileOf(done, app))).toBeCloseTo(5, 1);
     } finally {
-      hls.openGate();
+      origin.openGate();
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
     }

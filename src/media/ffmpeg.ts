@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { keyframeProbeArgs, MediaInput, probeArgs } from './ffmpeg-args.js';
-import { parseKeyframeTimes, parseProbeOutput, ProbeResult } from './probe-result.js';
+import { parseProbeOutput, parseVideoPackets, ProbeResult, VideoPackets } from './probe-result.js';
 import { SourceProxy } from './source-proxy.js';
 
 /** ffmpeg or ffprobe failed; the message holds the last lines it wrote to stderr. */
@@ -77,18 +77,19 @@ export class Ffmpeg implements OnModuleInit {
     return parseProbeOutput(await this.execute(this.config.ffprobePath, probeArgs(input), { signal }));
   }
 
-  /** Media times (from the source's start) of the video stream's keyframes between the two times, in order. */
-  async keyframeTimes(
+  /** Times of a video stream's frames and keyframes between two media times (seconds from the source's start). */
+  async videoPackets(
     input: MediaInput,
     source: { streamIndex: number; startSeconds: number },
     fromSeconds: number,
     toSeconds: number,
     signal?: AbortSignal,
-  ): Promise<number[]> {
+  ): Promise<VideoPackets> {
     const { streamIndex, startSeconds } = source;
     const args = keyframeProbeArgs(input, streamIndex, fromSeconds > 0 ? fromSeconds + startSeconds : 0, toSeconds + startSeconds);
-    const csv = await this.execute(this.config.ffprobePath, args, { signal });
-    return parseKeyframeTimes(csv).map((time) => time - startSeconds);
+    const packets = parseVideoPackets(await this.execute(this.config.ffprobePath, args, { signal }));
+    const toMediaTime = (times: number[]) => times.map((time) => time - startSeconds);
+    return { frames: toMediaTime(packets.frames), keyframes: toMediaTime(packets.keyframes) };
   }
 
   private explain(stderrTail: string, since: number): string {

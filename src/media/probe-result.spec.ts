@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { selectStreams } from '../vod-download/stream-selection.js';
 import { parseFilter } from '../vod-download/usp-filter.js';
-import { parseKeyframeTimes, parseProbeOutput } from './probe-result.js';
+import { parseProbeOutput, parseVideoPackets } from './probe-result.js';
 
 // Trimmed from real ffprobe output: an MP4 with two renditions and two languages, plus what HLS adds.
 const PROBE = JSON.stringify({
@@ -56,7 +56,10 @@ describe('ffprobe mapping', () => {
     expect(selectStreams(result.streams, parseFilter('type=="textstream"'))).toEqual([]);
   });
 
-  it('reads keyframe times from packet listings', () => {
-    expect(parseKeyframeTimes('2.000000,K__\n2.100000,___\nN/A,K__\n0.000000,K_\n\n4.000000,K__,side_data\n')).toEqual([0, 2, 4]);
+  it('reads frame and keyframe times from packet listings, in presentation order', () => {
+    expect(parseVideoPackets('2.000000,K__\n2.200000,___\n2.100000,___\nN/A,K__\n0.000000,K_\n\n4.000000,K__,side_data\n')).toEqual({
+      frames: [0, 2, 2.1, 2.2, 4],
+      keyframes: [0, 2, 4],
+    });
   });
 });

@@ -152,13 +152,22 @@ function lowerCaseKeys(tags: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(tags).map(([key, value]) => [key.toLowerCase(), value]));
 }
 
-/** Key flags and times of video packets, from `ffprobe -show_entries packet=pts_time,flags -of csv=p=0`. */
-export function parseKeyframeTimes(csv: string): number[] {
-  return csv
+/** A video stream's frames in a window: every frame's time and the keyframes' times, in order. */
+export interface VideoPackets {
+  frames: number[];
+  keyframes: number[];
+}
+
+/** Video packet times and key flags, from `ffprobe -show_entries packet=pts_time,flags -of csv=p=0`. */
+export function parseVideoPackets(csv: string): VideoPackets {
+  const packets = csv
     .split('\n')
     .map((line) => line.trim().split(','))
-    .filter(([time, flags]) => time !== undefined && time !== 'N/A' && flags?.includes('K'))
-    .map(([time]) => Number(time))
-    .filter((time) => Number.isFinite(time))
-    .sort((a, b) => a - b);
+    .filter(([time]) => time !== undefined && time !== '' && time !== 'N/A' && Number.isFinite(Number(time)))
+    .map(([time, flags]) => ({ time: Number(time), key: flags?.includes('K') ?? false }));
+  const sorted = (times: number[]) => times.sort((a, b) => a - b);
+  return {
+    frames: sorted(packets.map((packet) => packet.time)),
+    keyframes: sorted(packets.filter((packet) => packet.key).map((packet) => packet.time)),
+  };
 }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import {
+  SEEK_EPSILON,
   concatList,
   copyCutArgs,
   joinPiecesArgs,
@@ -48,7 +49,8 @@ export class RenderError extends Error {}
 
 type CutMethod =
   | { kind: 'copy'; fromSeconds: number }
-  | { kind: 'smart'; keyframeSeconds: number }
+  /** `firstFrameSeconds`: the first frame at or after the start, where the re-encoded head begins. */
+  | { kind: 'smart'; keyframeSeconds: number; firstFrameSeconds: number }
   | { kind: 'reencode' };
 
 interface ClipPlan {
@@ -201,7 +203,7 @@ export class DownloadRenderer {
     const { startSeconds, endSeconds, halfFrameSeconds } = plan;
     if (!videoSource || startSeconds === 0) return { kind: 'copy', fromSeconds: startSeconds };
     const video = videoSource.stream;
-    const keyframes = await this.ffmpeg.keyframeTimes(
+    const { frames, keyframes } = await this.ffmpeg.videoPackets(
       plan.request.input,
       { streamIndex: video.index, startSeconds: videoSource.sourceStartSeconds },
       Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS),
@@ -212,8 +214,11 @@ export class DownloadRenderer {
     if (!frameAccurate) return { kind: 'copy', fromSeconds: before ?? Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS) };
     if (before !== undefined && startSeconds - before < halfFrameSeconds) return { kind: 'copy', fromSeconds: before };
     const after = keyframes.find((time) => time > startSeconds + halfFrameSeconds && time < endSeconds - halfFrameSeconds);
+    const firstFrame = frames.find((time) => time >= startSeconds - SEEK_EPSILON);
     const smartCuttable = video.codec === 'h264' && video.frameRate !== undefined && videoCount === 1;
-    return smartCuttable && after !== undefined ? { kind: 'smart', keyframeSeconds: after } : { kind: 'reencode' };
+    return smartCuttable && after !== undefined && firstFrame !== undefined
+      ? { kind: 'smart', keyframeSeconds: after, firstFrameSeconds: firstFrame }
+      : { kind: 'reencode' };
   }
 
   private async cut(plan: ClipPlan, workDir: string, options: { signal?: AbortSignal; onProgress: (seconds: number) => void }) {
@@ -253,7 +258,8 @@ export class DownloadRenderer {
       await writeFile(
         videoList,
         concatList([
-          { path: head, durationSeconds: method.keyframeSeconds - startSeconds },
+          // The head lasts from its first frame to the keyframe: the tail follows without a gap.
+          { path: head, durationSeconds: method.keyframeSeconds - method.firstFrameSeconds },
           { path: tail, durationSeconds: endSeconds - method.keyframeSeconds },
         ]),
       );
@@ -294,9 +300,10 @@ export class DownloadRenderer {
   }
 }
 
-/** The clip's length in the output: a stream copy starts at the keyframe before the requested start. */
+/** The clip's length in the output: a stream copy starts at the keyframe before the start, a smart cut at the first frame from it. */
 function clipDuration(plan: ClipPlan): number {
-  const from = plan.method.kind === 'copy' ? plan.method.fromSeconds : plan.startSeconds;
+  const { method } = plan;
+  const from = method.kind === 'copy' ? method.fromSeconds : method.kind === 'smart' ? method.firstFrameSeconds : plan.startSeconds;
   return plan.endSeconds - from;
 }
 

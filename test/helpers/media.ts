@@ -19,8 +19,10 @@ export interface TestSources {
   multi: string;
   videoOnly: string;
   audioOnly: string;
-  /** An HLS master playlist of `multi`: two video variants sharing eng and fra audio renditions. */
+  /** An HLS master playlist of `multi` (master.m3u8): two video variants sharing eng and fra audio renditions. */
   hlsDir: string;
+  /** A DASH manifest of `multi` (manifest.mpd). */
+  dashDir: string;
 }
 
 /** Generates the test sources under `dir` (relative names are relative to it) with lavfi; about a second in all. */
@@ -70,7 +72,10 @@ export function generateSources(dir: string): TestSources {
       '',
     ].join('\n'),
   );
-  return { multi, videoOnly, audioOnly, hlsDir };
+  const dashDir = join(dir, 'dash');
+  mkdirSync(dashDir, { recursive: true });
+  execFileSync('ffmpeg', [...QUIET, '-i', multi, '-map', '0', '-c', 'copy', '-f', 'dash', '-seg_duration', '2', join(dashDir, 'manifest.mpd')]);
+  return { multi, videoOnly, audioOnly, hlsDir, dashDir };
 }
 
 export interface ProbedFile {
