@@ -147,7 +147,9 @@ export class DownloadRenderer {
       );
     }
     const endSeconds = this.checkRange(clip, probe);
-    const video = streams.find((stream) => stream.type === 'video');
+    const videos = streams.filter((stream) => stream.type === 'video');
+    const audios = streams.filter((stream) => stream.type === 'audio');
+    const video = videos[0];
     const halfFrameSeconds = video ? 0.5 / (video.frameRate ?? 25) : 0;
     const plan = {
       request: clip,
@@ -157,18 +159,15 @@ export class DownloadRenderer {
       halfFrameSeconds,
       output: join(request.workDir, `clip-${n}.ts`),
     };
-    const method = await this.chooseCut(plan, video && { stream: video, sourceStartSeconds: probe.startSeconds }, streams.filter((stream) => stream.type === 'video').length, request.frameAccurate, signal);
+    const videoSource = video && { stream: video, sourceStartSeconds: probe.startSeconds };
+    const method = await this.chooseCut(plan, videoSource, videos.length, request.frameAccurate, signal);
     const reencoded = method.kind === 'reencode';
     return {
       ...plan,
       method,
       layout: {
-        videos: streams
-          .filter((stream) => stream.type === 'video')
-          .map((stream) => ({ codec: reencoded ? 'h264' : stream.codec, width: stream.width ?? 0, height: stream.height ?? 0 })),
-        audios: streams
-          .filter((stream) => stream.type === 'audio')
-          .map((stream) => ({ codec: stream.codec, sampleRate: stream.sampleRate ?? 0, channels: stream.channels ?? 0 })),
+        videos: videos.map((stream) => ({ codec: reencoded ? 'h264' : stream.codec, width: stream.width ?? 0, height: stream.height ?? 0 })),
+        audios: audios.map((stream) => ({ codec: stream.codec, sampleRate: stream.sampleRate ?? 0, channels: stream.channels ?? 0 })),
       },
     };
   }
