@@ -198,8 +198,8 @@ describe(VodDownloadProcessor.name, () => {
     expect(callbackBodies[0]).toMatchObject({ id: done.id, status: 'completed', downloadUrl: done.downloadUrl });
   });
 
-  it('cuts a DASH manifest over http on the exact frame', async () => {
-    const { id: eventId } = await event(`${origin.url}/dash/manifest.mpd`);
+  it("cuts a Unified Streaming origin's Smooth Streaming URL, read as its DASH twin, on the exact frame", async () => {
+    const { id: eventId } = await event(`${origin.url}/plenary.ism/Manifest`);
     const done = await finished((await download([{ eventId, start: '00:00:03.300', end: '00:00:06', filter: SEED_FILTER }], { frameAccurate: true })).id);
 
     expect(done.failureReason).toBeNull();
@@ -208,6 +208,7 @@ describe(VodDownloadProcessor.name, () => {
     expect(Number(ffprobe(file).streams[0].duration)).toBeCloseTo(2.7, 2);
     const first = frameBytes(file, undefined, 160, 90);
     expect(meanDifference(first, frameBytes(sources.multi, 3.3, 160, 90))).toBeLessThan(meanDifference(first, frameBytes(sources.multi, 3.2, 160, 90)));
+    expect(origin.requests).toContain(`${new URL(origin.url).host}/plenary.ism/.mpd`);
   });
 
   it('never fetches from a host outside ALLOWED_SOURCE_HOSTS, even when an allowed manifest points there', async () => {

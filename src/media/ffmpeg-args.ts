@@ -18,6 +18,19 @@ export interface StreamRef {
 }
 
 /**
+ * The URL ffmpeg should read for a remote source. ffmpeg has no Smooth Streaming demuxer, and
+ * Unified Streaming origins serve every presentation (`…/name.ism/Manifest`) as DASH too
+ * (`…/name.ism/.mpd`), with the same tracks.
+ */
+export function readableSourceUrl(url: URL): string {
+  const smooth = /^(.*\.isml?)\/manifest$/i.exec(url.pathname);
+  if (!smooth) return url.href;
+  const dash = new URL(url.href);
+  dash.pathname = `${smooth[1]}/.mpd`;
+  return dash.href;
+}
+
+/**
  * Remote sources may only use network protocols, so that a manifest on an allowed host can never
  * make ffmpeg open a local file; local sources may only open files.
  */

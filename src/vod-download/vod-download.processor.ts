@@ -9,7 +9,7 @@ import { EventsService } from '../events/events.service.js';
 import type { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JOB_CANCELLED, JobQueue, WORKER_SHUTDOWN } from '../jobs/job-queue.js';
 import { DownloadMailer } from '../mail/download-mailer.js';
-import type { MediaInput } from '../media/ffmpeg-args.js';
+import { MediaInput, readableSourceUrl } from '../media/ffmpeg-args.js';
 import { MediaCommandAborted } from '../media/ffmpeg.js';
 import { SourceProxy } from '../media/source-proxy.js';
 import { DownloadStore } from '../storage/download-store.js';
@@ -129,7 +129,10 @@ export class VodDownloadProcessor implements OnModuleInit {
     for (const [n, clip] of clips.entries()) {
       try {
         const source = locateSource(clip.source, this.config.mediaRoot, this.config.allowedSourceHosts);
-        const input = source.kind === 'remote' ? { location: source.url.href, remote: true } : await this.localInput(source.path, clip.source);
+        const input =
+          source.kind === 'remote'
+            ? { location: readableSourceUrl(source.url), remote: true }
+            : await this.localInput(source.path, clip.source);
         const event = await this.eventFor(clip, masterEventId);
         const range = resolveClipRange(clip.start, clip.end, event ?? { startTime: null, duration: null });
         requests.push({ input, label: clip.source, startSeconds: range.startSeconds, endSeconds: range.endSeconds, filter: clip.filter });

@@ -21,7 +21,7 @@ export interface TestSources {
   audioOnly: string;
   /** An HLS master playlist of `multi` (master.m3u8): two video variants sharing eng and fra audio renditions. */
   hlsDir: string;
-  /** A DASH manifest of `multi` (manifest.mpd). */
+  /** A DASH manifest of `multi`, named as a Unified Streaming origin names it (plenary.ism/.mpd). */
   dashDir: string;
 }
 
@@ -72,9 +72,10 @@ export function generateSources(dir: string): TestSources {
       '',
     ].join('\n'),
   );
-  const dashDir = join(dir, 'dash');
+  // Laid out as a Unified Streaming origin serves a presentation as DASH: <name>.ism/.mpd
+  const dashDir = join(dir, 'plenary.ism');
   mkdirSync(dashDir, { recursive: true });
-  execFileSync('ffmpeg', [...QUIET, '-i', multi, '-map', '0', '-c', 'copy', '-f', 'dash', '-seg_duration', '2', join(dashDir, 'manifest.mpd')]);
+  execFileSync('ffmpeg', [...QUIET, '-i', multi, '-map', '0', '-c', 'copy', '-f', 'dash', '-seg_duration', '2', join(dashDir, '.mpd')]);
   return { multi, videoOnly, audioOnly, hlsDir, dashDir };
 }
 
