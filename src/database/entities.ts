@@ -1,5 +1,6 @@
 import { RecordedEvent } from '../events/recorded-event.entity.js';
 import { Job } from '../jobs/job.entity.js';
+import { ScheduleClaim } from '../jobs/schedule-claim.entity.js';
 import { VodDownload } from '../vod-download/vod-download.entity.js';
 
-export const entities = [Job, RecordedEvent, VodDownload];
+export const entities = [Job, ScheduleClaim, RecordedEvent, VodDownload];
