@@ -4,8 +4,10 @@
  */
 export interface JobDataByName {
   'vod-download.process': { downloadId: string };
+  /** Runs the Opencast distribution job with this id (a row of distribution_job). */
+  'distribution.run': { jobId: number };
 }
 
 export type JobName = keyof JobDataByName;
 
-export const JOB_NAMES: readonly JobName[] = [];
+export const JOB_NAMES: readonly JobName[] = ['distribution.run'];
