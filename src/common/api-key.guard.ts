@@ -22,8 +22,12 @@ export class ApiKeyGuard implements CanActivate {
     private readonly digestAuthenticator: DigestAuthenticator,
   ) {
     this.keyDigests = config.apiKeys.map(digest);
-    if (this.keyDigests.length === 0 && !digestAuthenticator.enabled) {
-      new Logger(ApiKeyGuard.name).warn('API_KEYS is not set: the API is open to anyone who can reach it');
+    if (this.keyDigests.length === 0) {
+      new Logger(ApiKeyGuard.name).warn(
+        digestAuthenticator.enabled
+          ? 'API_KEYS is not set: apart from the Opencast paths (Digest), the API is open to anyone who can reach it'
+          : 'API_KEYS is not set: the API is open to anyone who can reach it',
+      );
     }
   }
 
@@ -48,9 +52,11 @@ export class ApiKeyGuard implements CanActivate {
       }
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', outcome.challenge);
       throw new UnauthorizedException(
-        presented === undefined
-          ? 'Authentication is required: HTTP Digest as the Opencast system user, or an API key'
-          : 'The credentials are not valid',
+        presented !== undefined
+          ? 'The API key is not valid'
+          : /^Digest\s/i.test(request.headers.authorization ?? '')
+            ? 'The Digest credentials are not valid or their nonce expired: answer the new challenge'
+            : 'Authentication is required: HTTP Digest as the Opencast system user, or an API key',
       );
     }
     throw new UnauthorizedException(

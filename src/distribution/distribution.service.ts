@@ -106,7 +106,7 @@ export class DistributionService {
       for (const planned of request.elements) {
         const destination = join(this.files.elementFolder(planned.location), planned.fileName!);
         if (isHlsPlaylist(planned.fileName!, planned.element.mimetype)) {
-          await this.stagePlaylist(publication, planned.source!, destination, request.elements, new Set([destination]), 1, signal);
+          await this.stagePlaylist(publication, planned.source!, destination, request.elements, new Map([[destination, planned.fileName!]]), 1, signal);
         } else {
           await publication.stage(destination, (temporary) => this.sources.placeAt(planned.source!, temporary, signal));
         }
@@ -163,7 +163,7 @@ export class DistributionService {
     source: LocatedSource,
     destination: string,
     requested: readonly PlannedElement[],
-    staged: Set<string>,
+    staged: Map<string, string>,
     depth: number,
     signal?: AbortSignal,
   ): Promise<void> {
@@ -183,8 +183,12 @@ export class DistributionService {
       if (problem) throw new BadRequestException(`The playlist reference ${reference}: ${problem}`);
       replacements.set(reference, encodeURIComponent(name));
       const target = join(folder, name);
-      if (staged.has(target)) continue;
-      staged.add(target);
+      const stagedFrom = staged.get(target);
+      if (stagedFrom === reference) continue;
+      if (stagedFrom !== undefined) {
+        throw new BadRequestException(`The playlist references ${stagedFrom} and ${reference}, which would both be published as ${name}`);
+      }
+      staged.set(target, reference);
       const referenced = await this.sources.locateRelative(reference, source);
       if (isHlsPlaylist(name, null) && depth < MAX_PLAYLIST_DEPTH) {
         await this.stagePlaylist(publication, referenced, target, requested, staged, depth + 1, signal);

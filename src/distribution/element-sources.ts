@@ -127,6 +127,11 @@ export async function linkOrCopy(source: string, target: string): Promise<'link'
   } catch (error) {
     if (!LINK_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
   }
-  await copyFile(source, target, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+  await copyInto(source, target);
   return 'copy';
+}
+
+/** The fallback: a reflink where the file system can (btrfs, XFS), else a kernel-side copy. */
+export async function copyInto(source: string, target: string): Promise<void> {
+  await copyFile(source, target, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
 }
