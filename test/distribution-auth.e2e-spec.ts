@@ -1,9 +1,17 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerDigestChallenge } from '../src/common/digest-auth.js';
+import {
+  answerDigestChallenge,
+  digestChallenge,
+  expectedDigestResponse,
+  NonceIssuer,
+  parseDigestAuthorization,
+} from '../src/common/digest-auth.js';
 import { DigestAuthenticator } from '../src/common/digest-authenticator.js';
 import { mediaPackageXml, parseJob } from './helpers/distribution.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
@@ -11,12 +19,41 @@ import { createTestApp, TestApp } from './helpers/test-app.js';
 const DIGEST_USER = { username: 'opencast_system_account', password: 'CHANGE_ME' };
 const SYNC_PATH = '/distribution/download/distributesync';
 
+const REMOTE_FILE = Buffer.alloc(5000, 9);
+
+/** An Opencast working file repository: files only for the digest user, asked for with X-Requested-Auth. */
+async function startOpencastFiles(): Promise<{ server: Server; host: string; requests: string[] }> {
+  const nonces = new NonceIssuer(60_000);
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.headers['x-requested-auth'] ?? '-'} ${req.headers.authorization ? 'credentials' : 'none'}`);
+    const credentials = parseDigestAuthorization(req.headers.authorization);
+    const valid =
+      credentials !== null &&
+      nonces.check(credentials.nonce) === 'valid' &&
+      credentials.username === DIGEST_USER.username &&
+      credentials.uri === req.url &&
+      credentials.response === expectedDigestResponse(credentials, DIGEST_USER.password, req.method!);
+    if (!valid) {
+      res.writeHead(401, { 'WWW-Authenticate': digestChallenge('Opencast', nonces.issue()) }).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Length': REMOTE_FILE.length }).end(REMOTE_FILE);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, host: `127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+}
+
 describe(DigestAuthenticator.name, () => {
   let testApp: TestApp;
   let fields: Record<string, string>;
+  let opencast: Awaited<ReturnType<typeof startOpencastFiles>>;
 
   beforeAll(async () => {
+    opencast = await startOpencastFiles();
     testApp = await createTestApp({
+      ALLOWED_SOURCE_HOSTS: opencast.host,
+      MAX_BODY_BYTES: '65536',
       API_KEYS: 'test-key',
       OPENCAST_DIGEST_USER: DIGEST_USER.username,
       OPENCAST_DIGEST_PASSWORD: DIGEST_USER.password,
@@ -32,7 +69,10 @@ describe(DigestAuthenticator.name, () => {
     });
     fields = { mediapackage, channelId: 'engage-player', elementId: 'track-1', checkAvailability: 'false' };
   });
-  afterAll(() => testApp?.close());
+  afterAll(async () => {
+    await testApp?.close();
+    opencast?.server.close();
+  });
 
   /** What Opencast's trusted HTTP client does: ask, get challenged, answer the challenge. */
   async function challenge(path: string): Promise<string> {
@@ -84,6 +124,36 @@ describe(DigestAuthenticator.name, () => {
     expect(other.headers['www-authenticate']).toBeUndefined();
     const authorization = answerDigestChallenge(await challenge(SYNC_PATH), DIGEST_USER, 'GET', '/voddownload')!;
     await request(testApp.baseUrl).get('/voddownload').set('Authorization', authorization).expect(401);
+  });
+
+  it('fetches sources from an Opencast node as the digest user', async () => {
+    const mediapackage = mediaPackageXml({
+      id: 'mp-opencast',
+      elements: [{ id: 'track-1', url: `http://${opencast.host}/files/mediapackage/mp-opencast/track-1/video.mp4` }],
+    });
+    await request(testApp.baseUrl)
+      .post(SYNC_PATH)
+      .set('X-API-Key', 'test-key')
+      .type('form')
+      .send({ ...fields, mediapackage })
+      .expect(200);
+    expect(opencast.requests).toEqual(['Digest none', 'Digest credentials']);
+    const file = join(testApp.config.distribution.directory, 'mh_default_org/engage-player/mp-opencast/track-1/video.mp4');
+    expect(readFileSync(file)).toEqual(REMOTE_FILE);
+  });
+
+  it('caps the body size for both form encodings', async () => {
+    const huge = 'x'.repeat(70_000);
+    await request(testApp.baseUrl).post(SYNC_PATH).set('X-API-Key', 'test-key').type('form').send({ ...fields, mediapackage: huge }).expect(413);
+    // multer reports an over-long field as 400 (Nest's mapping of LIMIT_FIELD_VALUE).
+    const multipart = await request(testApp.baseUrl)
+      .post(SYNC_PATH)
+      .set('X-API-Key', 'test-key')
+      .field('mediapackage', huge)
+      .field('channelId', 'engage-player')
+      .field('elementId', 'track-1')
+      .expect(400);
+    expect(multipart.text).toBe('Field value too long - mediapackage');
   });
 
   it('leaves published files open to anyone', async () => {

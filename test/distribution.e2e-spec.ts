@@ -27,6 +27,10 @@ const ORG = 'mh_default_org';
 /** Serves `root` over HTTP as an Opencast working file repository would; /broken answers 500. */
 async function startSourceServer(root: string): Promise<{ server: Server; host: string }> {
   const server = createServer((req, res) => {
+    if (req.url!.startsWith('/redirect')) {
+      res.writeHead(302, { Location: 'http://evil.example.com/video.mp4' }).end();
+      return;
+    }
     const path = join(root, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
     if (req.url!.startsWith('/broken') || !existsSync(path)) {
       res.writeHead(req.url!.startsWith('/broken') ? 500 : 404).end();
@@ -187,6 +191,13 @@ describe(DistributionController.name, () => {
     expect(readFileSync(published('mp-remote', 'track-remote', 'remote.mp4'))).toEqual(readFileSync(join(remoteRoot, 'remote.mp4')));
   });
 
+  it('follows redirects only to allowed hosts', async () => {
+    const mediapackage = mediaPackageXml({ id: 'mp-redirect', elements: [{ id: 'track-remote', url: `http://${source.host}/redirect/video.mp4` }] });
+    const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'track-remote' }).expect(400);
+    expect(response.text).toContain('evil.example.com');
+    expect(existsSync(published('mp-redirect'))).toBe(false);
+  });
+
   it('publishes HLS playlists with their segments and rewrites the references', async () => {
     const mediapackage = mediaPackageXml({
       id: 'mp-hls',
@@ -279,12 +290,32 @@ describe(DistributionController.name, () => {
     expect(existsSync(published())).toBe(true);
   });
 
+  it("retracts elements found in the channel's publication, as Opencast's retract operations send them", async () => {
+    const source = mediaPackageXml({ id: 'mp-publication', elements: [track] });
+    const [distributed] = parseElementDocuments((await form({ mediapackage: source, channelId: CHANNEL, elementId: 'track-1' }).expect(200)).text);
+    const publishedUrl = childText(distributed, 'url')!;
+    // Only the publication holds the element now, with its published URL.
+    const mediapackage = mediaPackageXml({
+      id: 'mp-publication',
+      elements: [],
+      publications: [{ id: 'publication-1', channel: CHANNEL, elements: [{ ...track, url: publishedUrl }] }],
+    });
+    const response = await request(testApp.baseUrl)
+      .post('/distribution/download/retractsync')
+      .type('form')
+      .send({ mediapackage, channelId: CHANNEL, elementId: 'track-1' })
+      .expect(200);
+    expect(childText(parseElementDocuments(response.text)[0], 'url')).toBe(publishedUrl);
+    expect(existsSync(published('mp-publication'))).toBe(false);
+  });
+
   it('serves no directory listings and no temporary files', async () => {
     await request(testApp.baseUrl).get(`/static/${ORG}/${CHANNEL}/`).expect(404);
     await request(testApp.baseUrl).get(`/static/${ORG}/`).expect(404);
-    await request(testApp.baseUrl).get(`/static/${ORG}/${CHANNEL}/${MP_ID}/track-1/.video.mp4.abc.tmp`).expect((res) => {
-      expect([403, 404]).toContain(res.status);
-    });
+    // What a publication in progress looks like: a hidden temporary name next to the file.
+    writeFileSync(published(MP_ID, 'track-1', '.video.mp4.abc.tmp'), 'half-written');
+    const hidden = await request(testApp.baseUrl).get(`/static/${ORG}/${CHANNEL}/${MP_ID}/track-1/.video.mp4.abc.tmp`).expect(404);
+    expect(hidden.text).not.toContain('half-written');
   });
 
   describe('refuses bad input with 400 and a plain-text reason, leaving nothing behind', () => {
