@@ -22,6 +22,7 @@ import { copyInto } from '../src/distribution/element-sources.js';
 
 const GiB = 1024 ** 3;
 const RUNS = 9;
+const COPY_RUNS = 5;
 
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'bench-distribution-'));
@@ -38,15 +39,30 @@ async function main(): Promise<void> {
     console.log('Writing a 1 GiB source file…');
     await writeFile(large, GiB);
 
-    await timeDistributions(sameDisk, small, 'warm-up', 3);
-    const smallMs = await timeDistributions(sameDisk, small, 'small');
-    const largeMs = await timeDistributions(sameDisk, large, 'large');
+    spawnSync('sync');
+    await distributeOnce(sameDisk, small, 'warm-up-1');
+    await distributeOnce(sameDisk, large, 'warm-up-2');
+    // Interleaved, so that background work on the disk weighs on both sizes alike.
+    const smallTimes: number[] = [];
+    const largeTimes: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      smallTimes.push(await distributeOnce(sameDisk, small, `small-${run}`));
+      largeTimes.push(await distributeOnce(sameDisk, large, `large-${run}`));
+    }
+    const smallMs = median(smallTimes);
+    const largeMs = median(largeTimes);
     await sameDisk.app.close();
 
     let crossDeviceMs: number | undefined;
     if (shm) {
       const crossDevice = await startApp(workDir, shm, mediaRoot);
-      crossDeviceMs = await timeDistributions(crossDevice, large, 'cross', 3, () => rm(join(shm, 'mh_default_org'), { recursive: true, force: true }));
+      const crossTimes: number[] = [];
+      for (let run = 0; run < COPY_RUNS; run++) {
+        spawnSync('sync');
+        crossTimes.push(await distributeOnce(crossDevice, large, `cross-${run}`));
+        await rm(join(shm, 'mh_default_org'), { recursive: true, force: true });
+      }
+      crossDeviceMs = median(crossTimes);
       await crossDevice.app.close();
     }
 
@@ -54,7 +70,7 @@ async function main(): Promise<void> {
     const copyTarget = join(workDir, 'copy.bin');
     const copyTimes: number[] = [];
     const cpTimes: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let run = 0; run < COPY_RUNS; run++) {
       copyTimes.push(await timeCopy(copyTarget, () => copyInto(large, copyTarget)));
       cpTimes.push(
         await timeCopy(copyTarget, async () => {
@@ -67,16 +83,16 @@ async function main(): Promise<void> {
     const cpMs = median(cpTimes);
 
     const mibPerSecond = (ms: number) => (GiB / 1024 ** 2 / (ms / 1000)).toFixed(0);
-    console.log(`\nMedians of ${RUNS} runs (checkAvailability=true, file system of ${tmpdir()}):`);
+    console.log(`\nMedians of ${RUNS} interleaved runs (checkAvailability=true, file system of ${tmpdir()}):`);
     console.log(`  /distributesync 1 KiB element (hard link): ${smallMs.toFixed(1)} ms`);
     console.log(`  /distributesync 1 GiB element (hard link): ${largeMs.toFixed(1)} ms  (ratio to 1 KiB: ${(largeMs / smallMs).toFixed(2)})`);
     if (crossDeviceMs !== undefined) {
       console.log(
-        `  /distributesync 1 GiB element to ${shm} (another file system, so the copy fallback; median of 3): ${crossDeviceMs.toFixed(0)} ms = ${mibPerSecond(crossDeviceMs)} MiB/s`,
+        `  /distributesync 1 GiB element to ${shm} (another file system, so the copy fallback; median of ${COPY_RUNS}): ${crossDeviceMs.toFixed(0)} ms = ${mibPerSecond(crossDeviceMs)} MiB/s`,
       );
     }
-    console.log(`  copy fallback (fs.copyFile, COPYFILE_FICLONE) of 1 GiB: ${copyMs.toFixed(0)} ms = ${mibPerSecond(copyMs)} MiB/s`);
-    console.log(`  cp of the same file:                                   ${cpMs.toFixed(0)} ms = ${mibPerSecond(cpMs)} MiB/s`);
+    console.log(`  copy fallback (fs.copyFile, COPYFILE_FICLONE) of 1 GiB, median of ${COPY_RUNS}: ${copyMs.toFixed(0)} ms = ${mibPerSecond(copyMs)} MiB/s`);
+    console.log(`  cp of the same file, median of ${COPY_RUNS}: ${cpMs.toFixed(0)} ms = ${mibPerSecond(cpMs)} MiB/s`);
     console.log(`  copy fallback / cp time ratio: ${(copyMs / cpMs).toFixed(2)}`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -110,38 +126,21 @@ async function startApp(dataDir: string, distributionDir: string, mediaRoot = jo
   return { app, config, url: config.publicUrl };
 }
 
-/** Median time of /distributesync of `file`, each run into a new mediapackage. */
-async function timeDistributions(
-  running: RunningApp,
-  file: string,
-  label: string,
-  runs = RUNS,
-  afterEach?: () => Promise<void>,
-): Promise<number> {
-  let run = 0;
-  return medianOf(runs, async () => {
-    const mediapackage =
-      `<mediapackage xmlns="http://mediapackage.opencastproject.org" id="bench-${label}-${run++}"><media>` +
-      `<track id="track-1" type="presenter/delivery"><mimetype>application/octet-stream</mimetype>` +
-      `<url>${pathToFileURL(file).href}</url></track></media></mediapackage>`;
-    spawnSync('sync');
-    const started = performance.now();
-    const response = await fetch(`${running.url}/distribution/download/distributesync`, {
-      method: 'POST',
-      body: new URLSearchParams({ mediapackage, channelId: 'bench', elementId: 'track-1' }),
-    });
-    const body = await response.text();
-    const elapsed = performance.now() - started;
-    if (response.status !== 200) throw new Error(`distributesync answered ${response.status}: ${body}`);
-    await afterEach?.();
-    return elapsed;
+/** Time of one /distributesync of `file`, into a new mediapackage. */
+async function distributeOnce(running: RunningApp, file: string, mediaPackageId: string): Promise<number> {
+  const mediapackage =
+    `<mediapackage xmlns="http://mediapackage.opencastproject.org" id="bench-${mediaPackageId}"><media>` +
+    `<track id="track-1" type="presenter/delivery"><mimetype>application/octet-stream</mimetype>` +
+    `<url>${pathToFileURL(file).href}</url></track></media></mediapackage>`;
+  const started = performance.now();
+  const response = await fetch(`${running.url}/distribution/download/distributesync`, {
+    method: 'POST',
+    body: new URLSearchParams({ mediapackage, channelId: 'bench', elementId: 'track-1' }),
   });
-}
-
-async function medianOf(runs: number, measure: () => Promise<number>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await measure());
-  return median(times);
+  const body = await response.text();
+  const elapsed = performance.now() - started;
+  if (response.status !== 200) throw new Error(`distributesync answered ${response.status}: ${body}`);
+  return elapsed;
 }
 
 function median(times: number[]): number {
