@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, createReadStream } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,8 +69,7 @@ describe(DistributionController.name, () => {
   };
 
   beforeAll(async () => {
-    remoteRoot = join(process.env.TMPDIR ?? '/tmp', `distribution-remote-${process.pid}`);
-    mkdirSync(remoteRoot, { recursive: true });
+    remoteRoot = mkdtempSync(join(tmpdir(), 'distribution-remote-'));
     writeFileSync(join(remoteRoot, 'remote.mp4'), Buffer.alloc(3000, 7));
     source = await startSourceServer(remoteRoot);
     testApp = await createTestApp({ ALLOWED_SOURCE_HOSTS: source.host, DISTRIBUTION_AVAILABILITY_TIMEOUT_MS: '2000' });
@@ -92,6 +92,7 @@ describe(DistributionController.name, () => {
   afterAll(async () => {
     await testApp?.close();
     source?.server.close();
+    rmSync(remoteRoot, { recursive: true, force: true });
   });
 
   it('distributes a track, a catalog and an attachment synchronously, changing only <url>', async () => {
