@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -224,6 +224,20 @@ describe(DistributionController.name, () => {
       expect(served.headers['content-type']).toBe('video/mp2t');
       expect(served.body.length).toBe(statSync(join(mediaRoot, 'hls', segment)).size);
     }
+  });
+
+  it('publishes a remote HLS playlist with the segments it names, fetched from the same allowed host', async () => {
+    cpSync(join(mediaRoot, 'hls'), join(remoteRoot, 'hls'), { recursive: true });
+    const mediapackage = mediaPackageXml({
+      id: 'mp-remote-hls',
+      elements: [{ id: 'variant', url: `http://${source.host}/hls/variant.m3u8`, mimetype: 'application/vnd.apple.mpegurl' }],
+    });
+    await form({ mediapackage, channelId: CHANNEL, elementId: 'variant' }).expect(200);
+    const folder = published('mp-remote-hls', 'variant');
+    const segments = readdirSync(folder).filter((name) => name.endsWith('.ts'));
+    expect(segments.length).toBeGreaterThanOrEqual(2);
+    for (const segment of segments) expect(readFileSync(join(folder, segment))).toEqual(readFileSync(join(mediaRoot, 'hls', segment)));
+    expect(readFileSync(join(folder, 'variant.m3u8'), 'utf8')).toBe(readFileSync(join(mediaRoot, 'hls', 'variant.m3u8'), 'utf8'));
   });
 
   it('runs Distribute as an Opencast job: QUEUED, then FINISHED with the elements as payload', async () => {

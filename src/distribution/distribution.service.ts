@@ -23,9 +23,8 @@ export interface DistributionForm {
 interface PlannedElement {
   element: MediaPackageElement;
   location: ElementLocation;
-  /** Set for Distribute: the element's file name and checked source. */
-  fileName?: string;
-  source?: LocatedSource;
+  /** Set for Distribute: the element's file name and its checked source. */
+  file?: { name: string; source: LocatedSource };
 }
 
 /** A request that passed every check; running it can still fail on I/O. */
@@ -104,11 +103,13 @@ export class DistributionService {
     const publication = this.files.startPublication();
     try {
       for (const planned of request.elements) {
-        const destination = join(this.files.elementFolder(planned.location), planned.fileName!);
-        if (isHlsPlaylist(planned.fileName!, planned.element.mimetype)) {
-          await this.stagePlaylist(publication, planned.source!, destination, request.elements, new Map([[destination, planned.fileName!]]), 1, signal);
+        const { name, source } = fileOf(planned);
+        const destination = join(this.files.elementFolder(planned.location), name);
+        if (isHlsPlaylist(name, planned.element.mimetype)) {
+          const staged = new Map([[destination, name]]);
+          await this.stagePlaylist(publication, source, destination, request.elements, staged, 1, signal);
         } else {
-          await publication.stage(destination, (temporary) => this.sources.placeAt(planned.source!, temporary, signal));
+          await publication.stage(destination, (temporary) => this.sources.placeAt(source, temporary, signal));
         }
         signal?.throwIfAborted();
       }
@@ -150,7 +151,7 @@ export class DistributionService {
     const fileName = fileNameOf(url);
     const problem = fileNameProblem(fileName);
     if (problem) throw new BadRequestException(`Element ${elementId}: ${problem}`);
-    return { element, location, fileName, source: await this.sources.locate(url) };
+    return { element, location, file: { name: fileName, source: await this.sources.locate(url) } };
   }
 
   /**
@@ -173,7 +174,7 @@ export class DistributionService {
     for (const reference of playlistReferences(text).filter(isRelativeReference)) {
       const name = fileNameOf(reference);
       const sibling = requested.find(
-        (planned) => planned.fileName === name && this.files.elementFolder(planned.location) !== folder,
+        (planned) => planned.file?.name === name && this.files.elementFolder(planned.location) !== folder,
       );
       if (sibling) {
         replacements.set(reference, `../${encodeURIComponent(sibling.location.elementId)}/${encodeURIComponent(name)}`);
@@ -202,7 +203,12 @@ export class DistributionService {
 
   private publishedUrl(planned: PlannedElement): string {
     const { organization, channelId, mediaPackageId, elementId } = planned.location;
-    const segments = [organization, channelId, mediaPackageId, elementId, planned.fileName!].map(encodeURIComponent);
+    const segments = [organization, channelId, mediaPackageId, elementId, fileOf(planned).name].map(encodeURIComponent);
     return `${this.config.distribution.baseUrl}/${segments.join('/')}`;
   }
+}
+
+function fileOf(planned: PlannedElement): NonNullable<PlannedElement['file']> {
+  if (!planned.file) throw new Error(`Element ${planned.location.elementId} was planned for Retract, not Distribute`);
+  return planned.file;
 }
