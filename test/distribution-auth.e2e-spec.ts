@@ -118,6 +118,11 @@ describe(DigestAuthenticator.name, () => {
     }
   });
 
+  it('challenges however the path is spelled (Express routes case-insensitively)', async () => {
+    const response = await request(testApp.baseUrl).post('/DISTRIBUTION/Download/distributesync').type('form').send(fields).expect(401);
+    expect(response.headers['www-authenticate']).toMatch(/^Digest /);
+  });
+
   it('accepts an API key on the Opencast paths, but Digest nowhere else', async () => {
     await request(testApp.baseUrl).post(SYNC_PATH).set('X-API-Key', 'test-key').type('form').send(fields).expect(200);
     const other = await request(testApp.baseUrl).get('/voddownload').expect(401);
@@ -186,5 +191,28 @@ describe(DigestAuthenticator.name, () => {
     expect(job.status).toBe('FAILED');
     const json = await request(testApp.baseUrl).get(`/services/job/${id}.json`).set('X-API-Key', 'test-key').expect(200);
     expect(json.body.job.failureReason).toContain('mp-auth/track-1/video.mp4');
+  });
+});
+
+describe(`${DigestAuthenticator.name} without API keys`, () => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await createTestApp({ OPENCAST_DIGEST_USER: DIGEST_USER.username, OPENCAST_DIGEST_PASSWORD: DIGEST_USER.password });
+  });
+  afterAll(() => testApp?.close());
+
+  it('guards the Opencast routes however they are spelled and leaves the rest open', async () => {
+    const routes = [
+      ['get', '/services/jobs.xml'],
+      ['get', '/Services/Jobs.xml'],
+      ['post', '/distribution/download/retractsync'],
+      ['post', '/DISTRIBUTION/download/retractsync'],
+    ] as const;
+    for (const [method, path] of routes) {
+      const response = await request(testApp.baseUrl)[method](path).expect(401);
+      expect(response.headers['www-authenticate']).toMatch(/^Digest /);
+    }
+    await request(testApp.baseUrl).get('/health').expect(200);
+    await request(testApp.baseUrl).get('/voddownload').expect((response) => expect(response.status).not.toBe(401));
   });
 });

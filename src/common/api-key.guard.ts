@@ -4,13 +4,13 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.js';
 import { DigestAuthenticator } from './digest-authenticator.js';
-import { IS_PUBLIC } from './public.decorator.js';
+import { ACCEPTS_OPENCAST_DIGEST, IS_PUBLIC } from './public.decorator.js';
 
 /**
  * With API_KEYS set, every route not marked @Public needs `Authorization: Bearer <key>` or
  * `X-API-Key: <key>`. Keys are compared as SHA-256 digests in constant time. With
- * OPENCAST_DIGEST_USER set, the Opencast paths also accept that user by HTTP Digest and
- * challenge callers without valid credentials.
+ * OPENCAST_DIGEST_USER set, routes marked @AcceptsOpencastDigest also accept that user by HTTP
+ * Digest and challenge callers without valid credentials.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -33,9 +33,11 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
-    const digestApplies = this.digestAuthenticator.appliesTo(request);
+    const targets = [context.getHandler(), context.getClass()];
+    const digestApplies =
+      this.digestAuthenticator.enabled && Boolean(this.reflector.getAllAndOverride<boolean>(ACCEPTS_OPENCAST_DIGEST, targets));
     if (this.keyDigests.length === 0 && !digestApplies) return true;
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const presented = presentedKey(request);
     if (presented !== undefined && this.keyDigests.length > 0) {
       const presentedDigest = digest(presented);

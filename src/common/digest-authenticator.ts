@@ -11,14 +11,13 @@ import {
 
 export const DIGEST_REALM = 'Opencast';
 const NONCE_LIFETIME_MS = 5 * 60 * 1000;
-/** The paths an Opencast node calls: the distribution service and its job registry. */
-const OPENCAST_PATHS = /^\/(distribution|services)(\/|$)/;
 
 export type DigestOutcome = { user: string } | { challenge: string };
 
 /**
  * Accepts the Opencast system user (OPENCAST_DIGEST_USER / OPENCAST_DIGEST_PASSWORD) by HTTP
- * Digest on the Opencast paths, so a real Opencast node can be pointed at this service.
+ * Digest on the controllers marked @AcceptsOpencastDigest, so a real Opencast node can be
+ * pointed at this service.
  */
 @Injectable()
 export class DigestAuthenticator {
@@ -28,10 +27,6 @@ export class DigestAuthenticator {
 
   get enabled(): boolean {
     return Boolean(this.config.distribution.digestUser && this.config.distribution.digestPassword);
-  }
-
-  appliesTo(request: Request): boolean {
-    return this.enabled && OPENCAST_PATHS.test(request.path);
   }
 
   /** The user when the request carries valid Digest credentials, else the challenge to answer with. */

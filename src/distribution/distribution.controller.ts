@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { authenticatedUser } from '../common/api-key.guard.js';
+import { AcceptsOpencastDigest } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { DistributeFormDto, RetractFormDto } from './distribution-form.dto.js';
 import { DistributionJobsService } from './distribution-jobs.service.js';
@@ -23,6 +24,7 @@ const XML = 'text/xml; charset=UTF-8';
 /** Opencast's download distribution service (`/distribution/download`), form in, XML out. */
 @ApiTags('Distribution')
 @Controller('distribution/download')
+@AcceptsOpencastDigest()
 @UseFilters(PlainTextErrorFilter)
 @UseInterceptors(NoFilesInterceptor())
 @ApiConsumes('application/x-www-form-urlencoded', 'multipart/form-data')

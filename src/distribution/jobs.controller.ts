@@ -1,6 +1,7 @@
 import { Controller, Get, Header, NotFoundException, Param, Query, Res, UseFilters } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { AcceptsOpencastDigest } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { ListJobsQueryDto } from './distribution-form.dto.js';
 import { DistributionJobsService } from './distribution-jobs.service.js';
@@ -12,6 +13,7 @@ const XML = 'text/xml; charset=UTF-8';
 /** The part of Opencast's service registry (`/services`) that its clients poll for jobs. */
 @ApiTags('Distribution')
 @Controller('services')
+@AcceptsOpencastDigest()
 @UseFilters(PlainTextErrorFilter)
 export class JobsController {
   constructor(
