@@ -5,6 +5,8 @@
 export interface JobDataByName {
   'vod-download.process': { downloadId: string };
   'mail.send': { downloadId: string; message: DownloadMessage };
+  /** Runs the Opencast distribution job with this id (a row of distribution_job). */
+  'distribution.run': { jobId: number };
 }
 
 /** The e-mails a download's requester gets. */
@@ -12,4 +14,4 @@ export type DownloadMessage = 'download-ready' | 'download-failed';
 
 export type JobName = keyof JobDataByName;
 
-export const JOB_NAMES: readonly JobName[] = ['mail.send'];
+export const JOB_NAMES: readonly JobName[] = ['mail.send', 'distribution.run'];
