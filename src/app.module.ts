@@ -3,8 +3,10 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { ApiKeyGuard } from './common/api-key.guard.js';
+import { DigestAuthenticator } from './common/digest-authenticator.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DistributionModule } from './distribution/distribution.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JobsModule } from './jobs/jobs.module.js';
@@ -22,9 +24,12 @@ import { VodDownloadModule } from './vod-download/vod-download.module.js';
     MailModule,
     MediaModule,
     ScheduleModule.forRoot(),
-    EventsModule, VodDownloadModule],
+    EventsModule, VodDownloadModule,
+    DistributionModule,
+  ],
   controllers: [HealthController],
   providers: [
+    DigestAuthenticator,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     {

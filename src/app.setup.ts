@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from './config/app-config.js';
@@ -11,6 +12,15 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.set('etag', false);
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useBodyParser('urlencoded', { limit: config.maxBodyBytes, extended: false });
+  // Published distribution files: open to all, Range requests, no listings, temporary files (dotfiles) hidden.
+  mkdirSync(config.distribution.directory, { recursive: true });
+  app.useStaticAssets(config.distribution.directory, {
+    prefix: '/static',
+    index: false,
+    redirect: false,
+    dotfiles: 'deny',
+    fallthrough: true,
+  });
   app.enableShutdownHooks();
   const document = await buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

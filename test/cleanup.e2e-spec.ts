@@ -1,5 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScheduleClaims } from '../src/jobs/schedule-claims.js';
 import { CLEANUP_JOB_NAME, VodDownloadCleanup } from '../src/vod-download/vod-download.cleanup.js';
 import { VodDownload } from '../src/vod-download/vod-download.entity.js';
 import { VodDownloadService } from '../src/vod-download/vod-download.service.js';
@@ -65,4 +66,29 @@ describe(VodDownloadCleanup.name, () => {
     // 100,000 entities held at once would take far more than this.
     expect(heapGrowthMb).toBeLessThan(64);
   }, 120_000);
+});
+
+describe(ScheduleClaims.name, () => {
+  let first: TestApp;
+  let second: TestApp;
+  beforeAll(async () => {
+    first = await createTestApp({ WORKER_ENABLED: 'false' });
+    // A second process on the same database, as an API and a worker process would be.
+    second = await createTestApp({ WORKER_ENABLED: 'false' }, { dataDir: first.dataDir });
+  });
+  afterAll(async () => {
+    await second.close();
+    await first.close();
+  });
+
+  it('lets exactly one process take each tick', async () => {
+    const tick = new Date('2026-11-24T03:00:00.004Z');
+    const sameTickLater = new Date('2026-11-24T03:00:00.350Z');
+    const claims = await Promise.all([
+      first.app.get(ScheduleClaims).claim(CLEANUP_JOB_NAME, tick),
+      second.app.get(ScheduleClaims).claim(CLEANUP_JOB_NAME, sameTickLater),
+    ]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await first.app.get(ScheduleClaims).claim(CLEANUP_JOB_NAME, new Date('2026-11-25T03:00:00Z'))).toBe(true);
+  });
 });

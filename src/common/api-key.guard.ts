@@ -1,13 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.js';
-import { IS_PUBLIC } from './public.decorator.js';
+import { DigestAuthenticator } from './digest-authenticator.js';
+import { ACCEPTS_OPENCAST_DIGEST, IS_PUBLIC } from './public.decorator.js';
 
 /**
  * With API_KEYS set, every route not marked @Public needs `Authorization: Bearer <key>` or
- * `X-API-Key: <key>`. Keys are compared as SHA-256 digests in constant time.
+ * `X-API-Key: <key>`. Keys are compared as SHA-256 digests in constant time. With
+ * OPENCAST_DIGEST_USER set, routes marked @AcceptsOpencastDigest also accept that user by HTTP
+ * Digest and challenge callers without valid credentials.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -16,24 +19,47 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     config: AppConfig,
+    private readonly digestAuthenticator: DigestAuthenticator,
   ) {
     this.keyDigests = config.apiKeys.map(digest);
     if (this.keyDigests.length === 0) {
-      new Logger(ApiKeyGuard.name).warn('API_KEYS is not set: the API is open to anyone who can reach it');
+      new Logger(ApiKeyGuard.name).warn(
+        digestAuthenticator.enabled
+          ? 'API_KEYS is not set: apart from the Opencast paths (Digest), the API is open to anyone who can reach it'
+          : 'API_KEYS is not set: the API is open to anyone who can reach it',
+      );
     }
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.keyDigests.length === 0) return true;
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<Request>();
+    const targets = [context.getHandler(), context.getClass()];
+    const digestApplies =
+      this.digestAuthenticator.enabled && Boolean(this.reflector.getAllAndOverride<boolean>(ACCEPTS_OPENCAST_DIGEST, targets));
+    if (this.keyDigests.length === 0 && !digestApplies) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const presented = presentedKey(request);
-    if (presented !== undefined) {
+    if (presented !== undefined && this.keyDigests.length > 0) {
       const presentedDigest = digest(presented);
       // Compare against every key, so the time taken does not reveal which one matched.
       let matched = false;
       for (const key of this.keyDigests) matched = timingSafeEqual(key, presentedDigest) || matched;
       if (matched) return true;
+    }
+    if (digestApplies) {
+      const outcome = this.digestAuthenticator.authenticate(request);
+      if ('user' in outcome) {
+        setAuthenticatedUser(request, outcome.user);
+        return true;
+      }
+      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', outcome.challenge);
+      throw new UnauthorizedException(
+        presented !== undefined
+          ? 'The API key is not valid'
+          : /^Digest\s/i.test(request.headers.authorization ?? '')
+            ? 'The Digest credentials are not valid or their nonce expired: answer the new challenge'
+            : 'Authentication is required: HTTP Digest as the Opencast system user, or an API key',
+      );
     }
     throw new UnauthorizedException(
       presented === undefined
@@ -52,4 +78,15 @@ function presentedKey(request: Request): string | undefined {
 
 function digest(key: string): Buffer {
   return createHash('sha256').update(key).digest();
+}
+
+const AUTHENTICATED_USER = Symbol('authenticatedUser');
+
+/** The Digest user a request was authenticated as, if any. */
+export function authenticatedUser(request: Request): string | undefined {
+  return (request as Request & { [AUTHENTICATED_USER]?: string })[AUTHENTICATED_USER];
+}
+
+function setAuthenticatedUser(request: Request, user: string): void {
+  (request as Request & { [AUTHENTICATED_USER]?: string })[AUTHENTICATED_USER] = user;
 }

@@ -2,13 +2,15 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { AppConfig } from '../config/app-config.js';
+import { ScheduleClaims } from '../jobs/schedule-claims.js';
 import { VodDownloadService } from './vod-download.service.js';
 
 export const CLEANUP_JOB_NAME = 'vod-download-cleanup';
 
 /**
- * Deletes expired downloads on CLEANUP_CRON, as `DELETE /voddownload/?buffer=0` does. A run
- * that is still going when the next tick comes makes that tick a no-op.
+ * Deletes expired downloads on CLEANUP_CRON, as `DELETE /voddownload/?buffer=0` does: once per
+ * tick across all processes sharing the database. A run that is still going when the next tick
+ * comes makes that tick a no-op.
  */
 @Injectable()
 export class VodDownloadCleanup implements OnApplicationBootstrap {
@@ -18,6 +20,7 @@ export class VodDownloadCleanup implements OnApplicationBootstrap {
   constructor(
     private readonly downloads: VodDownloadService,
     private readonly scheduler: SchedulerRegistry,
+    private readonly claims: ScheduleClaims,
     private readonly config: AppConfig,
   ) {}
 
@@ -26,9 +29,13 @@ export class VodDownloadCleanup implements OnApplicationBootstrap {
       this.logger.log('CLEANUP_CRON is off: expired downloads are deleted only through DELETE /voddownload/');
       return;
     }
-    const job = CronJob.from({ cronTime: this.config.cleanupCron, onTick: () => void this.run(), utcOffset: 0 });
+    const job = CronJob.from({ cronTime: this.config.cleanupCron, onTick: () => void this.runScheduled(), utcOffset: 0 });
     this.scheduler.addCronJob(CLEANUP_JOB_NAME, job);
     job.start();
+  }
+
+  private async runScheduled(): Promise<void> {
+    if (await this.claims.claim(CLEANUP_JOB_NAME, new Date())) await this.run();
   }
 
   /** Runs one cleanup unless one is under way; resolves to how many downloads it deleted. */

@@ -59,6 +59,8 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   config.publicUrl = `http://127.0.0.1:${port}`;
+  // The default distribution base URL derives from PUBLIC_URL, which only now knows the port.
+  if (!env.DISTRIBUTION_BASE_URL) config.distribution.baseUrl = `${config.publicUrl}/static`;
   return {
     app,
     dataSource: app.get<DataSource>(getDataSourceToken()),

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
-import { timestampType } from './column-types.js';
+import { booleanDefault, timestampType } from './column-types.js';
 
 /** Jobs, events and VOD downloads. Written with TypeORM's schema API, so it runs on SQLite and PostgreSQL alike. */
 export class InitialSchema1764000000000 implements MigrationInterface {
@@ -60,7 +60,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
           { name: 'progress', type: 'integer', default: 0 },
           { name: 'failureReason', type: 'text', isNullable: true },
           { name: 'mp4Filename', type: 'varchar', length: '255' },
-          { name: 'frameAccurate', type: 'boolean', default: false },
+          { name: 'frameAccurate', type: 'boolean', default: booleanDefault(queryRunner, false) },
         ],
         indices: [
           new TableIndex({ name: 'UQ_vod_download_content', columnNames: ['contentId'], isUnique: true }),

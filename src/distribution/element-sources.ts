@@ -1,0 +1,137 @@
+import { constants, createWriteStream } from 'node:fs';
+import { copyFile, link, readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
+import { BadGatewayException, BadRequestException, Injectable } from '@nestjs/common';
+import { answerDigestChallenge } from '../common/digest-auth.js';
+import { AppConfig } from '../config/app-config.js';
+import { locateSource, MediaSource, realPathInsideRoot, SourceNotAllowedError } from '../storage/source-locator.js';
+
+/** A source that passed the roots and hosts check: a real file inside MEDIA_ROOT, or an allowed URL. */
+export type LocatedSource = { kind: 'file'; path: string } | { kind: 'remote'; url: URL };
+
+const MAX_REDIRECTS = 5;
+const MAX_PLAYLIST_BYTES = 4 * 1024 * 1024;
+// Errors of link(2) that a copy can work around: another device, no hard links on this file system, too many links.
+const LINK_UNSUPPORTED = new Set(['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Reads the elements' files: `file:` URLs and paths inside MEDIA_ROOT, http(s) from
+ * ALLOWED_SOURCE_HOSTS (with the Opencast digest user when one is configured), through the
+ * service's one source policy in src/storage/source-locator.ts.
+ */
+@Injectable()
+export class ElementSources {
+  constructor(private readonly config: AppConfig) {}
+
+  /** Checks a source and, for files, that it exists; throws 400 with the reason otherwise. */
+  async locate(source: string): Promise<LocatedSource> {
+    const located = this.allowed(source);
+    if (located.kind === 'remote') return located;
+    let realPath: string;
+    try {
+      realPath = await realPathInsideRoot(located.path, this.config.mediaRoot);
+    } catch (error) {
+      if (error instanceof SourceNotAllowedError) throw new BadRequestException(error.message);
+      throw new BadRequestException(`The source file ${source} does not exist under the media root`);
+    }
+    if (!(await stat(realPath)).isFile()) throw new BadRequestException(`The source ${source} is not a file`);
+    return { kind: 'file', path: realPath };
+  }
+
+  /** A reference found in a playlist at `base`, located like any other source. */
+  locateRelative(reference: string, base: LocatedSource): Promise<LocatedSource> {
+    return this.locate(base.kind === 'file' ? resolve(dirname(base.path), reference) : new URL(reference, base.url).href);
+  }
+
+  /** Puts the source's bytes at `target`: a hard link when possible, else a reflink or copy, else a download. */
+  async placeAt(source: LocatedSource, target: string, signal?: AbortSignal): Promise<void> {
+    if (source.kind === 'file') await linkOrCopy(source.path, target);
+    else await this.download(source.url, target, signal);
+  }
+
+  async readText(source: LocatedSource, signal?: AbortSignal): Promise<string> {
+    if (source.kind === 'file') {
+      if ((await stat(source.path)).size > MAX_PLAYLIST_BYTES) throw new BadRequestException(`The playlist ${source.path} is too large`);
+      return readFile(source.path, 'utf8');
+    }
+    const response = await this.fetchAllowed(source.url, signal);
+    const text = await response.text();
+    if (Buffer.byteLength(text) > MAX_PLAYLIST_BYTES) throw new BadRequestException(`The playlist ${source.url.href} is too large`);
+    return text;
+  }
+
+  private allowed(source: string): MediaSource {
+    try {
+      return locateSource(source, this.config.mediaRoot, this.config.allowedSourceHosts);
+    } catch (error) {
+      throw new BadRequestException((error as Error).message);
+    }
+  }
+
+  /** Streams the body to disk; never holds the whole file in memory. */
+  private async download(url: URL, target: string, signal?: AbortSignal): Promise<void> {
+    const response = await this.fetchAllowed(url, signal);
+    await pipeline(Readable.fromWeb(response.body as ReadableStream), createWriteStream(target, { flags: 'wx' }), { signal });
+  }
+
+  /** GET that follows redirects only to allowed hosts and answers an Opencast digest challenge. */
+  private async fetchAllowed(url: URL, signal?: AbortSignal): Promise<Response> {
+    let current = url;
+    for (let redirects = 0; redirects <= MAX_REDIRECTS; redirects++) {
+      let response = await this.get(current, undefined, signal);
+      const challenge = response.headers.get('www-authenticate');
+      const { digestUser, digestPassword } = this.config.distribution;
+      if (response.status === 401 && challenge && digestUser && digestPassword) {
+        await response.body?.cancel();
+        const authorization = answerDigestChallenge(challenge, { username: digestUser, password: digestPassword }, 'GET', `${current.pathname}${current.search}`);
+        if (authorization) response = await this.get(current, authorization, signal);
+      }
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        await response.body?.cancel();
+        const next = this.allowed(new URL(location, current).href);
+        if (next.kind !== 'remote') throw new BadGatewayException(`${current.href} redirects to ${location}, which is not an http(s) URL`);
+        current = next.url;
+        continue;
+      }
+      if (!response.ok || !response.body) {
+        await response.body?.cancel();
+        throw new BadGatewayException(`Fetching the source ${current.href} failed with HTTP ${response.status}`);
+      }
+      return response;
+    }
+    throw new BadGatewayException(`Fetching the source ${url.href} was redirected more than ${MAX_REDIRECTS} times`);
+  }
+
+  private async get(url: URL, authorization: string | undefined, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.config.distribution.digestUser) headers['X-Requested-Auth'] = 'Digest';
+    if (authorization) headers.Authorization = authorization;
+    try {
+      return await fetch(url, { headers, redirect: 'manual', signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new BadGatewayException(`Fetching the source ${url.href} failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Hard link, falling back to a reflink (COPYFILE_FICLONE) or a plain copy where links cannot be made. */
+export async function linkOrCopy(source: string, target: string): Promise<'link' | 'copy'> {
+  try {
+    await link(source, target);
+    return 'link';
+  } catch (error) {
+    if (!LINK_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
+  await copyInto(source, target);
+  return 'copy';
+}
+
+/** The fallback: a reflink where the file system can (btrfs, XFS), else a kernel-side copy. */
+export async function copyInto(source: string, target: string): Promise<void> {
+  await copyFile(source, target, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+}

@@ -1,0 +1,34 @@
+/**
+ * Rules for the names that become folders and files under the distribution directory. Each is
+ * one path segment: no separators, no "." or "..", nothing hidden (names starting with "." are
+ * the publisher's temporary files and are never served).
+ */
+const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9._~@+-]{0,254}$/;
+// File names from Opencast's working file repository are sanitised already; allow a little more
+// (spaces, parentheses, non-ASCII letters) but never separators, control characters or a leading dot.
+const UNSAFE_FILE_NAME = /[/\\\u0000-\u001f\u007f]/;
+
+/** The problem with `value` as an id segment (channel, organization, mediapackage or element id), or null. */
+export function idSegmentProblem(what: string, value: string): string | null {
+  if (SAFE_ID.test(value)) return null;
+  return `${what} ${JSON.stringify(value)} is not allowed: use letters, digits and . _ ~ @ + - (not starting with "." or "-", at most 255 characters)`;
+}
+
+/** The problem with `value` as a published file name, or null. */
+export function fileNameProblem(value: string): string | null {
+  if (value === '' || value.startsWith('.') || UNSAFE_FILE_NAME.test(value) || Buffer.byteLength(value) > 255) {
+    return `The file name ${JSON.stringify(value)} is not allowed: it must be one path segment, not start with "." and hold no control characters`;
+  }
+  return null;
+}
+
+/** The last segment of a URL's or path's path, percent-decoded; '' when it has none. */
+export function fileNameOf(source: string): string {
+  const withoutQuery = source.split(/[?#]/)[0];
+  const last = withoutQuery.slice(withoutQuery.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
