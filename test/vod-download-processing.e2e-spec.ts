@@ -19,6 +19,7 @@ import {
   SOURCE_SECONDS,
   StaticServer,
   TestSources,
+  videoDecodeTimes,
 } from './helpers/media.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
 
@@ -156,6 +157,30 @@ describe(VodDownloadProcessor.name, () => {
     expect(atStart).toBeLessThan(meanDifference(first, frameBytes(sources.multi, 3.4)));
     // From the keyframe at 4 s on the frames are copied: bit-identical to the source.
     expect(meanDifference(frameBytes(file, 1.0), frameBytes(sources.multi, 4.3))).toBeLessThan(0.5);
+  });
+
+  it('cuts video with B-frames on the exact frame, and stitches it by copy with decode times in order', async () => {
+    const { id: eventId } = await event('src/b-frames.mp4');
+    const clips = [
+      { eventId, start: '00:00:01.300', end: '00:00:04' },
+      { eventId, start: '00:00:05.100', end: '00:00:07' },
+    ];
+    const exact = await finished((await download(clips, { frameAccurate: true })).id);
+    const copied = await finished((await download(clips)).id);
+
+    const exactFile = fileOf(exact);
+    expect(Number(ffprobe(exactFile).streams[0].duration)).toBeCloseTo(2.7 + 1.9, 2);
+    const first = frameBytes(exactFile);
+    expect(meanDifference(first, frameBytes(sources.bFrames, 1.3))).toBeLessThan(meanDifference(first, frameBytes(sources.bFrames, 1.2)));
+    expect(meanDifference(first, frameBytes(sources.bFrames, 1.3))).toBeLessThan(meanDifference(first, frameBytes(sources.bFrames, 1.4)));
+    for (const file of [exactFile, fileOf(copied)]) {
+      const times = videoDecodeTimes(file);
+      expect(times.every((time, i) => i === 0 || time > times[i - 1])).toBe(true);
+    }
+    // By copy, with B-frames, each clip runs from keyframe to keyframe: 0 s to 4 s, then 4 s to 8 s (the end).
+    const copiedVideo = ffprobe(fileOf(copied)).streams.find((stream) => stream.codec_type === 'video')!;
+    expect(Number(copiedVideo.duration)).toBeCloseTo(8, 1);
+    expect(Number(copiedVideo.nb_frames)).toBe(80);
   });
 
   it('reports progress from ffmpeg as it goes, up to the whole', async () => {

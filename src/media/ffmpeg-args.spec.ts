@@ -41,19 +41,22 @@ describe('ffmpeg arguments', () => {
     expect(valueAfter(keyframeProbeArgs(local, 2, 0, 30), '-select_streams')).toBe('2');
   });
 
-  it('copies from just past the keyframe and stops half a frame before the end', () => {
-    const args = copyCutArgs({
+  it('copies from the keyframe, without earlier audio, and stops before the first decode time left out', () => {
+    const cut = {
       input: local,
-      streams: [{ index: 0, type: 'video' }, { index: 2, type: 'audio' }],
+      streams: [{ index: 0, type: 'video' as const }, { index: 2, type: 'audio' as const }],
       fromSeconds: 2,
-      toSeconds: 6,
+      untilDecodeSeconds: 6,
       halfFrameSeconds: 0.05,
       output: '/w/clip-0.ts',
-    });
-    expect(valueAfter(args, '-ss')).toBe('2.000500');
-    expect(valueAfter(args, '-t')).toBe('3.950000');
+    };
+    const args = copyCutArgs(cut);
+    expect(valueAfter(args, '-ss')).toBe('1.950000');
+    expect(valueAfter(args, '-t')).toBe('4.000000');
+    expect(copyCutArgs({ ...cut, untilDecodeSeconds: undefined })).not.toContain('-t');
+    expect(copyCutArgs({ ...cut, fromSeconds: 0 })).not.toContain('-ss');
     expect(args.filter((arg) => arg.startsWith('0:'))).toEqual(['0:0', '0:2']);
-    expect(args.slice(-9)).toEqual(['-c', 'copy', '-f', 'mpegts', '-muxdelay', '0', '-muxpreload', '0', '/w/clip-0.ts']);
+    expect(args.slice(-11)).toEqual(['-c', 'copy', '-copypriorss', '0', '-f', 'mpegts', '-muxdelay', '0', '-muxpreload', '0', '/w/clip-0.ts']);
     expect(args).not.toContain('libx264');
   });
 

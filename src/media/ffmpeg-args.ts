@@ -63,7 +63,7 @@ export function keyframeProbeArgs(input: MediaInput, streamIndex: number, fromSe
     '-select_streams',
     String(streamIndex),
     '-show_entries',
-    'packet=pts_time,flags',
+    'packet=pts_time,dts_time,flags',
     '-read_intervals',
     // Without a start, reading begins at the beginning: some demuxers (HLS) refuse a seek to it.
     `${fromSeconds > 0 ? seconds(fromSeconds) : ''}%${seconds(toSeconds)}`,
@@ -85,24 +85,33 @@ export interface CopyCutOptions {
   streams: StreamRef[];
   /** Where the copy starts: a keyframe of the video, or the clip's start when there is no video. */
   fromSeconds: number;
-  toSeconds: number;
-  /** Half a frame of the video; keeps the frame at `toSeconds` out of the clip. */
+  /**
+   * Stream copy stops by decode time: the first decode time left out (a keyframe's when the cut
+   * ends on one); undefined copies to the end of the source.
+   */
+  untilDecodeSeconds: number | undefined;
+  /** Half a frame of the video: the margin that keeps the packet at `untilDecodeSeconds` out. */
   halfFrameSeconds: number;
   output: string;
 }
 
-/** Cuts by stream copy, from the keyframe `fromSeconds` (at or before the requested start) to `toSeconds`. */
+/**
+ * Cuts by stream copy, from the keyframe `fromSeconds` (at or before the requested start). The
+ * seek lands half a frame early and every packet shown before that is dropped, so the clip opens
+ * on that keyframe with the audio from the same moment (no audio running ahead of the picture).
+ */
 export function copyCutArgs(options: CopyCutOptions): string[] {
-  const { input, streams, fromSeconds, toSeconds, halfFrameSeconds, output } = options;
-  const seek = fromSeconds > 0 ? fromSeconds + SEEK_EPSILON : 0;
+  const { input, streams, fromSeconds, untilDecodeSeconds, halfFrameSeconds, output } = options;
+  const seek = Math.max(0, fromSeconds - halfFrameSeconds);
   return [
     ...COMMON,
     ...inputArgs(input, seek),
-    '-t',
-    seconds(toSeconds - fromSeconds - halfFrameSeconds),
+    ...(untilDecodeSeconds === undefined ? [] : ['-t', seconds(untilDecodeSeconds - seek - halfFrameSeconds)]),
     ...mapStreams(0, streams),
     '-c',
     'copy',
+    '-copypriorss',
+    '0',
     ...INTERMEDIATE,
     output,
   ];

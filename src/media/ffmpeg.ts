@@ -89,7 +89,11 @@ export class Ffmpeg implements OnModuleInit {
     const args = keyframeProbeArgs(input, streamIndex, fromSeconds > 0 ? fromSeconds + startSeconds : 0, toSeconds + startSeconds);
     const packets = parseVideoPackets(await this.execute(this.config.ffprobePath, args, { signal }));
     const toMediaTime = (times: number[]) => times.map((time) => time - startSeconds);
-    return { frames: toMediaTime(packets.frames), keyframes: toMediaTime(packets.keyframes) };
+    return {
+      frames: toMediaTime(packets.frames),
+      keyframes: toMediaTime(packets.keyframes),
+      keyframeDecodeTimes: new Map([...packets.keyframeDecodeTimes].map(([time, decode]) => [time - startSeconds, decode - startSeconds])),
+    };
   }
 
   private explain(stderrTail: string, since: number): string {

@@ -9,7 +9,7 @@ const PROBE = JSON.stringify({
   streams: [
     {
       index: 0, codec_type: 'video', codec_name: 'h264', codec_tag_string: 'avc1', width: 1024, height: 576,
-      sample_aspect_ratio: '1:1', pix_fmt: 'yuv420p', avg_frame_rate: '25/1', bit_rate: '1500000', id: '0x1',
+      sample_aspect_ratio: '1:1', pix_fmt: 'yuv420p', avg_frame_rate: '25/1', has_b_frames: 2, bit_rate: '1500000', id: '0x1',
       tags: { language: 'und', handler_name: 'VideoHandler' },
     },
     {
@@ -41,7 +41,8 @@ describe('ffprobe mapping', () => {
       { type: 'data', trackID: 6, trackName: 'other', FourCC: 'BIN_DATA' },
     ]);
     expect(result.streams[1].frameRate).toBeCloseTo(29.97, 2);
-    expect(result.streams[0]).toMatchObject({ language: undefined, pixelFormat: 'yuv420p', frameRate: 25 });
+    expect(result.streams[0]).toMatchObject({ language: undefined, pixelFormat: 'yuv420p', frameRate: 25, reorderDelay: 2 });
+    expect(result.streams[1].reorderDelay).toBe(0);
   });
 
   it('selects the seed filter: one video of the given size and the English audio (en and eng alike)', () => {
@@ -57,9 +58,11 @@ describe('ffprobe mapping', () => {
   });
 
   it('reads frame and keyframe times from packet listings, in presentation order', () => {
-    expect(parseVideoPackets('2.000000,K__\n2.200000,___\n2.100000,___\nN/A,K__\n0.000000,K_\n\n4.000000,K__,side_data\n')).toEqual({
-      frames: [0, 2, 2.1, 2.2, 4],
-      keyframes: [0, 2, 4],
+    const csv = '2.080000,2.000000,K__\n2.240000,2.040000,___\n2.160000,2.080000,___\nN/A,N/A,K__\n0.000000,,K_\n\n4.080000,4.000000,K__,side_data\n';
+    expect(parseVideoPackets(csv)).toEqual({
+      frames: [0, 2.08, 2.16, 2.24, 4.08],
+      keyframes: [0, 2.08, 4.08],
+      keyframeDecodeTimes: new Map([[2.08, 2], [0, 0], [4.08, 4]]),
     });
   });
 });

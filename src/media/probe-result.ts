@@ -10,6 +10,11 @@ export interface ProbedStream {
   pixelFormat?: string;
   /** Frames per second; undefined when ffprobe cannot tell. */
   frameRate?: number;
+  /**
+   * How many frames a decoder holds back because of B-frames (ffprobe's has_b_frames). A stream
+   * copy cut by decode time then ends that many frames late, and only 0 allows an exact copy.
+   */
+  reorderDelay: number;
   sampleRate?: number;
   channels?: number;
   language?: string;
@@ -40,6 +45,7 @@ interface FfprobeJson {
     height?: number;
     sample_aspect_ratio?: string;
     pix_fmt?: string;
+    has_b_frames?: number;
     avg_frame_rate?: string;
     r_frame_rate?: string;
     sample_rate?: string;
@@ -122,6 +128,7 @@ function toProbedStream(stream: NonNullable<FfprobeJson['streams']>[number]): Pr
     height: stream.height,
     pixelFormat: stream.pix_fmt,
     frameRate,
+    reorderDelay: stream.has_b_frames ?? 0,
     sampleRate,
     channels: stream.channels,
     language,
@@ -156,18 +163,26 @@ function lowerCaseKeys(tags: Record<string, string>): Record<string, string> {
 export interface VideoPackets {
   frames: number[];
   keyframes: number[];
+  /** Each keyframe's decode time: earlier than its presentation time when the stream has B-frames. */
+  keyframeDecodeTimes: Map<number, number>;
 }
 
-/** Video packet times and key flags, from `ffprobe -show_entries packet=pts_time,flags -of csv=p=0`. */
+/** Video packet times and key flags, from `ffprobe -show_entries packet=pts_time,dts_time,flags -of csv=p=0`. */
 export function parseVideoPackets(csv: string): VideoPackets {
   const packets = csv
     .split('\n')
     .map((line) => line.trim().split(','))
     .filter(([time]) => time !== undefined && time !== '' && time !== 'N/A' && Number.isFinite(Number(time)))
-    .map(([time, flags]) => ({ time: Number(time), key: flags?.includes('K') ?? false }));
+    .map(([time, decodeTime, flags]) => ({
+      time: Number(time),
+      decodeTime: Number.isFinite(Number(decodeTime)) && decodeTime !== '' ? Number(decodeTime) : Number(time),
+      key: flags?.includes('K') ?? false,
+    }));
+  const keys = packets.filter((packet) => packet.key);
   const sorted = (times: number[]) => times.sort((a, b) => a - b);
   return {
     frames: sorted(packets.map((packet) => packet.time)),
-    keyframes: sorted(packets.filter((packet) => packet.key).map((packet) => packet.time)),
+    keyframes: sorted(keys.map((packet) => packet.time)),
+    keyframeDecodeTimes: new Map(keys.map((packet) => [packet.time, packet.decodeTime])),
   };
 }

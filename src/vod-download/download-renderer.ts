@@ -48,7 +48,11 @@ export interface RenderOptions {
 export class RenderError extends Error {}
 
 type CutMethod =
-  | { kind: 'copy'; fromSeconds: number }
+  /**
+   * `untilSeconds`: where the copied clip's pictures end (the end, or with B-frames the keyframe
+   * after it; undefined: the source's end); `untilDecodeSeconds`: the first decode time left out.
+   */
+  | { kind: 'copy'; fromSeconds: number; untilSeconds: number | undefined; untilDecodeSeconds: number | undefined }
   /** `firstFrameSeconds`: the first frame at or after the start, where the re-encoded head begins. */
   | { kind: 'smart'; keyframeSeconds: number; firstFrameSeconds: number }
   | { kind: 'reencode' };
@@ -56,6 +60,8 @@ type CutMethod =
 interface ClipPlan {
   request: ClipRequest;
   streams: ProbedStream[];
+  /** The source's length, when ffprobe tells it. */
+  sourceSeconds: number | undefined;
   startSeconds: number;
   endSeconds: number;
   halfFrameSeconds: number;
@@ -154,6 +160,7 @@ export class DownloadRenderer {
     const plan = {
       request: clip,
       streams,
+      sourceSeconds: probe.durationSeconds,
       startSeconds: clip.startSeconds,
       endSeconds,
       halfFrameSeconds,
@@ -190,31 +197,45 @@ export class DownloadRenderer {
   /**
    * Stream copy starts on the keyframe at or before the start. Frame-accurate cuts copy too when
    * the start is a keyframe, re-encode only the frames before the next keyframe when there is
-   * exactly one H.264 video, and re-encode the whole clip otherwise.
+   * exactly one H.264 video without B-frames, and re-encode the whole clip otherwise.
    */
   private async chooseCut(
-    plan: Pick<ClipPlan, 'request' | 'startSeconds' | 'endSeconds' | 'halfFrameSeconds'>,
+    plan: Pick<ClipPlan, 'request' | 'sourceSeconds' | 'startSeconds' | 'endSeconds' | 'halfFrameSeconds'>,
     videoSource: { stream: ProbedStream; sourceStartSeconds: number } | undefined,
     videoCount: number,
     frameAccurate: boolean,
     signal?: AbortSignal,
   ): Promise<CutMethod> {
     const { startSeconds, endSeconds, halfFrameSeconds } = plan;
-    if (!videoSource || startSeconds === 0) return { kind: 'copy', fromSeconds: startSeconds };
+    const toSourceEnd = plan.sourceSeconds !== undefined && endSeconds >= plan.sourceSeconds - halfFrameSeconds;
+    const copyTo = (until: number | undefined, untilDecode = until) =>
+      toSourceEnd ? { untilSeconds: undefined, untilDecodeSeconds: undefined } : { untilSeconds: until, untilDecodeSeconds: untilDecode };
+    if (!videoSource) return { kind: 'copy', fromSeconds: startSeconds, ...copyTo(endSeconds) };
     const video = videoSource.stream;
-    const { frames, keyframes } = await this.ffmpeg.videoPackets(
-      plan.request.input,
-      { streamIndex: video.index, startSeconds: videoSource.sourceStartSeconds },
-      Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS),
-      Math.min(endSeconds, startSeconds + KEYFRAME_SEARCH_SECONDS),
-      signal,
-    );
+    const packetsBetween = (from: number, to: number) =>
+      this.ffmpeg.videoPackets(plan.request.input, { streamIndex: video.index, startSeconds: videoSource.sourceStartSeconds }, from, to, signal);
+
+    const { frames, keyframes } =
+      startSeconds > 0
+        ? await packetsBetween(Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS), Math.min(endSeconds, startSeconds + KEYFRAME_SEARCH_SECONDS))
+        : { frames: [0], keyframes: [0] };
     const before = keyframes.filter((time) => time <= startSeconds + halfFrameSeconds).at(-1);
-    if (!frameAccurate) return { kind: 'copy', fromSeconds: before ?? Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS) };
-    if (before !== undefined && startSeconds - before < halfFrameSeconds) return { kind: 'copy', fromSeconds: before };
+    const startsOnKeyframe = before !== undefined && startSeconds - before < halfFrameSeconds;
+    if (!frameAccurate || (startsOnKeyframe && video.reorderDelay === 0)) {
+      const fromSeconds = before ?? Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS);
+      if (video.reorderDelay === 0 || toSourceEnd) return { kind: 'copy', fromSeconds, ...copyTo(endSeconds) };
+      // With B-frames, pictures before the end can depend on pictures after it: end on the next keyframe, where none do.
+      const after = await packetsBetween(Math.max(0, endSeconds - halfFrameSeconds), endSeconds + KEYFRAME_SEARCH_SECONDS);
+      const next = after.keyframes.find((time) => time >= endSeconds - halfFrameSeconds);
+      if (next !== undefined) return { kind: 'copy', fromSeconds, ...copyTo(next, after.keyframeDecodeTimes.get(next)) };
+      // No keyframe follows: the source ends soon after, or its keyframes are far apart (then a few pictures end late).
+      const nearSourceEnd = plan.sourceSeconds !== undefined && endSeconds + KEYFRAME_SEARCH_SECONDS >= plan.sourceSeconds;
+      return { kind: 'copy', fromSeconds, ...(nearSourceEnd ? { untilSeconds: undefined, untilDecodeSeconds: undefined } : copyTo(endSeconds)) };
+    }
     const after = keyframes.find((time) => time > startSeconds + halfFrameSeconds && time < endSeconds - halfFrameSeconds);
     const firstFrame = frames.find((time) => time >= startSeconds - SEEK_EPSILON);
-    const smartCuttable = video.codec === 'h264' && video.frameRate !== undefined && videoCount === 1;
+    // With B-frames a copied piece cannot end on an exact frame, so the whole clip is re-encoded.
+    const smartCuttable = video.codec === 'h264' && video.frameRate !== undefined && videoCount === 1 && video.reorderDelay === 0;
     return smartCuttable && after !== undefined && firstFrame !== undefined
       ? { kind: 'smart', keyframeSeconds: after, firstFrameSeconds: firstFrame }
       : { kind: 'reencode' };
@@ -228,7 +249,14 @@ export class DownloadRenderer {
     const encoding = { pixelFormat: video?.pixelFormat };
     if (method.kind === 'copy') {
       await this.ffmpeg.run(
-        copyCutArgs({ input, streams: refs, fromSeconds: method.fromSeconds, toSeconds: endSeconds, halfFrameSeconds, output: plan.output }),
+        copyCutArgs({
+          input,
+          streams: refs,
+          fromSeconds: method.fromSeconds,
+          untilDecodeSeconds: method.untilDecodeSeconds,
+          halfFrameSeconds,
+          output: plan.output,
+        }),
         options,
       );
     } else if (method.kind === 'reencode') {
@@ -299,11 +327,11 @@ export class DownloadRenderer {
   }
 }
 
-/** The clip's length in the output: a stream copy starts at the keyframe before the start, a smart cut at the first frame from it. */
+/** The clip's length in the output: a stream copy runs from the keyframe at or before the start, a smart cut from the first frame at or after it. */
 function clipDuration(plan: ClipPlan): number {
   const { method } = plan;
-  const from = method.kind === 'copy' ? method.fromSeconds : method.kind === 'smart' ? method.firstFrameSeconds : plan.startSeconds;
-  return plan.endSeconds - from;
+  if (method.kind === 'copy') return (method.untilSeconds ?? plan.sourceSeconds ?? plan.endSeconds) - method.fromSeconds;
+  return plan.endSeconds - (method.kind === 'smart' ? method.firstFrameSeconds : plan.startSeconds);
 }
 
 /** The layout every clip is normalised to: the most tracks any clip has, each at the largest size or rate seen. */

@@ -19,6 +19,8 @@ export interface TestSources {
   multi: string;
   videoOnly: string;
   audioOnly: string;
+  /** Video with B-frames (as most encoders make it), and audio. */
+  bFrames: string;
   /** An HLS master playlist of `multi` (master.m3u8): two video variants sharing eng and fra audio renditions. */
   hlsDir: string;
   /** A DASH manifest of `multi`, named as a Unified Streaming origin names it (plenary.ism/.mpd). */
@@ -44,6 +46,15 @@ export function generateSources(dir: string): TestSources {
   ]);
   const videoOnly = join(dir, 'video-only.mp4');
   execFileSync('ffmpeg', [...QUIET, ...lavfi(`testsrc2=size=240x136:rate=${FRAME_RATE}:duration=4`), ...VIDEO, videoOnly]);
+  const bFrames = join(dir, 'b-frames.mp4');
+  execFileSync('ffmpeg', [
+    ...QUIET,
+    ...lavfi(`testsrc=size=320x180:rate=${FRAME_RATE}:${duration}`),
+    ...lavfi(`sine=frequency=550:sample_rate=22050:${duration}`),
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-bf', '3', '-g', '20', '-keyint_min', '20', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'],
+    ...AUDIO,
+    bFrames,
+  ]);
   const audioOnly = join(dir, 'audio-only.m4a');
   execFileSync('ffmpeg', [...QUIET, ...lavfi('sine=frequency=330:sample_rate=44100:duration=3'), '-c:a', 'aac', '-b:a', '32k', audioOnly]);
 
@@ -76,12 +87,29 @@ export function generateSources(dir: string): TestSources {
   const dashDir = join(dir, 'plenary.ism');
   mkdirSync(dashDir, { recursive: true });
   execFileSync('ffmpeg', [...QUIET, '-i', multi, '-map', '0', '-c', 'copy', '-f', 'dash', '-seg_duration', '2', join(dashDir, '.mpd')]);
-  return { multi, videoOnly, audioOnly, hlsDir, dashDir };
+  return { multi, videoOnly, audioOnly, bFrames, hlsDir, dashDir };
 }
 
 export interface ProbedFile {
   format: { duration: string };
-  streams: { index: number; codec_type: string; codec_name: string; width?: number; height?: number; duration?: string; tags?: Record<string, string> }[];
+  streams: {
+    index: number;
+    codec_type: string;
+    codec_name: string;
+    width?: number;
+    height?: number;
+    duration?: string;
+    nb_frames?: string;
+    tags?: Record<string, string>;
+  }[];
+}
+
+/** Decode times of the first video stream's packets, in file order. */
+export function videoDecodeTimes(file: string): number[] {
+  const csv = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=dts_time', '-of', 'csv=p=0', file], {
+    encoding: 'utf8',
+  });
+  return csv.split('\n').filter((line) => line.trim() !== '').map(Number);
 }
 
 export function ffprobe(file: string): ProbedFile {
