@@ -10,6 +10,7 @@ import {
   digestChallenge,
   expectedDigestResponse,
   NonceIssuer,
+  nonceSecretFor,
   parseDigestAuthorization,
 } from '../src/common/digest-auth.js';
 import { DigestAuthenticator } from '../src/common/digest-authenticator.js';
@@ -116,6 +117,49 @@ describe(DigestAuthenticator.name, () => {
       const response = await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', authorization!).type('form').send(fields).expect(401);
       expect(response.headers['www-authenticate']).toMatch(/^Digest /);
     }
+  });
+
+  it('refuses a replayed Authorization header with stale=true, and accepts the nonce again with a higher nc', async () => {
+    const header = await challenge(SYNC_PATH);
+    const authorization = answerDigestChallenge(header, DIGEST_USER, 'POST', SYNC_PATH)!;
+    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', authorization).type('form').send(fields).expect(200);
+    const replayed = await request(testApp.baseUrl)
+      .post(SYNC_PATH)
+      .set('Authorization', authorization)
+      .type('form')
+      .send({ ...fields, elementId: '["track-1"]' })
+      .expect(401);
+    expect(replayed.headers['www-authenticate']).toMatch(/stale=true/);
+    expect(replayed.headers['www-authenticate']).not.toContain(parseDigestAuthorization(authorization)!.nonce);
+    const next = answerDigestChallenge(header, DIGEST_USER, 'POST', SYNC_PATH, 2)!;
+    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', next).type('form').send(fields).expect(200);
+    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', next).type('form').send(fields).expect(401);
+  });
+
+  it('accepts nonces of another process with the same password, and answers stale=true for expired ones', async () => {
+    const otherProcess = new NonceIssuer(5 * 60_000, nonceSecretFor(DIGEST_USER.password));
+    const fromElsewhere = digestChallenge('Opencast', otherProcess.issue());
+    const accepted = answerDigestChallenge(fromElsewhere, DIGEST_USER, 'POST', SYNC_PATH)!;
+    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', accepted).type('form').send(fields).expect(200);
+
+    const expired = digestChallenge('Opencast', otherProcess.issue(Date.now() - 6 * 60_000));
+    const stale = answerDigestChallenge(expired, DIGEST_USER, 'POST', SYNC_PATH)!;
+    const response = await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', stale).type('form').send(fields).expect(401);
+    expect(response.headers['www-authenticate']).toMatch(/stale=true/);
+  });
+
+  it('accepts the absolute-URI form of uri, and refuses credentials without qop', async () => {
+    const header = await challenge(SYNC_PATH);
+    const absolute = answerDigestChallenge(header, DIGEST_USER, 'POST', `${testApp.baseUrl}${SYNC_PATH}`)!;
+    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', absolute).type('form').send(fields).expect(200);
+
+    // RFC 2069 style: no qop, nc or cnonce, so nothing stops a replay.
+    const nonce = /nonce="([^"]+)"/.exec(await challenge(SYNC_PATH))![1];
+    const credentials = { username: DIGEST_USER.username, realm: 'Opencast', nonce, uri: SYNC_PATH, response: '' };
+    credentials.response = expectedDigestResponse(credentials, DIGEST_USER.password, 'POST');
+    const withoutQop = `Digest username="${credentials.username}", realm="Opencast", nonce="${nonce}", uri="${SYNC_PATH}", response="${credentials.response}"`;
+    const response = await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', withoutQop).type('form').send(fields).expect(401);
+    expect(response.headers['www-authenticate']).not.toMatch(/stale=true/);
   });
 
   it('challenges however the path is spelled (Express routes case-insensitively)', async () => {
