@@ -25,9 +25,27 @@ const MP_ID = '10e8d6b7-24b6-4a0b-b2fa-a2b5c9d54b2d';
 const CHANNEL = 'engage-player';
 const ORG = 'mh_default_org';
 
-/** Serves `root` over HTTP as an Opencast working file repository would; /broken answers 500. */
+/**
+ * Serves `root` over HTTP as an Opencast working file repository would; /broken answers 500,
+ * /endless sends bytes until the client goes away, /stalled sends headers and then nothing.
+ */
 async function startSourceServer(root: string): Promise<{ server: Server; host: string }> {
   const server = createServer((req, res) => {
+    if (req.url!.startsWith('/endless')) {
+      res.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 0x23);
+      const send = () => {
+        while (!res.destroyed && res.write(chunk));
+      };
+      res.on('drain', send);
+      send();
+      return;
+    }
+    if (req.url!.startsWith('/stalled')) {
+      res.writeHead(200, { 'Content-Length': '1000' });
+      res.flushHeaders();
+      return;
+    }
     if (req.url!.startsWith('/redirect')) {
       res.writeHead(302, { Location: 'http://evil.example.com/video.mp4' }).end();
       return;
@@ -197,6 +215,16 @@ describe(DistributionController.name, () => {
     const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'track-remote' }).expect(400);
     expect(response.text).toContain('evil.example.com');
     expect(existsSync(published('mp-redirect'))).toBe(false);
+  });
+
+  it('stops reading a remote playlist once it passes the playlist size limit', async () => {
+    const mediapackage = mediaPackageXml({
+      id: 'mp-endless',
+      elements: [{ id: 'variant', url: `http://${source.host}/endless/index.m3u8`, mimetype: 'application/x-mpegURL' }],
+    });
+    const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'variant' }).expect(400);
+    expect(response.text).toContain(`The playlist http://${source.host}/endless/index.m3u8 is more than`);
+    expect(existsSync(published('mp-endless'))).toBe(false);
   });
 
   it('publishes HLS playlists with their segments and rewrites the references', async () => {
@@ -403,6 +431,39 @@ describe(DistributionController.name, () => {
       }
       expect(existsSync(published('mp-bad'))).toBe(false);
       expect(readdirSync(staticDir)).toEqual([ORG]);
+    });
+  });
+
+  describe('with DISTRIBUTION_MAX_SOURCE_BYTES and DISTRIBUTION_FETCH_TIMEOUT_MS', () => {
+    let limited: TestApp;
+    beforeAll(async () => {
+      limited = await createTestApp({ ALLOWED_SOURCE_HOSTS: source.host, DISTRIBUTION_MAX_SOURCE_BYTES: '2000', DISTRIBUTION_FETCH_TIMEOUT_MS: '400' });
+    });
+    afterAll(() => limited?.close());
+
+    const distribute = (id: string, path: string) =>
+      request(limited.baseUrl)
+        .post('/distribution/download/distributesync')
+        .type('form')
+        .send({ mediapackage: mediaPackageXml({ id, elements: [{ id: 'track-remote', url: `http://${source.host}${path}` }] }), channelId: CHANNEL, elementId: 'track-remote' });
+    const leftovers = (id: string) => existsSync(join(limited.config.distribution.directory, ORG, CHANNEL, id));
+
+    it('refuses a source whose Content-Length is over the limit', async () => {
+      const response = await distribute('mp-declared', '/remote.mp4').expect(400);
+      expect(response.text).toBe(`The source http://${source.host}/remote.mp4 is 3000 bytes, more than 2000 bytes (DISTRIBUTION_MAX_SOURCE_BYTES)`);
+      expect(leftovers('mp-declared')).toBe(false);
+    });
+
+    it('stops a download without Content-Length once it passes the limit', async () => {
+      const response = await distribute('mp-endless', '/endless/video.mp4').expect(400);
+      expect(response.text).toContain('is more than 2000 bytes (DISTRIBUTION_MAX_SOURCE_BYTES)');
+      expect(leftovers('mp-endless')).toBe(false);
+    });
+
+    it('gives up on a source that stalls, naming the setting', async () => {
+      const response = await distribute('mp-stalled', '/stalled/video.mp4').expect(504);
+      expect(response.text).toContain(`http://${source.host}/stalled/video.mp4 took longer than DISTRIBUTION_FETCH_TIMEOUT_MS (400 ms)`);
+      expect(leftovers('mp-stalled')).toBe(false);
     });
   });
 

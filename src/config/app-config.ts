@@ -44,6 +44,10 @@ export class AppConfig {
     concurrency: number;
     maxQueuedJobs: number;
     availabilityTimeoutMs: number;
+    /** Deadline of one remote source fetch, headers to last byte. */
+    fetchTimeoutMs: number;
+    /** Largest remote source accepted, in bytes; 0 for no limit. */
+    maxSourceBytes: number;
     digestUser: string | undefined;
     digestPassword: string | undefined;
   };
@@ -109,6 +113,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       availabilityTimeoutMs: read('DISTRIBUTION_AVAILABILITY_TIMEOUT_MS', 30_000, (raw) =>
         integer(raw, 0, 3_600_000),
       ),
+      fetchTimeoutMs: read('DISTRIBUTION_FETCH_TIMEOUT_MS', 600_000, (raw) => integer(raw, 100, 86_400_000)),
+      maxSourceBytes: read('DISTRIBUTION_MAX_SOURCE_BYTES', 50 * 1024 ** 3, (raw) => integer(raw, 0, Number.MAX_SAFE_INTEGER)),
       digestUser: read<string | undefined>('OPENCAST_DIGEST_USER', undefined, String),
       digestPassword: read<string | undefined>('OPENCAST_DIGEST_PASSWORD', undefined, String),
     },

@@ -1,10 +1,10 @@
 import { constants, createWriteStream } from 'node:fs';
 import { copyFile, link, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import { BadGatewayException, BadRequestException, Injectable } from '@nestjs/common';
+import { BadGatewayException, BadRequestException, GatewayTimeoutException, Injectable } from '@nestjs/common';
 import { answerDigestChallenge } from '../common/digest-auth.js';
 import { AppConfig } from '../config/app-config.js';
 import { locateSource, MediaSource, realPathInsideRoot, SourceNotAllowedError } from '../storage/source-locator.js';
@@ -49,7 +49,7 @@ export class ElementSources {
   /** Puts the source's bytes at `target`: a hard link when possible, else a reflink or copy, else a download. */
   async placeAt(source: LocatedSource, target: string, signal?: AbortSignal): Promise<void> {
     if (source.kind === 'file') await linkOrCopy(source.path, target);
-    else await this.download(source.url, target, signal);
+    else await this.withDeadline(source.url, signal, (deadline) => this.download(source.url, target, deadline));
   }
 
   async readText(source: LocatedSource, signal?: AbortSignal): Promise<string> {
@@ -57,10 +57,20 @@ export class ElementSources {
       if ((await stat(source.path)).size > MAX_PLAYLIST_BYTES) throw new BadRequestException(`The playlist ${source.path} is too large`);
       return readFile(source.path, 'utf8');
     }
-    const response = await this.fetchAllowed(source.url, signal);
-    const text = await response.text();
-    if (Buffer.byteLength(text) > MAX_PLAYLIST_BYTES) throw new BadRequestException(`The playlist ${source.url.href} is too large`);
-    return text;
+    return this.withDeadline(source.url, signal, async (deadline) => {
+      const response = await this.fetchAllowed(source.url, deadline);
+      const limit = { bytes: MAX_PLAYLIST_BYTES, what: `The playlist ${source.url.href}`, setting: 'the playlist limit' };
+      refuseDeclaredSize(response, limit);
+      const chunks: Buffer[] = [];
+      let received = 0;
+      for await (const chunk of response.body as ReadableStream<Uint8Array>) {
+        received += chunk.byteLength;
+        // Leaving the loop early cancels the body, so the rest is never read.
+        if (received > limit.bytes) throw tooLarge(limit);
+        chunks.push(Buffer.from(chunk));
+      }
+      return Buffer.concat(chunks).toString('utf8');
+    });
   }
 
   private allowed(source: string): MediaSource {
@@ -71,10 +81,36 @@ export class ElementSources {
     }
   }
 
-  /** Streams the body to disk; never holds the whole file in memory. */
-  private async download(url: URL, target: string, signal?: AbortSignal): Promise<void> {
+  /** Streams the body to disk, never holding the whole file in memory, up to DISTRIBUTION_MAX_SOURCE_BYTES. */
+  private async download(url: URL, target: string, signal: AbortSignal): Promise<void> {
     const response = await this.fetchAllowed(url, signal);
-    await pipeline(Readable.fromWeb(response.body as ReadableStream), createWriteStream(target, { flags: 'wx' }), { signal });
+    const limit = { bytes: this.config.distribution.maxSourceBytes, what: `The source ${url.href}`, setting: 'DISTRIBUTION_MAX_SOURCE_BYTES' };
+    if (limit.bytes > 0) refuseDeclaredSize(response, limit);
+    await pipeline(
+      Readable.fromWeb(response.body as ReadableStream),
+      byteLimit(limit),
+      createWriteStream(target, { flags: 'wx' }),
+      { signal },
+    );
+  }
+
+  /**
+   * Runs a remote fetch under DISTRIBUTION_FETCH_TIMEOUT_MS as well as the caller's signal
+   * (the job's shutdown); passing the deadline is a 504 naming the URL.
+   */
+  private async withDeadline<T>(url: URL, signal: AbortSignal | undefined, fetchWith: (deadline: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = this.config.distribution.fetchTimeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      return await fetchWith(signal ? AbortSignal.any([signal, timeout]) : timeout);
+    } catch (error) {
+      if (timeout.aborted && !signal?.aborted) {
+        throw new GatewayTimeoutException(
+          `Fetching the source ${url.href} took longer than DISTRIBUTION_FETCH_TIMEOUT_MS (${timeoutMs} ms)`,
+        );
+      }
+      throw error;
+    }
   }
 
   /** GET that follows redirects only to allowed hosts and answers an Opencast digest challenge. */
@@ -117,6 +153,38 @@ export class ElementSources {
       throw new BadGatewayException(`Fetching the source ${url.href} failed: ${(error as Error).message}`);
     }
   }
+}
+
+interface ByteLimit {
+  bytes: number;
+  what: string;
+  setting: string;
+}
+
+function tooLarge(limit: ByteLimit, declared?: number): BadRequestException {
+  const size = declared === undefined ? 'more than' : `${declared} bytes, more than`;
+  return new BadRequestException(`${limit.what} is ${size} ${limit.bytes} bytes (${limit.setting})`);
+}
+
+/** Refuses before reading when the response's Content-Length is over the limit. */
+function refuseDeclaredSize(response: Response, limit: ByteLimit): void {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > limit.bytes) {
+    void response.body?.cancel();
+    throw tooLarge(limit, declared);
+  }
+}
+
+/** Passes bytes through until more than `limit.bytes` have come, then fails the stream. */
+function byteLimit(limit: ByteLimit): Transform {
+  let received = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      if (limit.bytes > 0 && received > limit.bytes) callback(tooLarge(limit));
+      else callback(null, chunk);
+    },
+  });
 }
 
 /** Hard link, falling back to a reflink (COPYFILE_FICLONE) or a plain copy where links cannot be made. */
