@@ -46,6 +46,14 @@ async function startSourceServer(root: string): Promise<{ server: Server; host: 
       res.flushHeaders();
       return;
     }
+    if (req.url!.startsWith('/redirect-port')) {
+      res.writeHead(302, { Location: `http://127.0.0.1:1/remote.mp4` }).end();
+      return;
+    }
+    if (req.url!.startsWith('/redirect-file')) {
+      res.writeHead(302, { Location: 'file:///etc/passwd' }).end();
+      return;
+    }
     if (req.url!.startsWith('/redirect')) {
       res.writeHead(302, { Location: 'http://evil.example.com/video.mp4' }).end();
       return;
@@ -215,6 +223,16 @@ describe(DistributionController.name, () => {
     const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'track-remote' }).expect(400);
     expect(response.text).toContain('evil.example.com');
     expect(existsSync(published('mp-redirect'))).toBe(false);
+    for (const [path, reason] of [
+      ['/redirect-port/video.mp4', 'The host "127.0.0.1:1" of http://127.0.0.1:1/remote.mp4 is not in ALLOWED_SOURCE_HOSTS'],
+      ['/redirect-file/video.mp4', 'file:///etc/passwd'],
+    ]) {
+      const elements = [{ id: 'track-remote', url: `http://${source.host}${path}` }];
+      const refused = await form({ mediapackage: mediaPackageXml({ id: 'mp-redirect', elements }), channelId: CHANNEL, elementId: 'track-remote' });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain(reason);
+      expect(existsSync(published('mp-redirect'))).toBe(false);
+    }
   });
 
   it('stops reading a remote playlist once it passes the playlist size limit', async () => {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { validateCronExpression } from 'cron';
+import { parseAllowedHost } from '../storage/source-locator.js';
 
 /** Thrown when an environment variable holds a value the service cannot run with. */
 export class ConfigError extends Error {}
@@ -88,7 +89,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     cleanupCron: read<string | null>('CLEANUP_CRON', '0 3 * * *', cron),
     clientName: read('CLIENT_NAME', 'media-delivery', String),
     mediaRoot: resolve(read('MEDIA_ROOT', resolve(dataDir, 'media'), String)),
-    allowedSourceHosts: read('ALLOWED_SOURCE_HOSTS', [], (raw) => list(raw).map((host) => host.toLowerCase())),
+    allowedSourceHosts: read('ALLOWED_SOURCE_HOSTS', [], allowedHosts),
     downloadsDir: resolve(dataDir, 'downloads'),
     maxBodyBytes: read('MAX_BODY_BYTES', 10 * 1024 * 1024, (raw) => integer(raw, 1024, 1024 ** 3)),
     workerConcurrency: read('WORKER_CONCURRENCY', 1, (raw) => integer(raw, 1, 64)),
@@ -147,6 +148,13 @@ function list(raw: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
+}
+
+/** `host` allows the scheme's default port only, `host:port` exactly that port. */
+function allowedHosts(raw: string): string[] {
+  const hosts = list(raw);
+  for (const host of hosts) parseAllowedHost(host);
+  return hosts.map((host) => host.toLowerCase());
 }
 
 function httpUrl(raw: string): string {
