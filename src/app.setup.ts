@@ -20,6 +20,11 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
     redirect: false,
     dotfiles: 'deny',
     fallthrough: true,
+    // Published files come from outside (HTML attachments too): never sniff a type, never run them as a page of this origin.
+    setHeaders: (response) => {
+      response.setHeader('X-Content-Type-Options', 'nosniff');
+      response.setHeader('Content-Security-Policy', 'sandbox');
+    },
   });
   app.enableShutdownHooks();
   const document = await buildOpenApiDocument(app);

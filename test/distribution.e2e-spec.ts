@@ -154,6 +154,8 @@ describe(DistributionController.name, () => {
     expect(statSync(published(MP_ID, 'track-1', 'video.mp4')).ino).toBe(statSync(join(mediaRoot, 'video.mp4')).ino);
     const file = await request(testApp.baseUrl).get(`/static/${ORG}/${CHANNEL}/${MP_ID}/track-1/video.mp4`).expect(200);
     expect(file.headers['content-type']).toBe('video/mp4');
+    expect(file.headers['x-content-type-options']).toBe('nosniff');
+    expect(file.headers['content-security-policy']).toBe('sandbox');
     expect(file.body.length).toBe(4096);
     const range = await request(testApp.baseUrl)
       .get(`/static/${ORG}/${CHANNEL}/${MP_ID}/track-1/video.mp4`)
