@@ -274,8 +274,66 @@ describe(DistributionController.name, () => {
     }
   });
 
+  it('publishes every file a playlist references, however it is named, and rewrites each reference', async () => {
+    const hls = join(mediaRoot, 'hls');
+    mkdirSync(join(hls, 'nested', 'space'), { recursive: true });
+    writeFileSync(join(hls, 'nested', 'space', 'seg 0.ts'), readFileSync(join(hls, 'seg0.ts')));
+    const playlist = (lines: string[]) => ['#EXTM3U', '#EXT-X-TARGETDURATION:1', ...lines.flatMap((line) => ['#EXTINF:1.0,', line]), '#EXT-X-ENDLIST', ''].join('\n');
+    writeFileSync(
+      join(hls, 'nested', 'mixed.m3u8'),
+      playlist(['../seg0.ts', `${join(hls, 'seg1.ts')}`, `http://${source.host}/remote.mp4?token=1`, 'space/seg%200.ts']),
+    );
+    // Another element whose file is also called variant.m3u8 must not be mistaken for the master's variant.
+    mkdirSync(join(mediaRoot, 'decoy'), { recursive: true });
+    writeFileSync(join(mediaRoot, 'decoy', 'variant.m3u8'), '#EXTM3U\n#EXT-X-ENDLIST\n');
+    const mediapackage = mediaPackageXml({
+      id: 'mp-references',
+      elements: [
+        { id: 'mixed', url: fileUrl('hls/nested/mixed.m3u8'), mimetype: 'application/x-mpegURL' },
+        { id: 'master', url: fileUrl('hls/master.m3u8'), mimetype: 'application/x-mpegURL' },
+        { id: 'decoy', url: fileUrl('decoy/variant.m3u8'), mimetype: 'application/x-mpegURL' },
+      ],
+    });
+    const response = await form({ mediapackage, channelId: CHANNEL, elementId: '["mixed","master","decoy"]' });
+    expect(response.text).toContain('mp-references');
+    expect(response.status).toBe(200);
+
+    const mixed = published('mp-references', 'mixed');
+    expect(readFileSync(join(mixed, 'mixed.m3u8'), 'utf8')).toBe(playlist(['seg0.ts', 'seg1.ts', 'remote.mp4', 'seg%200.ts']));
+    expect(readdirSync(mixed).sort()).toEqual(['mixed.m3u8', 'remote.mp4', 'seg 0.ts', 'seg0.ts', 'seg1.ts']);
+    expect(readFileSync(join(mixed, 'seg 0.ts'))).toEqual(readFileSync(join(hls, 'seg0.ts')));
+    expect(readFileSync(published('mp-references', 'master', 'master.m3u8'), 'utf8')).toContain('\nvariant.m3u8\n');
+    expect(readdirSync(published('mp-references', 'master'))).toContain('variant.m3u8');
+  });
+
+  it('refuses playlist references it cannot publish, naming them, and leaves nothing behind', async () => {
+    const hls = join(mediaRoot, 'hls');
+    mkdirSync(join(hls, 'a'), { recursive: true });
+    mkdirSync(join(hls, 'b'), { recursive: true });
+    writeFileSync(join(hls, 'a', 'seg.ts'), 'a');
+    writeFileSync(join(hls, 'b', 'seg.ts'), 'b');
+    const cases: [string, string][] = [
+      ['file:///etc/passwd', 'The playlist reference file:///etc/passwd is not supported'],
+      ['data:video/mp2t;base64,AAAA', 'The playlist reference data:video/mp2t;base64,AAAA is not supported'],
+      ['../../../../etc/hostname', 'The playlist reference ../../../../etc/hostname cannot be published'],
+      ['/etc/hostname', 'The playlist reference /etc/hostname cannot be published'],
+      ['http://evil.example.com/seg.ts', 'not in ALLOWED_SOURCE_HOSTS'],
+      ['a/seg.ts\n#EXTINF:1.0,\nb/seg.ts', 'The playlist references a/seg.ts and b/seg.ts, which would both be published as seg.ts'],
+    ];
+    for (const [reference, reason] of cases) {
+      writeFileSync(join(hls, 'bad.m3u8'), `#EXTM3U\n#EXTINF:1.0,\nseg0.ts\n#EXTINF:1.0,\n${reference}\n#EXT-X-ENDLIST\n`);
+      const mediapackage = mediaPackageXml({ id: 'mp-bad-reference', elements: [{ id: 'bad', url: fileUrl('hls/bad.m3u8'), mimetype: 'application/x-mpegURL' }] });
+      const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'bad' }).expect(400);
+      expect(response.text).toContain(reason);
+      expect(existsSync(published('mp-bad-reference'))).toBe(false);
+    }
+  });
+
   it('publishes a remote HLS playlist with the segments it names, fetched from the same allowed host', async () => {
-    cpSync(join(mediaRoot, 'hls'), join(remoteRoot, 'hls'), { recursive: true });
+    mkdirSync(join(remoteRoot, 'hls'), { recursive: true });
+    for (const name of readdirSync(join(mediaRoot, 'hls'))) {
+      if (/^(seg\d+\.ts|variant\.m3u8)$/.test(name)) cpSync(join(mediaRoot, 'hls', name), join(remoteRoot, 'hls', name));
+    }
     const mediapackage = mediaPackageXml({
       id: 'mp-remote-hls',
       elements: [{ id: 'variant', url: `http://${source.host}/hls/variant.m3u8`, mimetype: 'application/vnd.apple.mpegurl' }],

@@ -5,7 +5,8 @@ import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobContext, JobQueue } from '../jobs/job-queue.js';
 import { DistributionJob, DistributionJobStatus, DistributionOperation } from './distribution-job.entity.js';
-import { DistributionForm, DistributionService } from './distribution.service.js';
+import type { DistributeFormDto } from './distribution-form.dto.js';
+import { DistributionService } from './distribution.service.js';
 import { joinElementDocuments } from './mediapackage.js';
 
 const RUN_JOB = 'distribution.run';
@@ -42,7 +43,7 @@ export class DistributionJobsService implements OnModuleInit {
    * Validates the request (400 on bad input), then stores the job and queues it in one
    * transaction. 503 only when DISTRIBUTION_MAX_QUEUED_JOBS jobs are waiting already.
    */
-  async submit(operation: DistributionOperation, form: DistributionForm, creator: string): Promise<DistributionJob> {
+  async submit(operation: DistributionOperation, form: DistributeFormDto, creator: string): Promise<DistributionJob> {
     const request = await this.distribution.prepare(operation, form);
     const pending = await this.queue.countPending(RUN_JOB);
     if (pending >= this.config.distribution.maxQueuedJobs) {
@@ -93,7 +94,7 @@ export class DistributionJobsService implements OnModuleInit {
     try {
       const request = await this.distribution.fromArguments(job.operation, JSON.parse(job.argsJson) as string[]);
       const documents =
-        job.operation === 'Distribute' ? await this.distribution.distribute(request, signal) : await this.distribution.retract(request);
+        request.operation === 'Distribute' ? await this.distribution.distribute(request, signal) : await this.distribution.retract(request);
       payload = joinElementDocuments(documents);
     } catch (error) {
       if (signal.aborted) throw error;

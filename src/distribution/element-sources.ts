@@ -8,9 +8,22 @@ import { BadGatewayException, BadRequestException, GatewayTimeoutException, Inje
 import { answerDigestChallenge } from '../common/digest-auth.js';
 import { AppConfig } from '../config/app-config.js';
 import { locateSource, MediaSource, realPathInsideRoot, SourceNotAllowedError } from '../storage/source-locator.js';
+import { referenceKind } from './hls-playlist.js';
+import { fileNameOf } from './path-segments.js';
 
 /** A source that passed the roots and hosts check: a real file inside MEDIA_ROOT, or an allowed URL. */
 export type LocatedSource = { kind: 'file'; path: string } | { kind: 'remote'; url: URL };
+
+export interface ReferencedSource {
+  source: LocatedSource;
+  /** The file name it is published under. */
+  name: string;
+}
+
+/** What identifies a located source, to tell whether two references name the same file. */
+export function sourceKey(source: LocatedSource): string {
+  return source.kind === 'file' ? `file:${source.path}` : source.url.href;
+}
 
 const MAX_REDIRECTS = 5;
 const MAX_PLAYLIST_BYTES = 4 * 1024 * 1024;
@@ -41,9 +54,32 @@ export class ElementSources {
     return { kind: 'file', path: realPath };
   }
 
-  /** A reference found in a playlist at `base`, located like any other source. */
-  locateRelative(reference: string, base: LocatedSource): Promise<LocatedSource> {
-    return this.locate(base.kind === 'file' ? resolve(dirname(base.path), reference) : new URL(reference, base.url).href);
+  /**
+   * A file that a playlist at `base` references, located like any other source (MEDIA_ROOT,
+   * ALLOWED_SOURCE_HOSTS), with the name to publish it under. In a remote playlist every
+   * reference resolves against the playlist's URL; in a file playlist relative paths resolve
+   * against its folder, root-relative ones are paths on disk, and http(s) URLs stand as they are.
+   */
+  async locateReference(reference: string, base: LocatedSource): Promise<ReferencedSource> {
+    const kind = referenceKind(reference);
+    const refused = (reason: string) => new BadRequestException(`The playlist reference ${reference} ${reason}`);
+    if (kind === 'unsupported') {
+      throw refused('is not supported: a playlist may name http(s) URLs and relative or root-relative paths');
+    }
+    let source: string;
+    if (base.kind === 'remote') source = new URL(reference, base.url).href;
+    else if (kind === 'http') source = reference;
+    else if (kind === 'network-path') throw refused('has no scheme, and the playlist is a file: name an http(s) URL');
+    else {
+      const path = decodePathReference(reference);
+      source = kind === 'root-relative' ? path : resolve(dirname(base.path), path);
+    }
+    try {
+      return { source: await this.locate(source), name: fileNameOf(source) };
+    } catch (error) {
+      if (error instanceof BadRequestException) throw refused(`cannot be published: ${error.message}`);
+      throw error;
+    }
   }
 
   /** Puts the source's bytes at `target`: a hard link when possible, else a reflink or copy, else a download. */
@@ -185,6 +221,16 @@ function byteLimit(limit: ByteLimit): Transform {
       else callback(null, chunk);
     },
   });
+}
+
+/** A playlist URI as a file path: without query or fragment, percent-decoded (URIs are URL-encoded). */
+function decodePathReference(reference: string): string {
+  const path = reference.split(/[?#]/)[0];
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 /** Hard link, falling back to a reflink (COPYFILE_FICLONE) or a plain copy where links cannot be made. */
