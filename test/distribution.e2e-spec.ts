@@ -185,6 +185,12 @@ describe(DistributionController.name, () => {
     expect(parseElementDocuments(multipart.text).map((root) => root.getAttribute('id'))).toEqual(['track-2']);
   });
 
+  it('ignores form fields and query parameters it does not know, as Opencast does', async () => {
+    const mediapackage = mediaPackageXml({ id: 'mp-extra', elements: [track] });
+    await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1', checkAvailability: 'false', workflowInstanceId: '42' }).expect(200);
+    await request(testApp.baseUrl).get('/services/jobs.xml?status=FINISHED&serviceType=x').expect(200);
+  });
+
   it('distributes again idempotently: same URL, the file replaced atomically, no temporary files left', async () => {
     const mediapackage = mediaPackageXml({ id: 'mp-again', elements: [track] });
     const first = await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);

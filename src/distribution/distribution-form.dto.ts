@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { IgnoresUnknownFields } from '../common/app-validation.pipe.js';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
 
 const TRUE_OR_FALSE = /^\s*(true|false)\s*$/i;
@@ -7,6 +8,7 @@ const MEDIAPACKAGE_EXAMPLE =
   '<track id="track-1" type="presenter/delivery"><mimetype>video/mp4</mimetype><url>file:///srv/media/video.mp4</url></track>' +
   '</media></mediapackage>';
 
+@IgnoresUnknownFields()
 export class RetractFormDto {
   /** The mediapackage XML in namespace http://mediapackage.opencastproject.org (default namespace or a prefix such as ns2:). */
   // The swagger plugin drops quotes from JSDoc examples, which XML and JSON need.
@@ -50,6 +52,7 @@ export class DistributeFormDto extends RetractFormDto {
   preserveReference?: string;
 }
 
+@IgnoresUnknownFields()
 export class ListJobsQueryDto {
   /**
    * Only jobs in this status.
