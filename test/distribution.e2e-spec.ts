@@ -390,6 +390,24 @@ describe(DistributionController.name, () => {
     expect(badStatus.text).toContain('status must be one of');
   });
 
+  it('lists the newest jobs a page at a time (limit, offset)', async () => {
+    const mediapackage = mediaPackageXml({ id: 'mp-list', elements: [track] });
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const accepted = await request(testApp.baseUrl).post('/distribution/download/retract').type('form').send({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+      ids.push(parseJob(accepted.text).id);
+    }
+    const list = async (query: string) => parseJobList((await request(testApp.baseUrl).get(`/services/jobs.xml?${query}`).expect(200)).text).map((job) => job.id);
+    expect(await list('limit=2')).toEqual(ids.slice(1));
+    expect(await list('limit=1&offset=1')).toEqual([ids[1]]);
+    const json = await request(testApp.baseUrl).get('/services/jobs.json?limit=1').expect(200);
+    expect(json.body.jobs.job.map((job: { id: number }) => job.id)).toEqual([ids[2]]);
+    for (const query of ['limit=0', 'limit=1001', 'offset=-1', 'limit=ten']) {
+      const refused = await request(testApp.baseUrl).get(`/services/jobs.xml?${query}`).expect(400);
+      expect(refused.text).toMatch(/(limit|offset) must be a whole number/);
+    }
+  });
+
   it('retracts: removes element folders, then the mediapackage folder once empty; missing files are fine', async () => {
     const mediapackage = mediaPackageXml({ id: 'mp-retract', elements: [track, { id: 'track-2', url: fileUrl('cover.png') }] });
     await form({ mediapackage, channelId: CHANNEL, elementId: '["track-1","track-2"]' }).expect(200);

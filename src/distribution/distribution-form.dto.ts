@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IgnoresUnknownFields } from '../common/app-validation.pipe.js';
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
 
 const TRUE_OR_FALSE = /^\s*(true|false)\s*$/i;
 const MEDIAPACKAGE_EXAMPLE =
@@ -50,15 +50,4 @@ export class DistributeFormDto extends RetractFormDto {
   @IsString()
   @Matches(TRUE_OR_FALSE, { message: 'preserveReference must be true or false' })
   preserveReference?: string;
-}
-
-@IgnoresUnknownFields()
-export class ListJobsQueryDto {
-  /**
-   * Only jobs in this status.
-   * @example "FINISHED"
-   */
-  @IsOptional()
-  @IsIn(['QUEUED', 'RUNNING', 'FINISHED', 'FAILED'], { message: 'status must be one of QUEUED, RUNNING, FINISHED, FAILED' })
-  status?: 'QUEUED' | 'RUNNING' | 'FINISHED' | 'FAILED';
 }

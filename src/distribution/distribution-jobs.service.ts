@@ -10,8 +10,14 @@ import { DistributionService } from './distribution.service.js';
 import { joinElementDocuments } from './mediapackage.js';
 
 const RUN_JOB = 'distribution.run';
-/** Newest jobs a listing returns at most. */
-const LIST_LIMIT = 1000;
+
+export interface JobListing {
+  status?: DistributionJobStatus;
+  limit?: number;
+  offset?: number;
+}
+/** Jobs a listing returns unless told otherwise, as Opencast's service registry. */
+const DEFAULT_LIST_LIMIT = 100;
 
 /**
  * Opencast jobs of this service: created QUEUED when a request is accepted, run by the durable
@@ -79,9 +85,9 @@ export class DistributionJobsService implements OnModuleInit {
     return job;
   }
 
-  /** Oldest first, at most the newest LIST_LIMIT. */
-  async listJobs(status?: DistributionJobStatus): Promise<DistributionJob[]> {
-    const newest = await this.jobs.find({ where: status ? { status } : {}, order: { id: 'DESC' }, take: LIST_LIMIT });
+  /** The newest `limit` jobs after skipping the newest `offset`, oldest first. */
+  async listJobs({ status, limit = DEFAULT_LIST_LIMIT, offset = 0 }: JobListing): Promise<DistributionJob[]> {
+    const newest = await this.jobs.find({ where: status ? { status } : {}, order: { id: 'DESC' }, skip: offset, take: limit });
     return newest.reverse();
   }
 

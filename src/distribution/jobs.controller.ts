@@ -3,7 +3,7 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestj
 import type { Response } from 'express';
 import { AcceptsOpencastDigest } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
-import { ListJobsQueryDto } from './distribution-form.dto.js';
+import { ListJobsQueryDto } from './list-jobs-query.dto.js';
 import { DistributionJobsService } from './distribution-jobs.service.js';
 import { renderJobJson, renderJobListJson, renderJobListXml, renderJobXml, toJobView } from './job-document.js';
 import { PlainTextErrorFilter } from './plain-text-error.filter.js';
@@ -38,21 +38,21 @@ export class JobsController {
     return renderJobXml(view);
   }
 
-  /** List distribution jobs, optionally only those in one status. */
+  /** List the newest distribution jobs (limit, offset), optionally only those in one status. */
   @Get('jobs.xml')
   @Header('Content-Type', XML)
   @ApiProduces('text/xml')
   @ApiOkResponse({ description: '`<jobs xmlns="http://job.opencastproject.org">` with the jobs, oldest first', type: String })
   async listDistributionJobsXml(@Query() query: ListJobsQueryDto): Promise<string> {
-    const jobs = await this.jobs.listJobs(query.status);
+    const jobs = await this.jobs.listJobs(query);
     return renderJobListXml(jobs.map((job) => toJobView(job, this.config.publicUrl)));
   }
 
-  /** List distribution jobs as JSON, optionally only those in one status. */
+  /** List the newest distribution jobs as JSON (limit, offset), optionally only those in one status. */
   @Get('jobs.json')
   @ApiOkResponse({ description: '`{"jobs": {"job": [...]}}`, oldest first' })
   async listDistributionJobsJson(@Query() query: ListJobsQueryDto): Promise<object> {
-    const jobs = await this.jobs.listJobs(query.status);
+    const jobs = await this.jobs.listJobs(query);
     return renderJobListJson(jobs.map((job) => toJobView(job, this.config.publicUrl)));
   }
 }
