@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -235,6 +235,40 @@ describe(DigestAuthenticator.name, () => {
     expect(job.status).toBe('FAILED');
     const json = await request(testApp.baseUrl).get(`/services/job/${id}.json`).set('X-API-Key', 'test-key').expect(200);
     expect(json.body.job.failureReason).toContain('mp-auth/track-1/video.mp4');
+  });
+
+  describe('when the availability check fails after commit', () => {
+    const folder = () => join(testApp.config.distribution.directory, 'mh_default_org/engage-player/mp-rollback/track-1');
+    const distribute = (url: string) =>
+      request(testApp.baseUrl)
+        .post(SYNC_PATH)
+        .set('X-API-Key', 'test-key')
+        .type('form')
+        .send({ ...fields, mediapackage: mediaPackageXml({ id: 'mp-rollback', elements: [{ id: 'track-1', url }] }), checkAvailability: 'true' });
+
+    it('restores the file it replaced under another name', async () => {
+      writeFileSync(join(testApp.config.mediaRoot, 'other.mp4'), 'other');
+      // Publish video.mp4 (no check), then fail to replace it with other.mp4.
+      await request(testApp.baseUrl)
+        .post(SYNC_PATH)
+        .set('X-API-Key', 'test-key')
+        .type('form')
+        .send({ ...fields, mediapackage: mediaPackageXml({ id: 'mp-rollback', elements: [{ id: 'track-1', url: pathToFileURL(join(testApp.config.mediaRoot, 'video.mp4')).href }] }) })
+        .expect(200);
+      await distribute(pathToFileURL(join(testApp.config.mediaRoot, 'other.mp4')).href).expect(504);
+      expect(readdirSync(folder())).toEqual(['video.mp4']);
+    });
+
+    it('leaves alone a file that another process put in place meanwhile', async () => {
+      const destination = join(folder(), 'late.mp4');
+      writeFileSync(join(testApp.config.mediaRoot, 'late.mp4'), 'ours');
+      const pending = distribute(pathToFileURL(join(testApp.config.mediaRoot, 'late.mp4')).href).then((response) => response);
+      for (const deadline = Date.now() + 2000; !existsSync(destination) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
+      writeFileSync(join(folder(), '.other-process'), 'theirs');
+      renameSync(join(folder(), '.other-process'), destination);
+      expect((await pending).status).toBe(504);
+      expect(readFileSync(destination, 'utf8')).toBe('theirs');
+    });
   });
 });
 

@@ -199,6 +199,43 @@ describe(DistributionController.name, () => {
     expect(readdirSync(published('mp-again', 'track-1'))).toEqual(['video.mp4']);
   });
 
+  it('removes what an element published before under another name, its old HLS segments too', async () => {
+    const hlsTrack = { id: 'track-1', url: fileUrl('hls/variant.m3u8'), mimetype: 'application/x-mpegURL' };
+    await form({ mediapackage: mediaPackageXml({ id: 'mp-renamed', elements: [hlsTrack] }), channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    expect(readdirSync(published('mp-renamed', 'track-1')).filter((name) => name.endsWith('.ts')).length).toBeGreaterThanOrEqual(2);
+    await form({ mediapackage: mediaPackageXml({ id: 'mp-renamed', elements: [track] }), channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    expect(readdirSync(published('mp-renamed', 'track-1'))).toEqual(['video.mp4']);
+  });
+
+  it('runs concurrent distributions of one element one after the other', async () => {
+    const renamed = { ...track, url: fileUrl('cover.png') };
+    const results = await Promise.all(
+      [track, renamed, track, renamed, track].map((element) =>
+        form({ mediapackage: mediaPackageXml({ id: 'mp-concurrent', elements: [element] }), channelId: CHANNEL, elementId: 'track-1', checkAvailability: 'false' }),
+      ),
+    );
+    expect(results.map((result) => result.status)).toEqual([200, 200, 200, 200, 200]);
+    const files = readdirSync(published('mp-concurrent', 'track-1'));
+    expect(files).toHaveLength(1);
+    expect(['video.mp4', 'cover.png']).toContain(files[0]);
+  });
+
+  it('sweeps hidden temporary files that a crash left behind once they are an hour old', async () => {
+    const mediapackage = mediaPackageXml({ id: 'mp-sweep', elements: [track] });
+    await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    const leftovers = ['.video.mp4.0123456789ab.tmp', '.video.mp4.ba9876543210.bak'];
+    for (const name of leftovers) writeFileSync(published('mp-sweep', 'track-1', name), 'left by a crash');
+    await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    expect(readdirSync(published('mp-sweep', 'track-1')).sort()).toEqual([...leftovers, 'video.mp4'].sort());
+    testApp.clock.advance(61 * 60 * 1000);
+    try {
+      await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    } finally {
+      testApp.clock.advance(-61 * 60 * 1000);
+    }
+    expect(readdirSync(published('mp-sweep', 'track-1'))).toEqual(['video.mp4']);
+  });
+
   it('publishes all elements or none: a failing source undoes the request and restores what was there', async () => {
     const mediapackage = mediaPackageXml({
       id: 'mp-atomic',
@@ -217,6 +254,7 @@ describe(DistributionController.name, () => {
     expect(readdirSync(published('mp-atomic')).sort()).toEqual(['track-1']);
     expect(readdirSync(published('mp-atomic', 'track-1'))).toEqual(['video.mp4']);
     expect(statSync(published('mp-atomic', 'track-1', 'video.mp4')).ino).toBe(before);
+
   });
 
   it('streams a remote source from an allowed host to disk', async () => {

@@ -97,12 +97,12 @@ export class DistributionService {
    * Only `<url>` changes: the reference and everything else are kept (preserveReference is moot).
    */
   async distribute(request: RequestFor<'Distribute'>, signal?: AbortSignal): Promise<string[]> {
-    const publication = this.files.startPublication();
     const siblings = request.elements.map((planned) => ({
       elementId: planned.location.elementId,
       folder: this.files.elementFolder(planned.location),
       ...planned.file,
     }));
+    const publication = await this.files.startPublication(siblings.map((sibling) => sibling.folder));
     const playlists = new PlaylistPublisher(publication, this.sources, siblings, signal);
     try {
       for (const planned of request.elements) {
