@@ -519,6 +519,16 @@ describe(DistributionController.name, () => {
         () => ({ ...valid(), mediapackage: `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><mediapackage xmlns="${MP_NS}" id="x">&lol2;</mediapackage>` }),
         'DOCTYPE',
       ],
+      [
+        'a lower-case doctype',
+        () => ({ ...valid(), mediapackage: `<?xml version="1.0"?><!doctype mp SYSTEM "http://evil.example.com/x.dtd"><mediapackage xmlns="${MP_NS}" id="x"/>` }),
+        'DOCTYPE or ENTITY',
+      ],
+      [
+        'a bare ENTITY declaration',
+        () => ({ ...valid(), mediapackage: `<!ENTITY x "y"><mediapackage xmlns="${MP_NS}" id="x"/>` }),
+        'DOCTYPE or ENTITY',
+      ],
       ['an element id not in the mediapackage', () => ({ ...valid(), elementId: '["track-1","track-9"]' }), 'no element with id track-9'],
       ['an elementId that is not a list of strings', () => ({ ...valid(), elementId: '[1,2]' }), 'not a JSON array of strings'],
       ['a bad checkAvailability', () => ({ ...valid(), checkAvailability: 'maybe' }), 'checkAvailability must be true or false'],
@@ -563,8 +573,13 @@ describe(DistributionController.name, () => {
       ],
     ];
 
-    it.each(cases)('%s', async (_name, fields, reason) => {
-      for (const path of ['/distribution/download/distributesync', '/distribution/download']) {
+    // Retract reads no sources and no flags: the rest applies to it as well.
+    const distributeOnly = /file name|source|scheme|checkAvailability|climbs out of the media root/;
+
+    it.each(cases)('%s', async (name, fields, reason) => {
+      const paths = ['/distribution/download/distributesync', '/distribution/download'];
+      if (!distributeOnly.test(name)) paths.push('/distribution/download/retractsync', '/distribution/download/retract');
+      for (const path of paths) {
         const response = await request(testApp.baseUrl).post(path).type('form').send(fields()).expect(400);
         expect(response.headers['content-type']).toMatch(/^text\/plain/);
         expect(response.text).toContain(reason);
