@@ -63,7 +63,7 @@ export class PublishedFiles {
   }
 
   private inside(path: string): string {
-    return insideRoot(path, this.root);
+    return insideRoot(path, this.root, path, 'the distribution directory');
   }
 }
 

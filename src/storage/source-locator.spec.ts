@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { locateSource, parseAllowedHost, realPathInsideRoot, SourceNotAllowedError } from './source-locator.js';
+import { insideRoot, locateSource, parseAllowedHost, realPathInsideRoot, SourceNotAllowedError } from './source-locator.js';
 
 const root = '/srv/media';
 const hosts = ['origin.example.com', '127.0.0.1:8080'];
@@ -53,6 +53,15 @@ describe('locateSource', () => {
 
   it.each(['ftp://origin.example.com/a.mp4', 'gopher://x', 'data:text/plain,hi', ''])('refuses %j', (source) => {
     expect(() => locateSource(source, root, hosts)).toThrow(SourceNotAllowedError);
+  });
+});
+
+describe('insideRoot', () => {
+  it('names the root it guards', () => {
+    expect(() => insideRoot('../x', '/srv/static', '../x', 'the distribution directory')).toThrow(
+      '../x is outside the distribution directory /srv/static',
+    );
+    expect(() => insideRoot('../x', '/srv/media')).toThrow('../x is outside the media root /srv/media');
   });
 });
 

@@ -77,12 +77,12 @@ function withoutTrailingDot(hostname: string): string {
   return hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
 }
 
-/** Resolves `candidate` and insists that it lies inside `root`; never touches the disk. */
-export function insideRoot(candidate: string, root: string, shownAs = candidate): string {
+/** Resolves `candidate` and insists that it lies inside `root` (named `rootName` in errors); never touches the disk. */
+export function insideRoot(candidate: string, root: string, shownAs = candidate, rootName = 'the media root'): string {
   const absolute = resolve(root, candidate);
   const fromRoot = relative(resolve(root), absolute);
   if (fromRoot === '' || fromRoot.startsWith('..') || isAbsolute(fromRoot)) {
-    throw new SourceNotAllowedError(`${shownAs} is outside the media root ${root}`);
+    throw new SourceNotAllowedError(`${shownAs} is outside ${rootName} ${root}`);
   }
   return absolute;
 }
