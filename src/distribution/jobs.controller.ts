@@ -6,9 +6,8 @@ import { AppConfig } from '../config/app-config.js';
 import { ListJobsQueryDto } from './list-jobs-query.dto.js';
 import { DistributionJobsService } from './distribution-jobs.service.js';
 import { renderJobJson, renderJobListJson, renderJobListXml, renderJobXml, toJobView } from './job-document.js';
+import { XML_CONTENT_TYPE } from './mediapackage.js';
 import { PlainTextErrorFilter } from './plain-text-error.filter.js';
-
-const XML = 'text/xml; charset=UTF-8';
 
 /** The part of Opencast's service registry (`/services`) that its clients poll for jobs. */
 @ApiTags('Distribution')
@@ -34,13 +33,13 @@ export class JobsController {
     if (!match) throw new NotFoundException(`No job at ${file}: ask for job/{id}.xml or job/{id}.json`);
     const view = toJobView(await this.jobs.findJob(Number(match[1])), this.config.publicUrl);
     if (match[2] === 'json') return renderJobJson(view);
-    response.type(XML);
+    response.type(XML_CONTENT_TYPE);
     return renderJobXml(view);
   }
 
   /** List the newest distribution jobs (limit, offset), optionally only those in one status. */
   @Get('jobs.xml')
-  @Header('Content-Type', XML)
+  @Header('Content-Type', XML_CONTENT_TYPE)
   @ApiProduces('text/xml')
   @ApiOkResponse({ description: '`<jobs xmlns="http://job.opencastproject.org">` with the jobs, oldest first', type: String })
   async listDistributionJobsXml(@Query() query: ListJobsQueryDto): Promise<string> {
