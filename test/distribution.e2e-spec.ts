@@ -363,7 +363,10 @@ describe(DistributionController.name, () => {
       ['/etc/hostname', 'The playlist reference /etc/hostname cannot be published'],
       ['http://evil.example.com/seg.ts', 'not in ALLOWED_SOURCE_HOSTS'],
       ['a/seg.ts\n#EXTINF:1.0,\nb/seg.ts', 'The playlist references a/seg.ts and b/seg.ts, which would both be published as seg.ts'],
+
+      ['d1.m3u8', 'The playlist reference d3.m3u8 nests playlists more than 3 deep'],
     ];
+    for (const level of [1, 2, 3]) writeFileSync(join(hls, `d${level}.m3u8`), `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nd${level + 1}.m3u8\n`);
     for (const [reference, reason] of cases) {
       writeFileSync(join(hls, 'bad.m3u8'), `#EXTM3U\n#EXTINF:1.0,\nseg0.ts\n#EXTINF:1.0,\n${reference}\n#EXT-X-ENDLIST\n`);
       const mediapackage = mediaPackageXml({ id: 'mp-bad-reference', elements: [{ id: 'bad', url: fileUrl('hls/bad.m3u8'), mimetype: 'application/x-mpegURL' }] });

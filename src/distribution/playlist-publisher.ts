@@ -63,7 +63,10 @@ export class PlaylistPublisher {
         throw new BadRequestException(`The playlist references ${before.reference} and ${reference}, which would both be published as ${name}`);
       }
       this.staged.set(target, { key, reference });
-      if (isHlsPlaylist(name, null) && depth < MAX_PLAYLIST_DEPTH) {
+      if (isHlsPlaylist(name, null)) {
+        if (depth >= MAX_PLAYLIST_DEPTH) {
+          throw new BadRequestException(`The playlist reference ${reference} nests playlists more than ${MAX_PLAYLIST_DEPTH} deep`);
+        }
         await this.stagePlaylist(referenced.source, target, depth + 1);
       } else {
         await this.publication.stage(target, (temporary) => this.sources.placeAt(referenced.source, temporary, this.signal));
