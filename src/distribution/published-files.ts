@@ -133,10 +133,12 @@ export class Publication {
         file.backup = hiddenSibling(file.destination, 'bak');
         await link(file.destination, file.backup);
       }
+      // Taken before the rename: afterwards the destination may already be someone else's file.
+      const written = await identityOf(file.temporary);
       await rename(file.temporary, file.destination);
       // rename(2) does nothing when both names are links to one file (republishing a hard link).
       await rm(file.temporary, { force: true });
-      file.written = await identityOf(file.destination);
+      file.written = written;
     }
     const kept = new Set(this.staged.map((file) => file.destination));
     for (const folder of new Set(this.staged.map((file) => dirname(file.destination)))) {
