@@ -16,10 +16,8 @@ import { DistributeFormDto, RetractFormDto } from './distribution-form.dto.js';
 import { DistributionJobsService } from './distribution-jobs.service.js';
 import { DistributionService } from './distribution.service.js';
 import { renderJobXml, toJobView } from './job-document.js';
-import { joinElementDocuments } from './mediapackage.js';
+import { joinElementDocuments, XML_CONTENT_TYPE } from './mediapackage.js';
 import { PlainTextErrorFilter } from './plain-text-error.filter.js';
-
-const XML = 'text/xml; charset=UTF-8';
 
 /** Opencast's download distribution service (`/distribution/download`), form in, XML out. */
 @ApiTags('Distribution')
@@ -40,7 +38,7 @@ export class DistributionController {
   /** Distribute mediapackage elements to a channel; answers the Opencast job (QUEUED) to poll. */
   @Post()
   @HttpCode(200)
-  @Header('Content-Type', XML)
+  @Header('Content-Type', XML_CONTENT_TYPE)
   @ApiOkResponse({ description: 'The job, `<job xmlns="http://job.opencastproject.org">`', type: String })
   @ApiServiceUnavailableResponse({ description: 'The queue is full (DISTRIBUTION_MAX_QUEUED_JOBS); retry later' })
   async distributeElements(@Body() form: DistributeFormDto, @Req() request: Request): Promise<string> {
@@ -51,7 +49,7 @@ export class DistributionController {
   /** Distribute mediapackage elements synchronously; answers the distributed elements joined by `###`. */
   @Post('distributesync')
   @HttpCode(200)
-  @Header('Content-Type', XML)
+  @Header('Content-Type', XML_CONTENT_TYPE)
   @ApiOkResponse({ description: 'Each distributed element as an XML document, joined by ###', type: String })
   async distributeElementsSync(@Body() form: DistributeFormDto): Promise<string> {
     const request = await this.distribution.prepare('Distribute', form);
@@ -61,7 +59,7 @@ export class DistributionController {
   /** Retract mediapackage elements from a channel; answers the Opencast job (QUEUED) to poll. */
   @Post('retract')
   @HttpCode(200)
-  @Header('Content-Type', XML)
+  @Header('Content-Type', XML_CONTENT_TYPE)
   @ApiOkResponse({ description: 'The job, `<job xmlns="http://job.opencastproject.org">`', type: String })
   @ApiServiceUnavailableResponse({ description: 'The queue is full (DISTRIBUTION_MAX_QUEUED_JOBS); retry later' })
   async retractElements(@Body() form: RetractFormDto, @Req() request: Request): Promise<string> {
@@ -72,7 +70,7 @@ export class DistributionController {
   /** Retract mediapackage elements synchronously; answers the elements as passed in, joined by `###`. */
   @Post('retractsync')
   @HttpCode(200)
-  @Header('Content-Type', XML)
+  @Header('Content-Type', XML_CONTENT_TYPE)
   @ApiOkResponse({ description: 'Each retracted element as an XML document, joined by ###', type: String })
   async retractElementsSync(@Body() form: RetractFormDto): Promise<string> {
     const request = await this.distribution.prepare('Retract', form);

@@ -19,7 +19,7 @@ export function locateSource(source: string, mediaRoot: string, allowedHosts: re
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') {
     const url = new URL(trimmed);
-    if (!allowedHosts.includes(url.hostname.toLowerCase()) && !allowedHosts.includes(url.host.toLowerCase())) {
+    if (!allowedHosts.some((entry) => hostMatches(url, entry))) {
       throw new SourceNotAllowedError(
         `The host "${url.host}" of ${trimmed} is not in ALLOWED_SOURCE_HOSTS (${allowedHosts.join(', ') || 'empty'})`,
       );
@@ -34,12 +34,55 @@ export function locateSource(source: string, mediaRoot: string, allowedHosts: re
   return { kind: 'file', path: insideRoot(resolve(mediaRoot, trimmed), mediaRoot, trimmed) };
 }
 
-/** Resolves `candidate` and insists that it lies inside `root`; never touches the disk. */
-export function insideRoot(candidate: string, root: string, shownAs = candidate): string {
+export interface AllowedHost {
+  hostname: string;
+  /** null: only the scheme's default port (80 for http, 443 for https). */
+  port: number | null;
+}
+
+/**
+ * An ALLOWED_SOURCE_HOSTS entry: `host` or `host:port`, a name, an IPv4 address or an IPv6
+ * address (bracketed, or bare without a port), compared lower-case without a trailing dot.
+ */
+export function parseAllowedHost(entry: string): AllowedHost {
+  let text = entry.trim().toLowerCase();
+  if (!text.startsWith('[') && (text.match(/:/g)?.length ?? 0) > 1) text = `[${text}]`;
+  const parts = /^(\[[^\]]+\]|[^:[\]/]+)(?::(\d{1,5}))?$/.exec(text);
+  const port = parts?.[2] === undefined ? null : Number(parts[2]);
+  let hostname: string | undefined;
+  try {
+    hostname = parts ? new URL(`http://${parts[1]}`).hostname : undefined;
+  } catch {
+    hostname = undefined;
+  }
+  if (!hostname || (port !== null && (port < 1 || port > 65535))) {
+    throw new SourceNotAllowedError(`"${entry}" is not a host or host:port`);
+  }
+  return { hostname: withoutTrailingDot(hostname), port };
+}
+
+function hostMatches(url: URL, entry: string): boolean {
+  let allowed: AllowedHost;
+  try {
+    allowed = parseAllowedHost(entry);
+  } catch {
+    return false;
+  }
+  const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const defaultPort = url.protocol === 'https:' ? 443 : 80;
+  return withoutTrailingDot(url.hostname) === allowed.hostname && port === (allowed.port ?? defaultPort);
+}
+
+function withoutTrailingDot(hostname: string): string {
+  return hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+}
+
+/** Resolves `candidate` and insists that it lies inside `root` (named `rootName` in errors); never touches the disk. */
+export function insideRoot(candidate: string, root: string, shownAs = candidate, rootName = 'the media root'): string {
   const absolute = resolve(root, candidate);
   const fromRoot = relative(resolve(root), absolute);
   if (fromRoot === '' || fromRoot.startsWith('..') || isAbsolute(fromRoot)) {
-    throw new SourceNotAllowedError(`${shownAs} is outside the media root ${root}`);
+    throw new SourceNotAllowedError(`${shownAs} is outside ${rootName} ${root}`);
   }
   return absolute;
 }
