@@ -1,13 +1,7 @@
 import { Body, Controller, Header, HttpCode, Post, Req, UseFilters, UseInterceptors } from '@nestjs/common';
 import { NoFilesInterceptor } from '@nestjs/platform-express';
-import {
-  ApiBadRequestResponse,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiProduces,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConsumes, ApiOkResponse, ApiProduces, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import type { Request } from 'express';
 import { authenticatedUser } from '../common/api-key.guard.js';
 import { AcceptsOpencastDigest } from '../common/public.decorator.js';
@@ -21,6 +15,7 @@ import { PlainTextErrorFilter } from './plain-text-error.filter.js';
 
 /** Opencast's download distribution service (`/distribution/download`), form in, XML out. */
 @ApiTags('Distribution')
+@ApiUnauthorizedResponse({ description: API_KEY_REQUIRED })
 @Controller('distribution/download')
 @AcceptsOpencastDigest()
 @UseFilters(PlainTextErrorFilter)

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, NotFoundException, Param, Query, Res, UseFilters } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import type { Response } from 'express';
 import { AcceptsOpencastDigest } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
@@ -11,6 +12,7 @@ import { PlainTextErrorFilter } from './plain-text-error.filter.js';
 
 /** The part of Opencast's service registry (`/services`) that its clients poll for jobs. */
 @ApiTags('Distribution')
+@ApiUnauthorizedResponse({ description: API_KEY_REQUIRED })
 @Controller('services')
 @AcceptsOpencastDigest()
 @UseFilters(PlainTextErrorFilter)

@@ -1,14 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiGoneResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiGoneResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import type { Response } from 'express';
 import { noContentWhenEmpty } from '../common/no-content.js';
 import { CaseInsensitiveBodyInterceptor } from './case-insensitive-body.interceptor.js';
@@ -26,6 +18,7 @@ import { VodDownloadService } from './vod-download.service.js';
  * `retry`) are declared before `:id`, so they are never taken for an id.
  */
 @ApiTags('VOD downloads')
+@ApiUnauthorizedResponse({ description: API_KEY_REQUIRED })
 @Controller('voddownload')
 export class VodDownloadController {
   constructor(private readonly downloads: VodDownloadService) {}
