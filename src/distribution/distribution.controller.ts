@@ -1,9 +1,8 @@
 import { Body, Controller, Header, HttpCode, Post, Req, UseFilters, UseInterceptors } from '@nestjs/common';
 import { NoFilesInterceptor } from '@nestjs/platform-express';
 import { ApiBadRequestResponse, ApiConsumes, ApiOkResponse, ApiProduces, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import type { Request } from 'express';
-import { authenticatedUser } from '../common/api-key.guard.js';
+import { API_KEY_REQUIRED, authenticatedUser } from '../common/api-key.guard.js';
 import { AcceptsOpencastDigest } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { DistributeFormDto, RetractFormDto } from './distribution-form.dto.js';

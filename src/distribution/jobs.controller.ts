@@ -1,7 +1,7 @@
 import { Controller, Get, Header, NotFoundException, Param, Query, Res, UseFilters } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import type { Response } from 'express';
+import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import { AcceptsOpencastDigest } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { ListJobsQueryDto } from './list-jobs-query.dto.js';

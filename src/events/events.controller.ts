@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import type { Response } from 'express';
+import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import { noContentWhenEmpty } from '../common/no-content.js';
 import { CreateEventDto } from './create-event.dto.js';
 import { EventsService } from './events.service.js';
