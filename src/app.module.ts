@@ -1,8 +1,9 @@
-import { Module, ValidationPipe } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { ApiKeyGuard } from './common/api-key.guard.js';
+import { AppValidationPipe } from './common/app-validation.pipe.js';
 import { DigestAuthenticator } from './common/digest-authenticator.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -34,7 +35,7 @@ import { VodDownloadModule } from './vod-download/vod-download.module.js';
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     {
       provide: APP_PIPE,
-      useValue: new ValidationPipe({
+      useValue: new AppValidationPipe({
         whitelist: true,
         forbidNonWhitelisted: true,
         transform: true,

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from './config/app-config.js';
@@ -12,14 +11,18 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.set('etag', false);
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useBodyParser('urlencoded', { limit: config.maxBodyBytes, extended: false });
-  // Published distribution files: open to all, Range requests, no listings, temporary files (dotfiles) hidden.
-  mkdirSync(config.distribution.directory, { recursive: true });
+  // Published distribution files (PublishedFiles creates the folder): open to all, Range requests, no listings, temporary files (dotfiles) hidden.
   app.useStaticAssets(config.distribution.directory, {
     prefix: '/static',
     index: false,
     redirect: false,
     dotfiles: 'deny',
     fallthrough: true,
+    // Published files come from outside (HTML attachments too): never sniff a type, never run them as a page of this origin.
+    setHeaders: (response) => {
+      response.setHeader('X-Content-Type-Options', 'nosniff');
+      response.setHeader('Content-Security-Policy', 'sandbox');
+    },
   });
   app.enableShutdownHooks();
   const document = await buildOpenApiDocument(app);

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import {
   digestChallenge,
   expectedDigestResponse,
   NonceIssuer,
+  nonceSecretFor,
   parseDigestAuthorization,
 } from '../src/common/digest-auth.js';
 import { DigestAuthenticator } from '../src/common/digest-authenticator.js';
@@ -118,6 +119,49 @@ describe(DigestAuthenticator.name, () => {
     }
   });
 
+  it('refuses a replayed Authorization header with stale=true, and accepts the nonce again with a higher nc', async () => {
+    const header = await challenge(SYNC_PATH);
+    const authorization = answerDigestChallenge(header, DIGEST_USER, 'POST', SYNC_PATH)!;
+    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', authorization).type('form').send(fields).expect(200);
+    const replayed = await request(testApp.baseUrl)
+      .post(SYNC_PATH)
+      .set('Authorization', authorization)
+      .type('form')
+      .send({ ...fields, elementId: '["track-1"]' })
+      .expect(401);
+    expect(replayed.headers['www-authenticate']).toMatch(/stale=true/);
+    expect(replayed.headers['www-authenticate']).not.toContain(parseDigestAuthorization(authorization)!.nonce);
+    const next = answerDigestChallenge(header, DIGEST_USER, 'POST', SYNC_PATH, 2)!;
+    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', next).type('form').send(fields).expect(200);
+    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', next).type('form').send(fields).expect(401);
+  });
+
+  it('accepts nonces of another process with the same password, and answers stale=true for expired ones', async () => {
+    const otherProcess = new NonceIssuer(5 * 60_000, nonceSecretFor(DIGEST_USER.password));
+    const fromElsewhere = digestChallenge('Opencast', otherProcess.issue());
+    const accepted = answerDigestChallenge(fromElsewhere, DIGEST_USER, 'POST', SYNC_PATH)!;
+    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', accepted).type('form').send(fields).expect(200);
+
+    const expired = digestChallenge('Opencast', otherProcess.issue(Date.now() - 6 * 60_000));
+    const stale = answerDigestChallenge(expired, DIGEST_USER, 'POST', SYNC_PATH)!;
+    const response = await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', stale).type('form').send(fields).expect(401);
+    expect(response.headers['www-authenticate']).toMatch(/stale=true/);
+  });
+
+  it('accepts the absolute-URI form of uri, and refuses credentials without qop', async () => {
+    const header = await challenge(SYNC_PATH);
+    const absolute = answerDigestChallenge(header, DIGEST_USER, 'POST', `${testApp.baseUrl}${SYNC_PATH}`)!;
+    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', absolute).type('form').send(fields).expect(200);
+
+    // RFC 2069 style: no qop, nc or cnonce, so nothing stops a replay.
+    const nonce = /nonce="([^"]+)"/.exec(await challenge(SYNC_PATH))![1];
+    const credentials = { username: DIGEST_USER.username, realm: 'Opencast', nonce, uri: SYNC_PATH, response: '' };
+    credentials.response = expectedDigestResponse(credentials, DIGEST_USER.password, 'POST');
+    const withoutQop = `Digest username="${credentials.username}", realm="Opencast", nonce="${nonce}", uri="${SYNC_PATH}", response="${credentials.response}"`;
+    const response = await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', withoutQop).type('form').send(fields).expect(401);
+    expect(response.headers['www-authenticate']).not.toMatch(/stale=true/);
+  });
+
   it('challenges however the path is spelled (Express routes case-insensitively)', async () => {
     const response = await request(testApp.baseUrl).post('/DISTRIBUTION/Download/distributesync').type('form').send(fields).expect(401);
     expect(response.headers['www-authenticate']).toMatch(/^Digest /);
@@ -191,6 +235,40 @@ describe(DigestAuthenticator.name, () => {
     expect(job.status).toBe('FAILED');
     const json = await request(testApp.baseUrl).get(`/services/job/${id}.json`).set('X-API-Key', 'test-key').expect(200);
     expect(json.body.job.failureReason).toContain('mp-auth/track-1/video.mp4');
+  });
+
+  describe('when the availability check fails after commit', () => {
+    const folder = () => join(testApp.config.distribution.directory, 'mh_default_org/engage-player/mp-rollback/track-1');
+    const distribute = (url: string) =>
+      request(testApp.baseUrl)
+        .post(SYNC_PATH)
+        .set('X-API-Key', 'test-key')
+        .type('form')
+        .send({ ...fields, mediapackage: mediaPackageXml({ id: 'mp-rollback', elements: [{ id: 'track-1', url }] }), checkAvailability: 'true' });
+
+    it('restores the file it replaced under another name', async () => {
+      writeFileSync(join(testApp.config.mediaRoot, 'other.mp4'), 'other');
+      // Publish video.mp4 (no check), then fail to replace it with other.mp4.
+      await request(testApp.baseUrl)
+        .post(SYNC_PATH)
+        .set('X-API-Key', 'test-key')
+        .type('form')
+        .send({ ...fields, mediapackage: mediaPackageXml({ id: 'mp-rollback', elements: [{ id: 'track-1', url: pathToFileURL(join(testApp.config.mediaRoot, 'video.mp4')).href }] }) })
+        .expect(200);
+      await distribute(pathToFileURL(join(testApp.config.mediaRoot, 'other.mp4')).href).expect(504);
+      expect(readdirSync(folder())).toEqual(['video.mp4']);
+    });
+
+    it('leaves alone a file that another process put in place meanwhile', async () => {
+      const destination = join(folder(), 'late.mp4');
+      writeFileSync(join(testApp.config.mediaRoot, 'late.mp4'), 'ours');
+      const pending = distribute(pathToFileURL(join(testApp.config.mediaRoot, 'late.mp4')).href).then((response) => response);
+      for (const deadline = Date.now() + 2000; !existsSync(destination) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
+      writeFileSync(join(folder(), '.other-process'), 'theirs');
+      renameSync(join(folder(), '.other-process'), destination);
+      expect((await pending).status).toBe(504);
+      expect(readFileSync(destination, 'utf8')).toBe('theirs');
+    });
   });
 });
 

@@ -25,9 +25,35 @@ const MP_ID = '10e8d6b7-24b6-4a0b-b2fa-a2b5c9d54b2d';
 const CHANNEL = 'engage-player';
 const ORG = 'mh_default_org';
 
-/** Serves `root` over HTTP as an Opencast working file repository would; /broken answers 500. */
+/**
+ * Serves `root` over HTTP as an Opencast working file repository would; /broken answers 500,
+ * /endless sends bytes until the client goes away, /stalled sends headers and then nothing.
+ */
 async function startSourceServer(root: string): Promise<{ server: Server; host: string }> {
   const server = createServer((req, res) => {
+    if (req.url!.startsWith('/endless')) {
+      res.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 0x23);
+      const send = () => {
+        while (!res.destroyed && res.write(chunk));
+      };
+      res.on('drain', send);
+      send();
+      return;
+    }
+    if (req.url!.startsWith('/stalled')) {
+      res.writeHead(200, { 'Content-Length': '1000' });
+      res.flushHeaders();
+      return;
+    }
+    if (req.url!.startsWith('/redirect-port')) {
+      res.writeHead(302, { Location: `http://127.0.0.1:1/remote.mp4` }).end();
+      return;
+    }
+    if (req.url!.startsWith('/redirect-file')) {
+      res.writeHead(302, { Location: 'file:///etc/passwd' }).end();
+      return;
+    }
     if (req.url!.startsWith('/redirect')) {
       res.writeHead(302, { Location: 'http://evil.example.com/video.mp4' }).end();
       return;
@@ -128,6 +154,8 @@ describe(DistributionController.name, () => {
     expect(statSync(published(MP_ID, 'track-1', 'video.mp4')).ino).toBe(statSync(join(mediaRoot, 'video.mp4')).ino);
     const file = await request(testApp.baseUrl).get(`/static/${ORG}/${CHANNEL}/${MP_ID}/track-1/video.mp4`).expect(200);
     expect(file.headers['content-type']).toBe('video/mp4');
+    expect(file.headers['x-content-type-options']).toBe('nosniff');
+    expect(file.headers['content-security-policy']).toBe('sandbox');
     expect(file.body.length).toBe(4096);
     const range = await request(testApp.baseUrl)
       .get(`/static/${ORG}/${CHANNEL}/${MP_ID}/track-1/video.mp4`)
@@ -157,12 +185,55 @@ describe(DistributionController.name, () => {
     expect(parseElementDocuments(multipart.text).map((root) => root.getAttribute('id'))).toEqual(['track-2']);
   });
 
+  it('ignores form fields and query parameters it does not know, as Opencast does', async () => {
+    const mediapackage = mediaPackageXml({ id: 'mp-extra', elements: [track] });
+    await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1', checkAvailability: 'false', workflowInstanceId: '42' }).expect(200);
+    await request(testApp.baseUrl).get('/services/jobs.xml?status=FINISHED&serviceType=x').expect(200);
+  });
+
   it('distributes again idempotently: same URL, the file replaced atomically, no temporary files left', async () => {
     const mediapackage = mediaPackageXml({ id: 'mp-again', elements: [track] });
     const first = await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
     const second = await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
     expect(first.text).toBe(second.text);
     expect(readdirSync(published('mp-again', 'track-1'))).toEqual(['video.mp4']);
+  });
+
+  it('removes what an element published before under another name, its old HLS segments too', async () => {
+    const hlsTrack = { id: 'track-1', url: fileUrl('hls/variant.m3u8'), mimetype: 'application/x-mpegURL' };
+    await form({ mediapackage: mediaPackageXml({ id: 'mp-renamed', elements: [hlsTrack] }), channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    expect(readdirSync(published('mp-renamed', 'track-1')).filter((name) => name.endsWith('.ts')).length).toBeGreaterThanOrEqual(2);
+    await form({ mediapackage: mediaPackageXml({ id: 'mp-renamed', elements: [track] }), channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    expect(readdirSync(published('mp-renamed', 'track-1'))).toEqual(['video.mp4']);
+  });
+
+  it('runs concurrent distributions of one element one after the other', async () => {
+    const renamed = { ...track, url: fileUrl('cover.png') };
+    const results = await Promise.all(
+      [track, renamed, track, renamed, track].map((element) =>
+        form({ mediapackage: mediaPackageXml({ id: 'mp-concurrent', elements: [element] }), channelId: CHANNEL, elementId: 'track-1', checkAvailability: 'false' }),
+      ),
+    );
+    expect(results.map((result) => result.status)).toEqual([200, 200, 200, 200, 200]);
+    const files = readdirSync(published('mp-concurrent', 'track-1'));
+    expect(files).toHaveLength(1);
+    expect(['video.mp4', 'cover.png']).toContain(files[0]);
+  });
+
+  it('sweeps hidden temporary files that a crash left behind once they are an hour old', async () => {
+    const mediapackage = mediaPackageXml({ id: 'mp-sweep', elements: [track] });
+    await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    const leftovers = ['.video.mp4.0123456789ab.tmp', '.video.mp4.ba9876543210.bak'];
+    for (const name of leftovers) writeFileSync(published('mp-sweep', 'track-1', name), 'left by a crash');
+    await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    expect(readdirSync(published('mp-sweep', 'track-1')).sort()).toEqual([...leftovers, 'video.mp4'].sort());
+    testApp.clock.advance(61 * 60 * 1000);
+    try {
+      await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    } finally {
+      testApp.clock.advance(-61 * 60 * 1000);
+    }
+    expect(readdirSync(published('mp-sweep', 'track-1'))).toEqual(['video.mp4']);
   });
 
   it('publishes all elements or none: a failing source undoes the request and restores what was there', async () => {
@@ -183,6 +254,7 @@ describe(DistributionController.name, () => {
     expect(readdirSync(published('mp-atomic')).sort()).toEqual(['track-1']);
     expect(readdirSync(published('mp-atomic', 'track-1'))).toEqual(['video.mp4']);
     expect(statSync(published('mp-atomic', 'track-1', 'video.mp4')).ino).toBe(before);
+
   });
 
   it('streams a remote source from an allowed host to disk', async () => {
@@ -197,6 +269,26 @@ describe(DistributionController.name, () => {
     const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'track-remote' }).expect(400);
     expect(response.text).toContain('evil.example.com');
     expect(existsSync(published('mp-redirect'))).toBe(false);
+    for (const [path, reason] of [
+      ['/redirect-port/video.mp4', 'The host "127.0.0.1:1" of http://127.0.0.1:1/remote.mp4 is not in ALLOWED_SOURCE_HOSTS'],
+      ['/redirect-file/video.mp4', 'file:///etc/passwd'],
+    ]) {
+      const elements = [{ id: 'track-remote', url: `http://${source.host}${path}` }];
+      const refused = await form({ mediapackage: mediaPackageXml({ id: 'mp-redirect', elements }), channelId: CHANNEL, elementId: 'track-remote' });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain(reason);
+      expect(existsSync(published('mp-redirect'))).toBe(false);
+    }
+  });
+
+  it('stops reading a remote playlist once it passes the playlist size limit', async () => {
+    const mediapackage = mediaPackageXml({
+      id: 'mp-endless',
+      elements: [{ id: 'variant', url: `http://${source.host}/endless/index.m3u8`, mimetype: 'application/x-mpegURL' }],
+    });
+    const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'variant' }).expect(400);
+    expect(response.text).toContain(`The playlist http://${source.host}/endless/index.m3u8 is more than`);
+    expect(existsSync(published('mp-endless'))).toBe(false);
   });
 
   it('publishes HLS playlists with their segments and rewrites the references', async () => {
@@ -226,8 +318,69 @@ describe(DistributionController.name, () => {
     }
   });
 
+  it('publishes every file a playlist references, however it is named, and rewrites each reference', async () => {
+    const hls = join(mediaRoot, 'hls');
+    mkdirSync(join(hls, 'nested', 'space'), { recursive: true });
+    writeFileSync(join(hls, 'nested', 'space', 'seg 0.ts'), readFileSync(join(hls, 'seg0.ts')));
+    const playlist = (lines: string[]) => ['#EXTM3U', '#EXT-X-TARGETDURATION:1', ...lines.flatMap((line) => ['#EXTINF:1.0,', line]), '#EXT-X-ENDLIST', ''].join('\n');
+    writeFileSync(
+      join(hls, 'nested', 'mixed.m3u8'),
+      playlist(['../seg0.ts', `${join(hls, 'seg1.ts')}`, `http://${source.host}/remote.mp4?token=1`, 'space/seg%200.ts']),
+    );
+    // Another element whose file is also called variant.m3u8 must not be mistaken for the master's variant.
+    mkdirSync(join(mediaRoot, 'decoy'), { recursive: true });
+    writeFileSync(join(mediaRoot, 'decoy', 'variant.m3u8'), '#EXTM3U\n#EXT-X-ENDLIST\n');
+    const mediapackage = mediaPackageXml({
+      id: 'mp-references',
+      elements: [
+        { id: 'mixed', url: fileUrl('hls/nested/mixed.m3u8'), mimetype: 'application/x-mpegURL' },
+        { id: 'master', url: fileUrl('hls/master.m3u8'), mimetype: 'application/x-mpegURL' },
+        { id: 'decoy', url: fileUrl('decoy/variant.m3u8'), mimetype: 'application/x-mpegURL' },
+      ],
+    });
+    const response = await form({ mediapackage, channelId: CHANNEL, elementId: '["mixed","master","decoy"]' });
+    expect(response.text).toContain('mp-references');
+    expect(response.status).toBe(200);
+
+    const mixed = published('mp-references', 'mixed');
+    expect(readFileSync(join(mixed, 'mixed.m3u8'), 'utf8')).toBe(playlist(['seg0.ts', 'seg1.ts', 'remote.mp4', 'seg%200.ts']));
+    expect(readdirSync(mixed).sort()).toEqual(['mixed.m3u8', 'remote.mp4', 'seg 0.ts', 'seg0.ts', 'seg1.ts']);
+    expect(readFileSync(join(mixed, 'seg 0.ts'))).toEqual(readFileSync(join(hls, 'seg0.ts')));
+    expect(readFileSync(published('mp-references', 'master', 'master.m3u8'), 'utf8')).toContain('\nvariant.m3u8\n');
+    expect(readdirSync(published('mp-references', 'master'))).toContain('variant.m3u8');
+  });
+
+  it('refuses playlist references it cannot publish, naming them, and leaves nothing behind', async () => {
+    const hls = join(mediaRoot, 'hls');
+    mkdirSync(join(hls, 'a'), { recursive: true });
+    mkdirSync(join(hls, 'b'), { recursive: true });
+    writeFileSync(join(hls, 'a', 'seg.ts'), 'a');
+    writeFileSync(join(hls, 'b', 'seg.ts'), 'b');
+    const cases: [string, string][] = [
+      ['file:///etc/passwd', 'The playlist reference file:///etc/passwd is not supported'],
+      ['data:video/mp2t;base64,AAAA', 'The playlist reference data:video/mp2t;base64,AAAA is not supported'],
+      ['../../../../etc/hostname', 'The playlist reference ../../../../etc/hostname cannot be published'],
+      ['/etc/hostname', 'The playlist reference /etc/hostname cannot be published'],
+      ['http://evil.example.com/seg.ts', 'not in ALLOWED_SOURCE_HOSTS'],
+      ['a/seg.ts\n#EXTINF:1.0,\nb/seg.ts', 'The playlist references a/seg.ts and b/seg.ts, which would both be published as seg.ts'],
+
+      ['d1.m3u8', 'The playlist reference d3.m3u8 nests playlists more than 3 deep'],
+    ];
+    for (const level of [1, 2, 3]) writeFileSync(join(hls, `d${level}.m3u8`), `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nd${level + 1}.m3u8\n`);
+    for (const [reference, reason] of cases) {
+      writeFileSync(join(hls, 'bad.m3u8'), `#EXTM3U\n#EXTINF:1.0,\nseg0.ts\n#EXTINF:1.0,\n${reference}\n#EXT-X-ENDLIST\n`);
+      const mediapackage = mediaPackageXml({ id: 'mp-bad-reference', elements: [{ id: 'bad', url: fileUrl('hls/bad.m3u8'), mimetype: 'application/x-mpegURL' }] });
+      const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'bad' }).expect(400);
+      expect(response.text).toContain(reason);
+      expect(existsSync(published('mp-bad-reference'))).toBe(false);
+    }
+  });
+
   it('publishes a remote HLS playlist with the segments it names, fetched from the same allowed host', async () => {
-    cpSync(join(mediaRoot, 'hls'), join(remoteRoot, 'hls'), { recursive: true });
+    mkdirSync(join(remoteRoot, 'hls'), { recursive: true });
+    for (const name of readdirSync(join(mediaRoot, 'hls'))) {
+      if (/^(seg\d+\.ts|variant\.m3u8)$/.test(name)) cpSync(join(mediaRoot, 'hls', name), join(remoteRoot, 'hls', name));
+    }
     const mediapackage = mediaPackageXml({
       id: 'mp-remote-hls',
       elements: [{ id: 'variant', url: `http://${source.host}/hls/variant.m3u8`, mimetype: 'application/vnd.apple.mpegurl' }],
@@ -276,6 +429,24 @@ describe(DistributionController.name, () => {
     await request(testApp.baseUrl).get('/services/job/999999.xml').expect(404);
     const badStatus = await request(testApp.baseUrl).get('/services/jobs.xml?status=DONE').expect(400);
     expect(badStatus.text).toContain('status must be one of');
+  });
+
+  it('lists the newest jobs a page at a time (limit, offset)', async () => {
+    const mediapackage = mediaPackageXml({ id: 'mp-list', elements: [track] });
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const accepted = await request(testApp.baseUrl).post('/distribution/download/retract').type('form').send({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+      ids.push(parseJob(accepted.text).id);
+    }
+    const list = async (query: string) => parseJobList((await request(testApp.baseUrl).get(`/services/jobs.xml?${query}`).expect(200)).text).map((job) => job.id);
+    expect(await list('limit=2')).toEqual(ids.slice(1));
+    expect(await list('limit=1&offset=1')).toEqual([ids[1]]);
+    const json = await request(testApp.baseUrl).get('/services/jobs.json?limit=1').expect(200);
+    expect(json.body.jobs.job.map((job: { id: number }) => job.id)).toEqual([ids[2]]);
+    for (const query of ['limit=0', 'limit=1001', 'offset=-1', 'limit=ten']) {
+      const refused = await request(testApp.baseUrl).get(`/services/jobs.xml?${query}`).expect(400);
+      expect(refused.text).toMatch(/(limit|offset) must be a whole number/);
+    }
   });
 
   it('retracts: removes element folders, then the mediapackage folder once empty; missing files are fine', async () => {
@@ -351,6 +522,16 @@ describe(DistributionController.name, () => {
         () => ({ ...valid(), mediapackage: `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><mediapackage xmlns="${MP_NS}" id="x">&lol2;</mediapackage>` }),
         'DOCTYPE',
       ],
+      [
+        'a lower-case doctype',
+        () => ({ ...valid(), mediapackage: `<?xml version="1.0"?><!doctype mp SYSTEM "http://evil.example.com/x.dtd"><mediapackage xmlns="${MP_NS}" id="x"/>` }),
+        'DOCTYPE or ENTITY',
+      ],
+      [
+        'a bare ENTITY declaration',
+        () => ({ ...valid(), mediapackage: `<!ENTITY x "y"><mediapackage xmlns="${MP_NS}" id="x"/>` }),
+        'DOCTYPE or ENTITY',
+      ],
       ['an element id not in the mediapackage', () => ({ ...valid(), elementId: '["track-1","track-9"]' }), 'no element with id track-9'],
       ['an elementId that is not a list of strings', () => ({ ...valid(), elementId: '[1,2]' }), 'not a JSON array of strings'],
       ['a bad checkAvailability', () => ({ ...valid(), checkAvailability: 'maybe' }), 'checkAvailability must be true or false'],
@@ -395,14 +576,52 @@ describe(DistributionController.name, () => {
       ],
     ];
 
-    it.each(cases)('%s', async (_name, fields, reason) => {
-      for (const path of ['/distribution/download/distributesync', '/distribution/download']) {
+    // Retract reads no sources and no flags: the rest applies to it as well.
+    const distributeOnly = /file name|source|scheme|checkAvailability|climbs out of the media root/;
+
+    it.each(cases)('%s', async (name, fields, reason) => {
+      const paths = ['/distribution/download/distributesync', '/distribution/download'];
+      if (!distributeOnly.test(name)) paths.push('/distribution/download/retractsync', '/distribution/download/retract');
+      for (const path of paths) {
         const response = await request(testApp.baseUrl).post(path).type('form').send(fields()).expect(400);
         expect(response.headers['content-type']).toMatch(/^text\/plain/);
         expect(response.text).toContain(reason);
       }
       expect(existsSync(published('mp-bad'))).toBe(false);
       expect(readdirSync(staticDir)).toEqual([ORG]);
+    });
+  });
+
+  describe('with DISTRIBUTION_MAX_SOURCE_BYTES and DISTRIBUTION_FETCH_TIMEOUT_MS', () => {
+    let limited: TestApp;
+    beforeAll(async () => {
+      limited = await createTestApp({ ALLOWED_SOURCE_HOSTS: source.host, DISTRIBUTION_MAX_SOURCE_BYTES: '2000', DISTRIBUTION_FETCH_TIMEOUT_MS: '400' });
+    });
+    afterAll(() => limited?.close());
+
+    const distribute = (id: string, path: string) =>
+      request(limited.baseUrl)
+        .post('/distribution/download/distributesync')
+        .type('form')
+        .send({ mediapackage: mediaPackageXml({ id, elements: [{ id: 'track-remote', url: `http://${source.host}${path}` }] }), channelId: CHANNEL, elementId: 'track-remote' });
+    const leftovers = (id: string) => existsSync(join(limited.config.distribution.directory, ORG, CHANNEL, id));
+
+    it('refuses a source whose Content-Length is over the limit', async () => {
+      const response = await distribute('mp-declared', '/remote.mp4').expect(400);
+      expect(response.text).toBe(`The source http://${source.host}/remote.mp4 is 3000 bytes, more than 2000 bytes (DISTRIBUTION_MAX_SOURCE_BYTES)`);
+      expect(leftovers('mp-declared')).toBe(false);
+    });
+
+    it('stops a download without Content-Length once it passes the limit', async () => {
+      const response = await distribute('mp-endless', '/endless/video.mp4').expect(400);
+      expect(response.text).toContain('is more than 2000 bytes (DISTRIBUTION_MAX_SOURCE_BYTES)');
+      expect(leftovers('mp-endless')).toBe(false);
+    });
+
+    it('gives up on a source that stalls, naming the setting', async () => {
+      const response = await distribute('mp-stalled', '/stalled/video.mp4').expect(504);
+      expect(response.text).toContain(`http://${source.host}/stalled/video.mp4 took longer than DISTRIBUTION_FETCH_TIMEOUT_MS (400 ms)`);
+      expect(leftovers('mp-stalled')).toBe(false);
     });
   });
 

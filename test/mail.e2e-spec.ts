@@ -107,9 +107,8 @@ describe(DownloadMailer.name, () => {
       let files: string[] = [];
       while (files.length === 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 25));
-        // The outbox folder appears with the first message; another job may run before the mail job.
-        if (!existsSync(outbox)) continue;
-        files = readdirSync(outbox, { withFileTypes: true }).filter((f) => f.isFile() && f.name.endsWith('.eml')).map((f) => f.name);
+        // The outbox folder appears with the first message.
+        files = existsSync(outbox) ? readdirSync(outbox).filter((name) => name.endsWith('.eml')) : [];
       }
       expect(files).toHaveLength(1);
       expect(files[0]).toContain(download.contentId);

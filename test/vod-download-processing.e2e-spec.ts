@@ -56,8 +56,8 @@ describe(VodDownloadProcessor.name, () => {
     callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/hook`;
     env = {
       MEDIA_ROOT: mediaRoot,
-      ALLOWED_SOURCE_HOSTS: '127.0.0.1',
-      CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
+      ALLOWED_SOURCE_HOSTS: new URL(origin.url).host,
+      CALLBACK_ALLOWED_HOSTS: new URL(callbackUrl).host,
       CALLBACK_RETRY_DELAY_MS: '50',
       WORKER_CONCURRENCY: '2',
     };

@@ -6,6 +6,9 @@ import { AppConfig } from '../config/app-config.js';
 import { DigestAuthenticator } from './digest-authenticator.js';
 import { ACCEPTS_OPENCAST_DIGEST, IS_PUBLIC } from './public.decorator.js';
 
+/** How the API documentation describes a 401 on a protected route. */
+export const API_KEY_REQUIRED = 'API_KEYS is set and the request carries no valid key (or, on Opencast routes, no valid Digest credentials)';
+
 /**
  * With API_KEYS set, every route not marked @Public needs `Authorization: Bearer <key>` or
  * `X-API-Key: <key>`. Keys are compared as SHA-256 digests in constant time. With

@@ -3,7 +3,9 @@ import {
   answerDigestChallenge,
   digestChallenge,
   expectedDigestResponse,
+  NonceCounts,
   NonceIssuer,
+  nonceSecretFor,
   parseDigestAuthorization,
 } from './digest-auth.js';
 
@@ -40,10 +42,41 @@ describe(NonceIssuer.name, () => {
     const nonce = issuer.issue(10_000);
     expect(issuer.check(nonce, 10_500)).toBe('valid');
     expect(issuer.check(nonce, 11_001)).toBe('stale');
-    expect(issuer.check(nonce, 9_000)).toBe('invalid');
+    // Up to 5 s from the future: another process's clock may be a little ahead.
+    expect(issuer.check(nonce, 6_000)).toBe('valid');
+    expect(issuer.check(nonce, 4_000)).toBe('invalid');
     expect(new NonceIssuer(1000).check(nonce, 10_500)).toBe('invalid');
     expect(issuer.check(Buffer.from('10000:forged').toString('base64url'), 10_500)).toBe('invalid');
     expect(issuer.check('%%%', 10_500)).toBe('invalid');
+  });
+
+  it('shares nonces between issuers whose secret comes from the same password', () => {
+    const nonce = new NonceIssuer(1000, nonceSecretFor('CHANGE_ME')).issue(10_000);
+    expect(new NonceIssuer(1000, nonceSecretFor('CHANGE_ME')).check(nonce, 10_500)).toBe('valid');
+    expect(new NonceIssuer(1000, nonceSecretFor('other')).check(nonce, 10_500)).toBe('invalid');
+  });
+});
+
+describe(NonceCounts.name, () => {
+  it('accepts each nonce only with a count above its last one', () => {
+    const counts = new NonceCounts(10);
+    expect(counts.accept('a', 1, 1)).toBe(true);
+    expect(counts.accept('a', 1, 1)).toBe(false);
+    expect(counts.accept('a', 1, 3)).toBe(true);
+    expect(counts.accept('a', 1, 2)).toBe(false);
+    expect(counts.accept('b', 1, 1)).toBe(true);
+  });
+
+  it('stays bounded, and refuses forgotten nonces and any issued no later than them', () => {
+    const counts = new NonceCounts(2);
+    const nonce = (issuedAt: number) => Buffer.from(`${issuedAt}:sig${issuedAt}`).toString('base64url');
+    expect(counts.accept(nonce(100), 100, 1)).toBe(true);
+    expect(counts.accept(nonce(200), 200, 1)).toBe(true);
+    expect(counts.accept(nonce(300), 300, 1)).toBe(true);
+    // nonce(100) was forgotten: replaying it, or using another nonce as old, is refused.
+    expect(counts.accept(nonce(100), 100, 2)).toBe(false);
+    expect(counts.accept(nonce(50), 50, 1)).toBe(false);
+    expect(counts.accept(nonce(400), 400, 1)).toBe(true);
   });
 });
 

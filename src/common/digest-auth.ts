@@ -2,8 +2,9 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 
 /**
  * HTTP Digest authentication (RFC 7616) with MD5 and qop=auth, the variant Opencast's trusted
- * HTTP client speaks. Nonces are stateless: a timestamp signed with a per-process secret, so any
- * nonce this process issued can be checked and expires without a table of issued nonces.
+ * HTTP client speaks. Nonces are a timestamp signed with a secret, so any nonce can be checked
+ * and expires without a table of issued nonces; NonceCounts remembers the nonce counts used so
+ * that captured credentials cannot be replayed.
  */
 export interface DigestCredentials {
   username: string;
@@ -51,10 +52,19 @@ export function expectedDigestResponse(credentials: DigestCredentials, password:
 
 export type NonceCheck = 'valid' | 'stale' | 'invalid';
 
-export class NonceIssuer {
-  private readonly secret = randomBytes(32);
+/**
+ * The nonce-signing secret derived from the shared Digest password, so that every process behind
+ * a load balancer accepts the nonces the others issue.
+ */
+export function nonceSecretFor(password: string): Buffer {
+  return createHmac('sha256', password).update('media-delivery/digest-nonce/v1').digest();
+}
 
-  constructor(private readonly lifetimeMs: number) {}
+export class NonceIssuer {
+  constructor(
+    private readonly lifetimeMs: number,
+    private readonly secret: Buffer = randomBytes(32),
+  ) {}
 
   issue(nowMs = Date.now()): string {
     const timestamp = String(nowMs);
@@ -62,15 +72,52 @@ export class NonceIssuer {
   }
 
   check(nonce: string, nowMs = Date.now()): NonceCheck {
-    const [timestamp, signature] = Buffer.from(nonce, 'base64url').toString().split(':');
-    if (!timestamp || !signature || !/^\d+$/.test(timestamp) || !safeEqual(signature, this.sign(timestamp))) return 'invalid';
-    const age = nowMs - Number(timestamp);
-    if (age < 0) return 'invalid';
+    const issuedAt = this.issuedAt(nonce);
+    if (issuedAt === null) return 'invalid';
+    const age = nowMs - issuedAt;
+    // Tolerate a little clock skew between the processes that share the secret.
+    if (age < -CLOCK_SKEW_MS) return 'invalid';
     return age > this.lifetimeMs ? 'stale' : 'valid';
+  }
+
+  /** When a nonce this secret signed was issued, or null for anything else. */
+  issuedAt(nonce: string): number | null {
+    const [timestamp, signature] = Buffer.from(nonce, 'base64url').toString().split(':');
+    if (!timestamp || !signature || !/^\d{1,15}$/.test(timestamp) || !safeEqual(signature, this.sign(timestamp))) return null;
+    return Number(timestamp);
   }
 
   private sign(timestamp: string): string {
     return createHmac('sha256', this.secret).update(timestamp).digest('base64url');
+  }
+}
+
+const CLOCK_SKEW_MS = 5_000;
+
+/**
+ * The highest nonce count (`nc`) accepted per nonce, so a captured Authorization header cannot be
+ * replayed: each use of a nonce must count up. Bounded: when full, the least recently used nonces
+ * are forgotten, and every nonce issued no later than a forgotten one counts as used up.
+ */
+export class NonceCounts {
+  private readonly highest = new Map<string, number>();
+  private forgottenUpTo = -Infinity;
+
+  constructor(private readonly capacity: number) {}
+
+  /** Records `nc` for the nonce issued at `issuedAt`; false when it does not exceed the last one. */
+  accept(nonce: string, issuedAt: number, nc: number): boolean {
+    const last = this.highest.get(nonce);
+    if (last === undefined ? issuedAt <= this.forgottenUpTo : nc <= last) return false;
+    this.highest.delete(nonce);
+    this.highest.set(nonce, nc);
+    while (this.highest.size > this.capacity) {
+      const [oldest] = this.highest.keys();
+      this.highest.delete(oldest);
+      const [timestamp] = Buffer.from(oldest, 'base64url').toString().split(':');
+      this.forgottenUpTo = Math.max(this.forgottenUpTo, Number(timestamp));
+    }
+    return true;
   }
 }
 
@@ -98,6 +145,7 @@ export function answerDigestChallenge(
   user: { username: string; password: string },
   method: string,
   uri: string,
+  nonceCount = 1,
 ): string | null {
   const challenge = parseDigestParams(challengeHeader);
   if (!challenge?.nonce || challenge.realm === undefined) return null;
@@ -108,7 +156,7 @@ export function answerDigestChallenge(
     nonce: challenge.nonce,
     uri,
     qop: 'auth',
-    nc: '00000001',
+    nc: nonceCount.toString(16).padStart(8, '0'),
     cnonce: randomBytes(8).toString('hex'),
     response: '',
     ...(challenge.opaque !== undefined && { opaque: challenge.opaque }),

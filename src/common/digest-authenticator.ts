@@ -4,13 +4,18 @@ import { AppConfig } from '../config/app-config.js';
 import {
   digestChallenge,
   expectedDigestResponse,
+  NonceCounts,
   NonceIssuer,
+  nonceSecretFor,
   parseDigestAuthorization,
   safeEqual,
 } from './digest-auth.js';
 
 export const DIGEST_REALM = 'Opencast';
 const NONCE_LIFETIME_MS = 5 * 60 * 1000;
+/** Nonces whose counts are remembered; far more than the requests of one nonce lifetime from Opencast's nodes. */
+const REMEMBERED_NONCES = 10_000;
+const NONCE_COUNT = /^[0-9a-f]{8}$/i;
 
 export type DigestOutcome = { user: string } | { challenge: string };
 
@@ -21,9 +26,18 @@ export type DigestOutcome = { user: string } | { challenge: string };
  */
 @Injectable()
 export class DigestAuthenticator {
-  private readonly nonces = new NonceIssuer(NONCE_LIFETIME_MS);
+  private readonly nonces: NonceIssuer;
+  /**
+   * Per process: behind a load balancer a header captured on its way to one process could be
+   * replayed once at each other process within the nonce lifetime. Sharing the counts would need
+   * a shared store on every request; sticky sessions or a single Opencast-facing process avoid it.
+   */
+  private readonly counts = new NonceCounts(REMEMBERED_NONCES);
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: AppConfig) {
+    const { digestPassword } = config.distribution;
+    this.nonces = new NonceIssuer(NONCE_LIFETIME_MS, digestPassword ? nonceSecretFor(digestPassword) : undefined);
+  }
 
   get enabled(): boolean {
     return Boolean(this.config.distribution.digestUser && this.config.distribution.digestPassword);
@@ -36,15 +50,22 @@ export class DigestAuthenticator {
     if (!credentials || !digestUser || !digestPassword) return { challenge: digestChallenge(DIGEST_REALM, this.nonces.issue()) };
     const nonce = this.nonces.check(credentials.nonce);
     const valid =
-      nonce === 'valid' &&
+      nonce !== 'invalid' &&
       credentials.realm === DIGEST_REALM &&
       credentials.qop === 'auth' &&
+      NONCE_COUNT.test(credentials.nc ?? '') &&
+      Boolean(credentials.cnonce) &&
       (credentials.algorithm ?? 'MD5').toUpperCase() === 'MD5' &&
       sameRequestTarget(credentials.uri, request.originalUrl) &&
       safeEqual(credentials.username, digestUser) &&
       safeEqual(credentials.response.toLowerCase(), expectedDigestResponse(credentials, digestPassword, request.method));
-    if (valid) return { user: credentials.username };
-    return { challenge: digestChallenge(DIGEST_REALM, this.nonces.issue(), nonce === 'stale') };
+    if (!valid) return { challenge: digestChallenge(DIGEST_REALM, this.nonces.issue()) };
+    const fresh =
+      nonce === 'valid' &&
+      this.counts.accept(credentials.nonce, this.nonces.issuedAt(credentials.nonce)!, parseInt(credentials.nc!, 16));
+    if (fresh) return { user: credentials.username };
+    // Right password, used-up nonce: stale=true lets the client retry with a new nonce at once.
+    return { challenge: digestChallenge(DIGEST_REALM, this.nonces.issue(), true) };
   }
 }
 

@@ -41,6 +41,18 @@ describe('loadConfig', () => {
     }
   });
 
+  it('limits remote distribution sources in time and size', () => {
+    expect(loadConfig({}).distribution).toMatchObject({ fetchTimeoutMs: 600_000, maxSourceBytes: 50 * 1024 ** 3 });
+    expect(loadConfig({ DISTRIBUTION_MAX_SOURCE_BYTES: '0' }).distribution.maxSourceBytes).toBe(0);
+    expect(() => loadConfig({ DISTRIBUTION_FETCH_TIMEOUT_MS: '5' })).toThrow('DISTRIBUTION_FETCH_TIMEOUT_MS');
+    expect(() => loadConfig({ DISTRIBUTION_MAX_SOURCE_BYTES: '1GB' })).toThrow('DISTRIBUTION_MAX_SOURCE_BYTES');
+  });
+
+  it('refuses ALLOWED_SOURCE_HOSTS entries that are not host or host:port', () => {
+    expect(loadConfig({ ALLOWED_SOURCE_HOSTS: 'Origin.example.com, 127.0.0.1:8080' }).allowedSourceHosts).toEqual(['origin.example.com', '127.0.0.1:8080']);
+    expect(() => loadConfig({ ALLOWED_SOURCE_HOSTS: 'https://origin.example.com' })).toThrow('ALLOWED_SOURCE_HOSTS');
+  });
+
   it('wants the Opencast digest user and password together', () => {
     expect(() => loadConfig({ OPENCAST_DIGEST_USER: 'opencast_system_account' })).toThrow('must be set together');
   });

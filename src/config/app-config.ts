@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { validateCronExpression } from 'cron';
+import { parseAllowedHost } from '../storage/source-locator.js';
 
 /** Thrown when an environment variable holds a value the service cannot run with. */
 export class ConfigError extends Error {}
@@ -48,6 +49,10 @@ export class AppConfig {
     concurrency: number;
     maxQueuedJobs: number;
     availabilityTimeoutMs: number;
+    /** Deadline of one remote source fetch, headers to last byte. */
+    fetchTimeoutMs: number;
+    /** Largest remote source accepted, in bytes; 0 for no limit. */
+    maxSourceBytes: number;
     digestUser: string | undefined;
     digestPassword: string | undefined;
   };
@@ -88,8 +93,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     cleanupCron: read<string | null>('CLEANUP_CRON', '0 3 * * *', cron),
     clientName: read('CLIENT_NAME', 'media-delivery', String),
     mediaRoot: resolve(read('MEDIA_ROOT', resolve(dataDir, 'media'), String)),
-    allowedSourceHosts: read('ALLOWED_SOURCE_HOSTS', [], (raw) => list(raw).map((host) => host.toLowerCase())),
-    callbackAllowedHosts: read('CALLBACK_ALLOWED_HOSTS', [], (raw) => list(raw).map((host) => host.toLowerCase())),
+    allowedSourceHosts: read('ALLOWED_SOURCE_HOSTS', [], allowedHosts),
+    callbackAllowedHosts: read('CALLBACK_ALLOWED_HOSTS', [], allowedHosts),
     callbackMaxAttempts: read('CALLBACK_MAX_ATTEMPTS', 6, (raw) => integer(raw, 1, 100)),
     callbackRetryDelayMs: read('CALLBACK_RETRY_DELAY_MS', 10_000, (raw) => integer(raw, 10, 86_400_000)),
     downloadsDir: resolve(dataDir, 'downloads'),
@@ -116,6 +121,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       availabilityTimeoutMs: read('DISTRIBUTION_AVAILABILITY_TIMEOUT_MS', 30_000, (raw) =>
         integer(raw, 0, 3_600_000),
       ),
+      fetchTimeoutMs: read('DISTRIBUTION_FETCH_TIMEOUT_MS', 600_000, (raw) => integer(raw, 100, 86_400_000)),
+      maxSourceBytes: read('DISTRIBUTION_MAX_SOURCE_BYTES', 50 * 1024 ** 3, (raw) => integer(raw, 0, Number.MAX_SAFE_INTEGER)),
       digestUser: read<string | undefined>('OPENCAST_DIGEST_USER', undefined, String),
       digestPassword: read<string | undefined>('OPENCAST_DIGEST_PASSWORD', undefined, String),
     },
@@ -148,6 +155,13 @@ function list(raw: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
+}
+
+/** `host` allows the scheme's default port only, `host:port` exactly that port. */
+function allowedHosts(raw: string): string[] {
+  const hosts = list(raw);
+  for (const host of hosts) parseAllowedHost(host);
+  return hosts.map((host) => host.toLowerCase());
 }
 
 function httpUrl(raw: string): string {

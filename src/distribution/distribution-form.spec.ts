@@ -60,4 +60,10 @@ describe(fileNameOf.name, () => {
     expect(fileNameOf('http://host/..%2F..%2Fpasswd')).toBe('../../passwd');
     expect(fileNameOf('http://host/dir/')).toBe('');
   });
+
+  it('reads plain paths as written: no query, fragment or percent-decoding', () => {
+    expect(fileNameOf('talks/Q&A #2?.mp4')).toBe('Q&A #2?.mp4');
+    expect(fileNameOf('/srv/media/100%25.mp4')).toBe('100%25.mp4');
+    expect(fileNameOf('video.mp4')).toBe('video.mp4');
+  });
 });

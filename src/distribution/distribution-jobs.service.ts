@@ -5,12 +5,19 @@ import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobContext, JobQueue } from '../jobs/job-queue.js';
 import { DistributionJob, DistributionJobStatus, DistributionOperation } from './distribution-job.entity.js';
-import { DistributionForm, DistributionService } from './distribution.service.js';
+import type { DistributeFormDto } from './distribution-form.dto.js';
+import { DistributionService } from './distribution.service.js';
 import { joinElementDocuments } from './mediapackage.js';
 
 const RUN_JOB = 'distribution.run';
-/** Newest jobs a listing returns at most. */
-const LIST_LIMIT = 1000;
+
+export interface JobListing {
+  status?: DistributionJobStatus;
+  limit?: number;
+  offset?: number;
+}
+/** Jobs a listing returns unless told otherwise, as Opencast's service registry. */
+const DEFAULT_LIST_LIMIT = 100;
 
 /**
  * Opencast jobs of this service: created QUEUED when a request is accepted, run by the durable
@@ -42,7 +49,7 @@ export class DistributionJobsService implements OnModuleInit {
    * Validates the request (400 on bad input), then stores the job and queues it in one
    * transaction. 503 only when DISTRIBUTION_MAX_QUEUED_JOBS jobs are waiting already.
    */
-  async submit(operation: DistributionOperation, form: DistributionForm, creator: string): Promise<DistributionJob> {
+  async submit(operation: DistributionOperation, form: DistributeFormDto, creator: string): Promise<DistributionJob> {
     const request = await this.distribution.prepare(operation, form);
     const pending = await this.queue.countPending(RUN_JOB);
     if (pending >= this.config.distribution.maxQueuedJobs) {
@@ -78,9 +85,9 @@ export class DistributionJobsService implements OnModuleInit {
     return job;
   }
 
-  /** Oldest first, at most the newest LIST_LIMIT. */
-  async listJobs(status?: DistributionJobStatus): Promise<DistributionJob[]> {
-    const newest = await this.jobs.find({ where: status ? { status } : {}, order: { id: 'DESC' }, take: LIST_LIMIT });
+  /** The newest `limit` jobs after skipping the newest `offset`, oldest first. */
+  async listJobs({ status, limit = DEFAULT_LIST_LIMIT, offset = 0 }: JobListing): Promise<DistributionJob[]> {
+    const newest = await this.jobs.find({ where: status ? { status } : {}, order: { id: 'DESC' }, skip: offset, take: limit });
     return newest.reverse();
   }
 
@@ -93,7 +100,7 @@ export class DistributionJobsService implements OnModuleInit {
     try {
       const request = await this.distribution.fromArguments(job.operation, JSON.parse(job.argsJson) as string[]);
       const documents =
-        job.operation === 'Distribute' ? await this.distribution.distribute(request, signal) : await this.distribution.retract(request);
+        request.operation === 'Distribute' ? await this.distribution.distribute(request, signal) : await this.distribution.retract(request);
       payload = joinElementDocuments(documents);
     } catch (error) {
       if (signal.aborted) throw error;

@@ -1,16 +1,29 @@
 import { constants, createWriteStream } from 'node:fs';
 import { copyFile, link, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import { BadGatewayException, BadRequestException, Injectable } from '@nestjs/common';
+import { BadGatewayException, BadRequestException, GatewayTimeoutException, Injectable } from '@nestjs/common';
 import { answerDigestChallenge } from '../common/digest-auth.js';
 import { AppConfig } from '../config/app-config.js';
 import { locateSource, MediaSource, realPathInsideRoot, SourceNotAllowedError } from '../storage/source-locator.js';
+import { referenceKind } from './hls-playlist.js';
+import { fileNameOf } from './path-segments.js';
 
 /** A source that passed the roots and hosts check: a real file inside MEDIA_ROOT, or an allowed URL. */
 export type LocatedSource = { kind: 'file'; path: string } | { kind: 'remote'; url: URL };
+
+export interface ReferencedSource {
+  source: LocatedSource;
+  /** The file name it is published under. */
+  name: string;
+}
+
+/** What identifies a located source, to tell whether two references name the same file. */
+export function sourceKey(source: LocatedSource): string {
+  return source.kind === 'file' ? `file:${source.path}` : source.url.href;
+}
 
 const MAX_REDIRECTS = 5;
 const MAX_PLAYLIST_BYTES = 4 * 1024 * 1024;
@@ -41,15 +54,38 @@ export class ElementSources {
     return { kind: 'file', path: realPath };
   }
 
-  /** A reference found in a playlist at `base`, located like any other source. */
-  locateRelative(reference: string, base: LocatedSource): Promise<LocatedSource> {
-    return this.locate(base.kind === 'file' ? resolve(dirname(base.path), reference) : new URL(reference, base.url).href);
+  /**
+   * A file that a playlist at `base` references, located like any other source (MEDIA_ROOT,
+   * ALLOWED_SOURCE_HOSTS), with the name to publish it under. In a remote playlist every
+   * reference resolves against the playlist's URL; in a file playlist relative paths resolve
+   * against its folder, root-relative ones are paths on disk, and http(s) URLs stand as they are.
+   */
+  async locateReference(reference: string, base: LocatedSource): Promise<ReferencedSource> {
+    const kind = referenceKind(reference);
+    const refused = (reason: string) => new BadRequestException(`The playlist reference ${reference} ${reason}`);
+    if (kind === 'unsupported') {
+      throw refused('is not supported: a playlist may name http(s) URLs and relative or root-relative paths');
+    }
+    let source: string;
+    if (base.kind === 'remote') source = new URL(reference, base.url).href;
+    else if (kind === 'http') source = reference;
+    else if (kind === 'network-path') throw refused('has no scheme, and the playlist is a file: name an http(s) URL');
+    else {
+      const path = decodePathReference(reference);
+      source = kind === 'root-relative' ? path : resolve(dirname(base.path), path);
+    }
+    try {
+      return { source: await this.locate(source), name: fileNameOf(source) };
+    } catch (error) {
+      if (error instanceof BadRequestException) throw refused(`cannot be published: ${error.message}`);
+      throw error;
+    }
   }
 
   /** Puts the source's bytes at `target`: a hard link when possible, else a reflink or copy, else a download. */
   async placeAt(source: LocatedSource, target: string, signal?: AbortSignal): Promise<void> {
     if (source.kind === 'file') await linkOrCopy(source.path, target);
-    else await this.download(source.url, target, signal);
+    else await this.withDeadline(source.url, signal, (deadline) => this.download(source.url, target, deadline));
   }
 
   async readText(source: LocatedSource, signal?: AbortSignal): Promise<string> {
@@ -57,10 +93,20 @@ export class ElementSources {
       if ((await stat(source.path)).size > MAX_PLAYLIST_BYTES) throw new BadRequestException(`The playlist ${source.path} is too large`);
       return readFile(source.path, 'utf8');
     }
-    const response = await this.fetchAllowed(source.url, signal);
-    const text = await response.text();
-    if (Buffer.byteLength(text) > MAX_PLAYLIST_BYTES) throw new BadRequestException(`The playlist ${source.url.href} is too large`);
-    return text;
+    return this.withDeadline(source.url, signal, async (deadline) => {
+      const response = await this.fetchAllowed(source.url, deadline);
+      const limit = { bytes: MAX_PLAYLIST_BYTES, what: `The playlist ${source.url.href}`, setting: 'the playlist limit' };
+      refuseDeclaredSize(response, limit);
+      const chunks: Buffer[] = [];
+      let received = 0;
+      for await (const chunk of response.body as ReadableStream<Uint8Array>) {
+        received += chunk.byteLength;
+        // Leaving the loop early cancels the body, so the rest is never read.
+        if (received > limit.bytes) throw tooLarge(limit);
+        chunks.push(Buffer.from(chunk));
+      }
+      return Buffer.concat(chunks).toString('utf8');
+    });
   }
 
   private allowed(source: string): MediaSource {
@@ -71,10 +117,36 @@ export class ElementSources {
     }
   }
 
-  /** Streams the body to disk; never holds the whole file in memory. */
-  private async download(url: URL, target: string, signal?: AbortSignal): Promise<void> {
+  /** Streams the body to disk, never holding the whole file in memory, up to DISTRIBUTION_MAX_SOURCE_BYTES. */
+  private async download(url: URL, target: string, signal: AbortSignal): Promise<void> {
     const response = await this.fetchAllowed(url, signal);
-    await pipeline(Readable.fromWeb(response.body as ReadableStream), createWriteStream(target, { flags: 'wx' }), { signal });
+    const limit = { bytes: this.config.distribution.maxSourceBytes, what: `The source ${url.href}`, setting: 'DISTRIBUTION_MAX_SOURCE_BYTES' };
+    if (limit.bytes > 0) refuseDeclaredSize(response, limit);
+    await pipeline(
+      Readable.fromWeb(response.body as ReadableStream),
+      byteLimit(limit),
+      createWriteStream(target, { flags: 'wx' }),
+      { signal },
+    );
+  }
+
+  /**
+   * Runs a remote fetch under DISTRIBUTION_FETCH_TIMEOUT_MS as well as the caller's signal
+   * (the job's shutdown); passing the deadline is a 504 naming the URL.
+   */
+  private async withDeadline<T>(url: URL, signal: AbortSignal | undefined, fetchWith: (deadline: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = this.config.distribution.fetchTimeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      return await fetchWith(signal ? AbortSignal.any([signal, timeout]) : timeout);
+    } catch (error) {
+      if (timeout.aborted && !signal?.aborted) {
+        throw new GatewayTimeoutException(
+          `Fetching the source ${url.href} took longer than DISTRIBUTION_FETCH_TIMEOUT_MS (${timeoutMs} ms)`,
+        );
+      }
+      throw error;
+    }
   }
 
   /** GET that follows redirects only to allowed hosts and answers an Opencast digest challenge. */
@@ -116,6 +188,48 @@ export class ElementSources {
       if (signal?.aborted) throw error;
       throw new BadGatewayException(`Fetching the source ${url.href} failed: ${(error as Error).message}`);
     }
+  }
+}
+
+interface ByteLimit {
+  bytes: number;
+  what: string;
+  setting: string;
+}
+
+function tooLarge(limit: ByteLimit, declared?: number): BadRequestException {
+  const size = declared === undefined ? 'more than' : `${declared} bytes, more than`;
+  return new BadRequestException(`${limit.what} is ${size} ${limit.bytes} bytes (${limit.setting})`);
+}
+
+/** Refuses before reading when the response's Content-Length is over the limit. */
+function refuseDeclaredSize(response: Response, limit: ByteLimit): void {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > limit.bytes) {
+    void response.body?.cancel();
+    throw tooLarge(limit, declared);
+  }
+}
+
+/** Passes bytes through until more than `limit.bytes` have come, then fails the stream. */
+function byteLimit(limit: ByteLimit): Transform {
+  let received = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      if (limit.bytes > 0 && received > limit.bytes) callback(tooLarge(limit));
+      else callback(null, chunk);
+    },
+  });
+}
+
+/** A playlist URI as a file path: without query or fragment, percent-decoded (URIs are URL-encoded). */
+function decodePathReference(reference: string): string {
+  const path = reference.split(/[?#]/)[0];
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
   }
 }
 

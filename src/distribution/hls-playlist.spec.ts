@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isHlsPlaylist, isRelativeReference, playlistReferences, rewritePlaylist } from './hls-playlist.js';
+import { isHlsPlaylist, playlistReferences, referenceKind, rewritePlaylist } from './hls-playlist.js';
 
 const MEDIA_PLAYLIST = [
   '#EXTM3U',
@@ -20,7 +20,7 @@ describe(rewritePlaylist.name, () => {
   });
 
   it('replaces what the callback answers and keeps everything else byte for byte', () => {
-    const rewritten = rewritePlaylist(MEDIA_PLAYLIST, (uri) => (isRelativeReference(uri) ? `../el/${uri.split('/').pop()}` : undefined));
+    const rewritten = rewritePlaylist(MEDIA_PLAYLIST, (uri) => (referenceKind(uri) === 'relative' ? `../el/${uri.split('/').pop()}` : undefined));
     expect(rewritten).toBe(
       MEDIA_PLAYLIST.replace('URI="init.mp4"', 'URI="../el/init.mp4"')
         .replace('URI="keys/key.bin"', 'URI="../el/key.bin"')
@@ -45,12 +45,18 @@ describe(isHlsPlaylist.name, () => {
   });
 });
 
-describe(isRelativeReference.name, () => {
-  it('treats scheme URLs and absolute paths as not ours', () => {
-    expect(isRelativeReference('seg.ts')).toBe(true);
-    expect(isRelativeReference('../x/seg.ts')).toBe(true);
-    expect(isRelativeReference('/abs/seg.ts')).toBe(false);
-    expect(isRelativeReference('data:text/plain,x')).toBe(false);
-    expect(isRelativeReference('https://h/seg.ts')).toBe(false);
+describe(referenceKind.name, () => {
+  it.each([
+    ['seg.ts', 'relative'],
+    ['../x/seg.ts', 'relative'],
+    ['/abs/seg.ts', 'root-relative'],
+    ['//cdn.example.com/seg.ts', 'network-path'],
+    ['https://h/seg.ts', 'http'],
+    ['HTTP://h/seg.ts', 'http'],
+    ['file:///etc/passwd', 'unsupported'],
+    ['data:text/plain,x', 'unsupported'],
+    ['', 'unsupported'],
+  ])('%j is %s', (uri, kind) => {
+    expect(referenceKind(uri)).toBe(kind);
   });
 });

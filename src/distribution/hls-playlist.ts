@@ -6,9 +6,18 @@ export function isHlsPlaylist(fileName: string, mimetype: string | null): boolea
   return /\.m3u8$/i.test(fileName) || /^(application\/(x-mpegurl|vnd\.apple\.mpegurl)|audio\/mpegurl)$/i.test(mimetype ?? '');
 }
 
-/** A reference this service resolves: relative, without a scheme or a leading slash. */
-export function isRelativeReference(uri: string): boolean {
-  return uri !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(uri) && !uri.startsWith('/');
+export type ReferenceKind = 'relative' | 'root-relative' | 'network-path' | 'http' | 'unsupported';
+
+/**
+ * How a playlist names a file: relative (`seg0.ts`, `../v1/seg0.ts`), root-relative (`/vod/seg0.ts`),
+ * network-path (`//host/seg0.ts`), an http(s) URL, or anything else (`file:`, `data:`, …).
+ */
+export function referenceKind(uri: string): ReferenceKind {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === 'http' || scheme === 'https') return 'http';
+  if (scheme !== undefined || uri === '') return 'unsupported';
+  if (uri.startsWith('//')) return 'network-path';
+  return uri.startsWith('/') ? 'root-relative' : 'relative';
 }
 
 /**

@@ -2,6 +2,8 @@ import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/x
 
 export const MEDIAPACKAGE_NS = 'http://mediapackage.opencastproject.org';
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';
+/** The Content-Type of every XML answer of the Opencast endpoints. */
+export const XML_CONTENT_TYPE = 'text/xml; charset=UTF-8';
 /** What Opencast puts between the XML documents of several elements. */
 export const ELEMENT_SEPARATOR = '###';
 

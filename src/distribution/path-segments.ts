@@ -22,13 +22,26 @@ export function fileNameProblem(value: string): string | null {
   return null;
 }
 
-/** The last segment of a URL's or path's path, percent-decoded; '' when it has none. */
+/**
+ * The file name a source names: for a URL the last segment of its path, percent-decoded; for a
+ * plain path its last segment as written (`#`, `?` and `%` are ordinary characters there).
+ * '' when it names a folder.
+ */
 export function fileNameOf(source: string): string {
-  const withoutQuery = source.split(/[?#]/)[0];
-  const last = withoutQuery.slice(withoutQuery.lastIndexOf('/') + 1);
-  try {
-    return decodeURIComponent(last);
-  } catch {
-    return last;
+  // Two letters at least: "C:" is a drive letter, not a scheme.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(source)) {
+    let pathname: string;
+    try {
+      pathname = new URL(source).pathname;
+    } catch {
+      return '';
+    }
+    const last = pathname.slice(pathname.lastIndexOf('/') + 1);
+    try {
+      return decodeURIComponent(last);
+    } catch {
+      return last;
+    }
   }
+  return source.slice(source.lastIndexOf('/') + 1);
 }

@@ -1,12 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import { noContentWhenEmpty } from '../common/no-content.js';
 import { CreateEventDto } from './create-event.dto.js';
 import { EventsService } from './events.service.js';
 import { RecordedEvent } from './recorded-event.entity.js';
 
 @ApiTags('Events')
+@ApiUnauthorizedResponse({ description: API_KEY_REQUIRED })
 @Controller('event')
 export class EventsController {
   constructor(private readonly events: EventsService) {}

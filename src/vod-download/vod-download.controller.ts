@@ -8,8 +8,10 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import { noContentWhenEmpty } from '../common/no-content.js';
 import { CaseInsensitiveBodyInterceptor } from './case-insensitive-body.interceptor.js';
 import {
@@ -26,6 +28,7 @@ import { VodDownloadService } from './vod-download.service.js';
  * `retry`) are declared before `:id`, so they are never taken for an id.
  */
 @ApiTags('VOD downloads')
+@ApiUnauthorizedResponse({ description: API_KEY_REQUIRED })
 @Controller('voddownload')
 export class VodDownloadController {
   constructor(private readonly downloads: VodDownloadService) {}
