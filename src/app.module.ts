@@ -12,6 +12,7 @@ import { EventsModule } from './events/events.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
+import { MediaModule } from './media/media.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { VodDownloadModule } from './vod-download/vod-download.module.js';
 
@@ -22,6 +23,7 @@ import { VodDownloadModule } from './vod-download/vod-download.module.js';
     JobsModule,
     StorageModule,
     MailModule,
+    MediaModule,
     ScheduleModule.forRoot(),
     EventsModule, VodDownloadModule,
     DistributionModule,

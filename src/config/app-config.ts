@@ -21,6 +21,10 @@ export class AppConfig {
   clientName: string;
   mediaRoot: string;
   allowedSourceHosts: string[];
+  /** Hosts that a download's `restEndpoints` callbacks may be sent to. */
+  callbackAllowedHosts: string[];
+  callbackMaxAttempts: number;
+  callbackRetryDelayMs: number;
   downloadsDir: string;
   maxBodyBytes: number;
   workerConcurrency: number;
@@ -90,6 +94,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     clientName: read('CLIENT_NAME', 'media-delivery', String),
     mediaRoot: resolve(read('MEDIA_ROOT', resolve(dataDir, 'media'), String)),
     allowedSourceHosts: read('ALLOWED_SOURCE_HOSTS', [], allowedHosts),
+    callbackAllowedHosts: read('CALLBACK_ALLOWED_HOSTS', [], allowedHosts),
+    callbackMaxAttempts: read('CALLBACK_MAX_ATTEMPTS', 6, (raw) => integer(raw, 1, 100)),
+    callbackRetryDelayMs: read('CALLBACK_RETRY_DELAY_MS', 10_000, (raw) => integer(raw, 10, 86_400_000)),
     downloadsDir: resolve(dataDir, 'downloads'),
     maxBodyBytes: read('MAX_BODY_BYTES', 10 * 1024 * 1024, (raw) => integer(raw, 1024, 1024 ** 3)),
     workerConcurrency: read('WORKER_CONCURRENCY', 1, (raw) => integer(raw, 1, 64)),

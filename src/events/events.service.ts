@@ -50,6 +50,11 @@ export class EventsService {
     return new Map(found.map((event) => [event.id, event]));
   }
 
+  /** Events recorded in this source, newest first. */
+  findBySourceUrl(sourceUrl: string): Promise<RecordedEvent[]> {
+    return this.events.find({ where: { sourceUrl }, order: { createdAt: 'DESC' } });
+  }
+
   async remove(id: string): Promise<void> {
     await this.events.delete({ id });
   }

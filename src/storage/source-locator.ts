@@ -19,7 +19,7 @@ export function locateSource(source: string, mediaRoot: string, allowedHosts: re
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') {
     const url = new URL(trimmed);
-    if (!allowedHosts.some((entry) => hostMatches(url, entry))) {
+    if (!isAllowedHost(url, allowedHosts)) {
       throw new SourceNotAllowedError(
         `The host "${url.host}" of ${trimmed} is not in ALLOWED_SOURCE_HOSTS (${allowedHosts.join(', ') || 'empty'})`,
       );
@@ -59,6 +59,11 @@ export function parseAllowedHost(entry: string): AllowedHost {
     throw new SourceNotAllowedError(`"${entry}" is not a host or host:port`);
   }
   return { hostname: withoutTrailingDot(hostname), port };
+}
+
+/** True when the URL's host and port match one of the `host` / `host:port` entries (ALLOWED_SOURCE_HOSTS, CALLBACK_ALLOWED_HOSTS). */
+export function isAllowedHost(url: URL, allowedHosts: readonly string[]): boolean {
+  return allowedHosts.some((entry) => hostMatches(url, entry));
 }
 
 function hostMatches(url: URL, entry: string): boolean {

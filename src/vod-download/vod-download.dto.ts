@@ -9,6 +9,7 @@ import {
   IsString,
   IsInt,
   IsUUID,
+  IsUrl,
   Max,
   Min,
   MinLength,
@@ -104,6 +105,19 @@ export class CreateVodDownloadDto {
   @IsString()
   @MaxLength(255)
   mp4Filename?: string | null;
+
+  /**
+   * URLs that get a POST with the download object when it completes or fails (the task's rest_endpoints); hosts must be in CALLBACK_ALLOWED_HOSTS.
+   * @example ["https://cms.example.com/hooks/vod-download"]
+   */
+  @IsOptional()
+  @IsArray({ message: 'restEndpoints must be a list of URLs' })
+  @ArrayMaxSize(10)
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { each: true, message: 'each of restEndpoints must be an http(s) URL' },
+  )
+  restEndpoints?: string[] | null;
 
   /** The clips to cut, in order; they are stitched into one MP4. A single clip object is accepted too. */
   @IsArray({ message: 'downloadClips must be a clip or a list of clips' })

@@ -1,15 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module.js';
+import { DownloadCallbacks } from './download-callbacks.js';
+import { DownloadRenderer } from './download-renderer.js';
+import { PublishedFileController } from './published-file.controller.js';
 import { VodDownloadCleanup } from './vod-download.cleanup.js';
 import { VodDownloadController } from './vod-download.controller.js';
 import { VodDownload } from './vod-download.entity.js';
+import { VodDownloadProcessor } from './vod-download.processor.js';
 import { VodDownloadService } from './vod-download.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([VodDownload]), EventsModule],
-  controllers: [VodDownloadController],
-  providers: [VodDownloadService, VodDownloadCleanup],
+  controllers: [VodDownloadController, PublishedFileController],
+  providers: [VodDownloadService, VodDownloadCleanup, VodDownloadProcessor, DownloadRenderer, DownloadCallbacks],
   exports: [VodDownloadService],
 })
 export class VodDownloadModule {}

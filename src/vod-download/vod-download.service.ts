@@ -4,12 +4,13 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
+import { PreparedLookup } from '../database/prepared-lookup.js';
 import { EventsService } from '../events/events.service.js';
 import { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { DownloadStore } from '../storage/download-store.js';
 import { ClipTimeError, resolveClipRange } from './clip-time.js';
-import { PreparedLookup } from '../database/prepared-lookup.js';
+import { DownloadCallbacks } from './download-callbacks.js';
 import { buildDownloadTask } from './download-task.js';
 import { FileNameError, toSafeFileStem, toSafeMp4FileName } from './file-name.js';
 import { FilterSyntaxError, parseFilter } from './usp-filter.js';
@@ -41,6 +42,7 @@ export class VodDownloadService {
     private readonly store: DownloadStore,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly callbacks: DownloadCallbacks,
   ) {
     this.byId = new PreparedLookup(downloads, 'id');
     this.byContentId = new PreparedLookup(downloads, 'contentId');
@@ -52,6 +54,11 @@ export class VodDownloadService {
     if (masterClips.length > 1) throw new BadRequestException('Only one clip may have isMasterClip true');
     const events = await this.events.findMany(clips.map((clip) => clip.eventId));
     clips.forEach((clip, index) => this.checkClip(clip, index, events.get(clip.eventId)));
+    const restEndpoints = request.restEndpoints ?? [];
+    restEndpoints.forEach((url, index) => {
+      const refusal = this.callbacks.refusal(url);
+      if (refusal) throw new BadRequestException(`restEndpoints[${index}]: ${refusal}`);
+    });
 
     const contentId = request.contentId ?? randomUUID();
     const masterEvent = events.get((masterClips[0] ?? clips[0]).eventId)!;
@@ -61,6 +68,7 @@ export class VodDownloadService {
       contentId,
       frameAccurate,
       client: this.config.clientName,
+      restEndpoints,
       clips: clips.map((clip) => ({ ...clip, source: events.get(clip.eventId)!.sourceUrl })),
     });
     const download = this.downloads.create({
@@ -102,6 +110,19 @@ export class VodDownloadService {
 
   findByContentId(contentId: string): Promise<VodDownload | null> {
     return this.byContentId.findOne(contentId);
+  }
+
+  /**
+   * The file of a completed download that has not expired, for `/downloads/<contentId>/<file>`;
+   * anything else is a 404, so a deleted or expired download's link stops working at once.
+   */
+  async publishedFilePath(contentId: string, fileName: string): Promise<string> {
+    const download = await this.byContentId.findOne(contentId);
+    const expiresAt = download?.completionDate && download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS;
+    if (!download || download.status !== 'completed' || download.mp4Filename !== fileName || !expiresAt || expiresAt <= this.clock.now().getTime()) {
+      throw new NotFoundException('No such download: it may have expired or been deleted');
+    }
+    return this.store.absolutePath(download.downloadPath);
   }
 
   /** Newest first. */

@@ -1,0 +1,162 @@
+/**
+ * npm run bench:processing [-- --runs 3]
+ *
+ * Wall time of a 3-clip download from a generated 10-minute 720p source, by stream copy and
+ * frame-accurate, through the service's DownloadRenderer (probe, keyframe lookup, cuts, stitch,
+ * final check), against the very ffmpeg/ffprobe commands it ran, replayed bare from this script:
+ * the ratio is the service's own overhead. Also the realtime factor (media seconds per wall
+ * second) and, for frame-accurate, a full re-encode of the same clips in one ffmpeg command:
+ * what re-encoding only each clip's head saves. Medians of `--runs` runs.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/app-config.js';
+import { Ffmpeg, RunOptions } from '../src/media/ffmpeg.js';
+import { SourceProxy } from '../src/media/source-proxy.js';
+import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
+
+const args = new Map(process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])));
+const runs = Number(args.get('runs') ?? 3);
+const cacheDir = join(tmpdir(), 'media-delivery-bench');
+const source = join(cacheDir, 'source-720p-600s.mp4');
+// Starts off the 2-second keyframe grid, so frame-accurate cuts have a head to re-encode.
+const CLIPS = [
+  { startSeconds: 60.36, endSeconds: 120.72 },
+  { startSeconds: 250.52, endSeconds: 310.12 },
+  { startSeconds: 480.44, endSeconds: 540 },
+];
+const mediaSeconds = CLIPS.reduce((sum, clip) => sum + clip.endSeconds - clip.startSeconds, 0);
+
+/** The service's ffmpeg adapter, noting every command it runs so they can be replayed bare. */
+class RecordingFfmpeg extends Ffmpeg {
+  commands: { path: string; args: string[] }[] = [];
+
+  protected execute(path: string, commandArgs: string[], options: RunOptions): Promise<string> {
+    this.commands.push({ path, args: commandArgs });
+    return super.execute(path, commandArgs, options);
+  }
+}
+
+async function main(): Promise<void> {
+  mkdirSync(cacheDir, { recursive: true });
+  ensureSource();
+  const config = loadConfig({ ...process.env, DATA_DIR: join(cacheDir, 'data') });
+  const ffmpeg = new RecordingFfmpeg(config, new SourceProxy(config));
+  const renderer = new DownloadRenderer(ffmpeg);
+  console.log(`3 clips, ${mediaSeconds.toFixed(2)} s of media from a 10-minute 1280x720 25 fps source; medians of ${runs} runs\n`);
+
+  const rows: string[][] = [];
+  for (const frameAccurate of [false, true]) {
+    const service: number[] = [];
+    const bare: number[] = [];
+    let commandCount = 0;
+    const workDir = join(cacheDir, 'work');
+    rmSync(workDir, { recursive: true, force: true });
+    mkdirSync(workDir, { recursive: true });
+    const renderOnce = async () => {
+      ffmpeg.commands = [];
+      const started = performance.now();
+      await renderer.render({
+        clips: CLIPS.map((clip) => ({ ...clip, input: { location: source, remote: false }, label: 'bench', filter: undefined })),
+        frameAccurate,
+        output: join(workDir, 'out.mp4'),
+        workDir,
+      });
+      service.push(performance.now() - started);
+      return ffmpeg.commands;
+    };
+    const replay = async (commands: { path: string; args: string[] }[]) => {
+      const started = performance.now();
+      for (const command of commands) await runBare(command.path, command.args);
+      bare.push(performance.now() - started);
+    };
+    // A warm-up run records the commands (and warms the page cache); then the two alternate in
+    // order, so that neither always runs on a cooler or busier machine.
+    let commands = await renderOnce();
+    service.length = 0;
+    commandCount = commands.length;
+    for (let run = 0; run < runs; run++) {
+      if (run % 2 === 0) {
+        const latest = await renderOnce();
+        await replay(commands);
+        commands = latest;
+      } else {
+        await replay(commands);
+        commands = await renderOnce();
+      }
+    }
+    const serviceMs = median(service);
+    const bareMs = median(bare);
+    rows.push([
+      frameAccurate ? 'frame-accurate' : 'stream copy',
+      `${(serviceMs / 1000).toFixed(2)} s`,
+      `${(bareMs / 1000).toFixed(2)} s`,
+      (serviceMs / bareMs).toFixed(3),
+      `${(mediaSeconds / (serviceMs / 1000)).toFixed(1)}x`,
+      String(commandCount),
+    ]);
+  }
+
+  const fullReencode: number[] = [];
+  for (let run = 0; run < Math.min(runs, 2); run++) {
+    const started = performance.now();
+    await runBare(config.ffmpegPath, fullReencodeArgs(join(cacheDir, 'work', 'full.mp4')));
+    fullReencode.push(performance.now() - started);
+  }
+  const fullMs = median(fullReencode);
+  rows.push(['full re-encode (1 cmd)', `${(fullMs / 1000).toFixed(2)} s`, '-', '-', `${(mediaSeconds / (fullMs / 1000)).toFixed(1)}x`, '1']);
+
+  const header = ['mode', 'service wall', 'bare ffmpeg', 'ratio', 'realtime', 'commands'];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
+  for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+  const smartMs = Number(rows[1][1].replace(' s', '')) * 1000;
+  console.log(`\nframe-accurate by re-encoding only each clip's head: ${(fullMs / smartMs).toFixed(1)}x faster than re-encoding the clips whole`);
+  rmSync(join(cacheDir, 'work'), { recursive: true, force: true });
+}
+
+/** The frame-accurate alternative: every clip decoded and encoded again, with the same encoder settings. */
+function fullReencodeArgs(output: string): string[] {
+  const inputs = CLIPS.flatMap((clip) => ['-ss', clip.startSeconds.toFixed(3), '-t', (clip.endSeconds - clip.startSeconds).toFixed(3), '-i', source]);
+  const graph = `${CLIPS.map((_, n) => `[${n}:v:0][${n}:a:0]`).join('')}concat=n=${CLIPS.length}:v=1:a=1[v][a]`;
+  return [
+    '-hide_banner', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', graph, '-map', '[v]', '-map', '[a]',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'aac', '-movflags', '+faststart', output,
+  ];
+}
+
+function ensureSource(): void {
+  if (existsSync(source)) return;
+  console.log(`Generating ${source} (once; cached)…`);
+  const started = performance.now();
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25:duration=600',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=600',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '128k', '-metadata:s:a:0', 'language=eng',
+    `${source}.part.mp4`,
+  ]);
+  execFileSync('mv', [`${source}.part.mp4`, source]);
+  console.log(`  generated in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+function runBare(path: string, commandArgs: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path, commandArgs, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path} exited with ${code}`))));
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+void main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

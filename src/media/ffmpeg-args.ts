@@ -1,0 +1,380 @@
+/**
+ * ffmpeg and ffprobe argument lists, built as pure functions so that every command the service
+ * runs can be read and unit tested. Times are seconds of media time.
+ */
+
+/** Where ffmpeg reads a source from, and which of its protocols it may use to do so. */
+export interface MediaInput {
+  /** A local path or an http(s) URL. */
+  location: string;
+  remote: boolean;
+}
+
+/** One output stream of a clip, in output order: every video stream first, then every audio stream. */
+export interface StreamRef {
+  /** ffprobe's `index` in the source. */
+  index: number;
+  type: 'video' | 'audio';
+}
+
+/**
+ * The URL ffmpeg should read for a remote source. ffmpeg has no Smooth Streaming demuxer, and
+ * Unified Streaming origins serve every presentation (`…/name.ism/Manifest`) as DASH too
+ * (`…/name.ism/.mpd`), with the same tracks.
+ */
+export function readableSourceUrl(url: URL): string {
+  const smooth = /^(.*\.isml?)\/manifest$/i.exec(url.pathname);
+  if (!smooth) return url.href;
+  const dash = new URL(url.href);
+  dash.pathname = `${smooth[1]}/.mpd`;
+  return dash.href;
+}
+
+/**
+ * Remote sources may only use network protocols, so that a manifest on an allowed host can never
+ * make ffmpeg open a local file; local sources may only open files.
+ */
+export function inputArgs(input: MediaInput, seekSeconds?: number, readSeconds?: number): string[] {
+  const protocols = input.remote ? 'http,https,tcp,tls,crypto,httpproxy' : 'file,crypto';
+  return [
+    '-protocol_whitelist',
+    protocols,
+    ...(seekSeconds !== undefined && seekSeconds > 0 ? ['-ss', seconds(seekSeconds)] : []),
+    ...(readSeconds !== undefined ? ['-t', seconds(readSeconds)] : []),
+    '-i',
+    input.location,
+  ];
+}
+
+export function probeArgs(input: MediaInput): string[] {
+  return ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', ...inputArgs(input).slice(0, 2), input.location];
+}
+
+/**
+ * Video packets (time and key flag) between `fromSeconds` and `toSeconds`, read without decoding.
+ * These are the source's own timestamps: add its start time to media-time offsets.
+ */
+export function keyframeProbeArgs(input: MediaInput, streamIndex: number, fromSeconds: number, toSeconds: number): string[] {
+  return [
+    '-v',
+    'error',
+    '-of',
+    'csv=p=0',
+    '-select_streams',
+    String(streamIndex),
+    '-show_entries',
+    'packet=pts_time,dts_time,flags',
+    '-read_intervals',
+    // Without a start, reading begins at the beginning: some demuxers (HLS) refuse a seek to it.
+    `${fromSeconds > 0 ? seconds(fromSeconds) : ''}%${seconds(toSeconds)}`,
+    ...inputArgs(input).slice(0, 2),
+    input.location,
+  ];
+}
+
+const COMMON = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
+// Stream copy from a seek point keeps the seek point's keyframe at a timestamp a hair below zero;
+// seeking slightly past a keyframe's printed time lands on that keyframe and no earlier one.
+export const SEEK_EPSILON = 0.0005;
+
+/** Intermediate clips are MPEG-TS: H.264 there carries its parameter sets in band, so pieces with different encoder settings join cleanly. */
+const INTERMEDIATE = ['-f', 'mpegts', '-muxdelay', '0', '-muxpreload', '0'];
+
+export interface CopyCutOptions {
+  input: MediaInput;
+  streams: StreamRef[];
+  /** Where the copy starts: a keyframe of the video, or the clip's start when there is no video. */
+  fromSeconds: number;
+  /**
+   * Stream copy stops by decode time: the first decode time left out (a keyframe's when the cut
+   * ends on one); undefined copies to the end of the source.
+   */
+  untilDecodeSeconds: number | undefined;
+  /** Half a frame of the video: the margin that keeps the packet at `untilDecodeSeconds` out. */
+  halfFrameSeconds: number;
+  output: string;
+}
+
+/**
+ * Cuts by stream copy, from the keyframe `fromSeconds` (at or before the requested start). The
+ * seek lands half a frame early and every packet shown before that is dropped, so the clip opens
+ * on that keyframe with the audio from the same moment (no audio running ahead of the picture).
+ */
+export function copyCutArgs(options: CopyCutOptions): string[] {
+  const { input, streams, fromSeconds, untilDecodeSeconds, halfFrameSeconds, output } = options;
+  const seek = Math.max(0, fromSeconds - halfFrameSeconds);
+  return [
+    ...COMMON,
+    ...inputArgs(input, seek),
+    ...(untilDecodeSeconds === undefined ? [] : ['-t', seconds(untilDecodeSeconds - seek - halfFrameSeconds)]),
+    ...mapStreams(0, streams),
+    '-c',
+    'copy',
+    '-copypriorss',
+    '0',
+    ...INTERMEDIATE,
+    output,
+  ];
+}
+
+export interface VideoEncoding {
+  /** ffmpeg's pixel format of the source, kept so the re-encoded frames match the copied ones. */
+  pixelFormat: string | undefined;
+}
+
+/** What libx264 is given when frames must be re-encoded: fast, visually lossless. */
+export function videoEncoderArgs(encoding: VideoEncoding, stream = 'v'): string[] {
+  return [
+    `-c:${stream}`,
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '18',
+    ...(encoding.pixelFormat ? [`-pix_fmt:${stream}`, encoding.pixelFormat] : []),
+  ];
+}
+
+export interface SmartCutOptions {
+  input: MediaInput;
+  videoIndex: number;
+  audioIndexes: number[];
+  startSeconds: number;
+  /** The first keyframe at or after the start: frames before it are re-encoded, the rest copied. */
+  keyframeSeconds: number;
+  endSeconds: number;
+  halfFrameSeconds: number;
+  encoding: VideoEncoding;
+  headOutput: string;
+  tailOutput: string;
+  /** Undefined when no audio is selected. */
+  audioOutput: string | undefined;
+}
+
+/**
+ * A frame-accurate cut that re-encodes only the frames from the start to the next keyframe (the
+ * head) and copies the rest (the tail) and the audio, in one ffmpeg process. Each piece reads the
+ * source through its own input: the head's input stops at the keyframe, so no video is decoded
+ * past it (sharing one input with the audio would decode the whole clip for nothing).
+ */
+export function smartCutArgs(options: SmartCutOptions): string[] {
+  const { input, startSeconds, keyframeSeconds, endSeconds, halfFrameSeconds } = options;
+  return [
+    ...COMMON,
+    ...inputArgs(input, startSeconds, keyframeSeconds - startSeconds + halfFrameSeconds),
+    ...inputArgs(input, keyframeSeconds + SEEK_EPSILON),
+    ...(options.audioOutput ? inputArgs(input, startSeconds) : []),
+    '-map',
+    `0:${options.videoIndex}`,
+    '-t',
+    seconds(keyframeSeconds - startSeconds - halfFrameSeconds),
+    ...videoEncoderArgs(options.encoding),
+    ...INTERMEDIATE,
+    options.headOutput,
+    '-map',
+    `1:${options.videoIndex}`,
+    '-t',
+    seconds(endSeconds - keyframeSeconds - SEEK_EPSILON - halfFrameSeconds),
+    '-c',
+    'copy',
+    ...INTERMEDIATE,
+    options.tailOutput,
+    ...(options.audioOutput
+      ? [
+          ...options.audioIndexes.flatMap((index) => ['-map', `2:${index}`]),
+          '-t',
+          seconds(endSeconds - startSeconds),
+          '-c',
+          'copy',
+          // Drops the audio packets before the start that the seek brings along.
+          '-copypriorss',
+          '0',
+          ...INTERMEDIATE,
+          options.audioOutput,
+        ]
+      : []),
+  ];
+}
+
+export interface JoinPiecesOptions {
+  /** The concat list naming the head and the tail. */
+  videoList: string;
+  audio: string | undefined;
+  audioStreamCount: number;
+  output: string;
+}
+
+/** Joins a smart cut's video pieces (by the concat demuxer) with its audio into one clip, all by copy. */
+export function joinPiecesArgs(options: JoinPiecesOptions): string[] {
+  return [
+    ...COMMON,
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    options.videoList,
+    ...(options.audio ? ['-i', options.audio] : []),
+    '-map',
+    '0:v:0',
+    ...Array.from({ length: options.audio ? options.audioStreamCount : 0 }, (_, n) => ['-map', `1:a:${n}`]).flat(),
+    '-c',
+    'copy',
+    ...INTERMEDIATE,
+    options.output,
+  ];
+}
+
+export interface ReencodeCutOptions {
+  input: MediaInput;
+  streams: StreamRef[];
+  startSeconds: number;
+  endSeconds: number;
+  encoding: VideoEncoding;
+  output: string;
+}
+
+/** A frame-accurate cut that re-encodes all video: for sources the smart cut cannot handle. */
+export function reencodeCutArgs(options: ReencodeCutOptions): string[] {
+  const hasVideo = options.streams.some((stream) => stream.type === 'video');
+  return [
+    ...COMMON,
+    ...inputArgs(options.input, options.startSeconds),
+    '-t',
+    seconds(options.endSeconds - options.startSeconds),
+    ...mapStreams(0, options.streams),
+    ...(hasVideo ? videoEncoderArgs(options.encoding) : []),
+    '-c:a',
+    'copy',
+    '-copypriorss',
+    '0',
+    ...INTERMEDIATE,
+    options.output,
+  ];
+}
+
+/** The concat demuxer's list file: one entry per piece, each with its exact duration. */
+export function concatList(pieces: { path: string; durationSeconds: number }[]): string {
+  return pieces
+    .map(({ path, durationSeconds }) => `file '${path.replace(/'/g, "'\\''")}'\nduration ${seconds(durationSeconds)}\n`)
+    .join('');
+}
+
+export interface StitchCopyOptions {
+  list: string;
+  /** ISO 639-2 language per output audio stream, in order; undefined leaves the stream untagged. */
+  audioLanguages: (string | undefined)[];
+  output: string;
+}
+
+/** Joins clips that share one track layout into the final MP4 by stream copy. */
+export function stitchCopyArgs(options: StitchCopyOptions): string[] {
+  return [
+    ...COMMON,
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    options.list,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    ...mp4OutputArgs(options.audioLanguages),
+    options.output,
+  ];
+}
+
+/** The track layout every clip is brought to when the clips' layouts differ. */
+export interface TargetLayout {
+  videos: { width: number; height: number }[];
+  audios: { sampleRate: number; channels: number; language: string | undefined }[];
+  frameRate: number;
+}
+
+/** A clip to normalise: its file, duration and the streams it has (each may be missing from the target layout). */
+export interface NormaliseClip {
+  path: string;
+  durationSeconds: number;
+  videoCount: number;
+  audioCount: number;
+}
+
+/**
+ * Re-encodes clips with differing layouts into one MP4 through the concat filter, which keeps
+ * every stream of every segment aligned: each video is scaled and padded to the target size, each
+ * audio resampled, and a missing stream is filled with black or silence for the clip's duration.
+ */
+export function stitchNormalisedArgs(clips: NormaliseClip[], target: TargetLayout, output: string): string[] {
+  const inputs = clips.flatMap((clip) => ['-i', clip.path]);
+  const filters: string[] = [];
+  const segments: string[] = [];
+  clips.forEach((clip, c) => {
+    target.videos.forEach(({ width, height }, v) => {
+      const label = `v${c}_${v}`;
+      const source =
+        v < clip.videoCount
+          ? `[${c}:v:${v}]`
+          : `color=c=black:s=${width}x${height}:r=${target.frameRate}:d=${seconds(clip.durationSeconds)},`;
+      filters.push(
+        `${source}scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,` +
+          `setsar=1,fps=${target.frameRate},format=yuv420p,setpts=PTS-STARTPTS[${label}]`,
+      );
+      segments.push(`[${label}]`);
+    });
+    target.audios.forEach(({ sampleRate, channels }, a) => {
+      const label = `a${c}_${a}`;
+      const layout = channels === 1 ? 'mono' : channels === 2 ? 'stereo' : `${channels}c`;
+      const source =
+        a < clip.audioCount
+          ? `[${c}:a:${a}]`
+          : `anullsrc=r=${sampleRate}:cl=${layout},atrim=duration=${seconds(clip.durationSeconds)},`;
+      filters.push(
+        `${source}aresample=${sampleRate},aformat=sample_rates=${sampleRate}:channel_layouts=${layout},asetpts=PTS-STARTPTS[${label}]`,
+      );
+      segments.push(`[${label}]`);
+    });
+  });
+  const outputs = [
+    ...target.videos.map((_, v) => `[ov${v}]`),
+    ...target.audios.map((_, a) => `[oa${a}]`),
+  ];
+  filters.push(
+    `${segments.join('')}concat=n=${clips.length}:v=${target.videos.length}:a=${target.audios.length}${outputs.join('')}`,
+  );
+  return [
+    ...COMMON,
+    ...inputs,
+    '-filter_complex',
+    filters.join(';'),
+    ...outputs.flatMap((label) => ['-map', label]),
+    ...videoEncoderArgs({ pixelFormat: undefined }),
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    ...mp4OutputArgs(target.audios.map((audio) => audio.language)),
+    output,
+  ];
+}
+
+/** Non-fragmented MP4 with the index up front, so a browser can start playing before the download ends. */
+function mp4OutputArgs(audioLanguages: (string | undefined)[]): string[] {
+  return [
+    ...audioLanguages.flatMap((language, n) => (language ? [`-metadata:s:a:${n}`, `language=${language}`] : [])),
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+  ];
+}
+
+function mapStreams(inputIndex: number, streams: StreamRef[]): string[] {
+  return streams.flatMap((stream) => ['-map', `${inputIndex}:${stream.index}`]);
+}
+
+/** Seconds as ffmpeg reads them, to the microsecond and never negative. */
+export function seconds(value: number): string {
+  return Math.max(0, value).toFixed(6);
+}

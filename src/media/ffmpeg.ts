@@ -1,0 +1,161 @@
+import { spawn } from 'node:child_process';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { keyframeProbeArgs, MediaInput, probeArgs } from './ffmpeg-args.js';
+import { parseProbeOutput, parseVideoPackets, ProbeResult, VideoPackets } from './probe-result.js';
+import { SourceProxy } from './source-proxy.js';
+
+/** ffmpeg or ffprobe failed; the message holds the last lines it wrote to stderr. */
+export class MediaCommandError extends Error {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly stderrTail: string,
+  ) {
+    super(`${command.split(' ')[0]} failed (${exitCode === null ? 'killed' : `exit code ${exitCode}`}): ${stderrTail || 'no error output'}`);
+  }
+}
+
+/** The command was stopped because its AbortSignal fired; `reason` is the signal's reason. */
+export class MediaCommandAborted extends Error {
+  constructor(readonly reason: unknown) {
+    super(`Stopped: ${String(reason)}`);
+  }
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Called with seconds of output written, from ffmpeg's `-progress` report. */
+  onProgress?: (outputSeconds: number) => void;
+}
+
+const STDERR_TAIL_LINES = 6;
+const KILL_GRACE_MS = 3000;
+
+/**
+ * Runs ffmpeg and ffprobe: spawned directly (never through a shell), stopped by an AbortSignal
+ * (SIGTERM, then SIGKILL if it lingers), progress from `-progress pipe:1`, and failures that
+ * carry the command and the last lines of stderr. Every http(s) request they make goes through
+ * the SourceProxy, which reaches only ALLOWED_SOURCE_HOSTS.
+ */
+@Injectable()
+export class Ffmpeg implements OnModuleInit {
+  private readonly logger = new Logger(Ffmpeg.name);
+
+  constructor(
+    protected readonly config: AppConfig,
+    private readonly proxy: SourceProxy,
+  ) {}
+
+  /** Only processes that run jobs need ffmpeg; they refuse to start without it. */
+  async onModuleInit(): Promise<void> {
+    if (this.config.workerEnabled) await this.verifyInstalled();
+  }
+
+  async verifyInstalled(): Promise<void> {
+    for (const [tool, path, variable] of [
+      ['ffmpeg', this.config.ffmpegPath, 'FFMPEG_PATH'],
+      ['ffprobe', this.config.ffprobePath, 'FFPROBE_PATH'],
+    ] as const) {
+      try {
+        const output = await this.execute(path, ['-hide_banner', '-version'], {});
+        this.logger.log(output.split('\n')[0]);
+      } catch (error) {
+        throw new Error(
+          `${tool} does not run from "${path}" (${(error as Error).message}). Install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg) or set ${variable} to its path.`,
+        );
+      }
+    }
+  }
+
+  /** Runs ffmpeg with these arguments to completion. */
+  async run(args: string[], options: RunOptions = {}): Promise<void> {
+    await this.execute(this.config.ffmpegPath, ['-progress', 'pipe:1', '-nostats', ...args], options);
+  }
+
+  async probe(input: MediaInput, signal?: AbortSignal): Promise<ProbeResult> {
+    return parseProbeOutput(await this.execute(this.config.ffprobePath, probeArgs(input), { signal }));
+  }
+
+  /** Times of a video stream's frames and keyframes between two media times (seconds from the source's start). */
+  async videoPackets(
+    input: MediaInput,
+    source: { streamIndex: number; startSeconds: number },
+    fromSeconds: number,
+    toSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<VideoPackets> {
+    const { streamIndex, startSeconds } = source;
+    const args = keyframeProbeArgs(input, streamIndex, fromSeconds > 0 ? fromSeconds + startSeconds : 0, toSeconds + startSeconds);
+    const packets = parseVideoPackets(await this.execute(this.config.ffprobePath, args, { signal }));
+    const toMediaTime = (times: number[]) => times.map((time) => time - startSeconds);
+    return {
+      frames: toMediaTime(packets.frames),
+      keyframes: toMediaTime(packets.keyframes),
+      keyframeDecodeTimes: new Map([...packets.keyframeDecodeTimes].map(([time, decode]) => [time - startSeconds, decode - startSeconds])),
+    };
+  }
+
+  private explain(stderrTail: string, since: number): string {
+    const refused = this.proxy.refusedSince(since);
+    return this.proxy.readable(stderrTail) + (refused.length > 0 ? `\nRefused by the source rules: ${refused.join('; ')}` : '');
+  }
+
+  /** Spawns the tool and resolves with its stdout; `-progress` lines on stdout are reported, not returned. */
+  protected execute(path: string, args: string[], options: RunOptions): Promise<string> {
+    const { signal, onProgress } = options;
+    const command = [path, ...args].join(' ');
+    if (signal?.aborted) return Promise.reject(new MediaCommandAborted(signal.reason));
+    return new Promise((resolve, reject) => {
+      const startedAt = Date.now();
+      const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.proxy.environment() });
+      const stdout: string[] = [];
+      let stderr = '';
+      let pending = '';
+      let killTimer: NodeJS.Timeout | undefined;
+      const abort = () => {
+        child.kill('SIGTERM');
+        killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        if (!onProgress) {
+          stdout.push(chunk);
+          return;
+        }
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const match = /^out_time_us=(\d+)/.exec(line);
+          if (match) onProgress(Number(match[1]) / 1e6);
+        }
+      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        // Keep only the tail: a long run can write a lot of warnings.
+        stderr = (stderr + chunk).slice(-8192);
+      });
+      child.on('error', (error) => {
+        signal?.removeEventListener('abort', abort);
+        reject(error);
+      });
+      child.on('close', (code) => {
+        signal?.removeEventListener('abort', abort);
+        clearTimeout(killTimer);
+        if (signal?.aborted) reject(new MediaCommandAborted(signal.reason));
+        else if (code === 0) resolve(stdout.join(''));
+        else reject(new MediaCommandError(command, code, this.explain(lastLines(stderr), startedAt)));
+      });
+    });
+  }
+}
+
+function lastLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .slice(-STDERR_TAIL_LINES)
+    .join('\n');
+}

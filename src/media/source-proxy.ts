@@ -1,0 +1,179 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, request as httpRequest, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { connect, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { relative, sep } from 'node:path';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { insideRoot, isAllowedHost, realPathInsideRoot } from '../storage/source-locator.js';
+
+const MEDIA_ROOT_PREFIX = '/media-root/';
+const REFUSALS_KEPT = 50;
+
+/**
+ * A forward proxy on loopback that every ffmpeg and ffprobe process must use for http(s). A
+ * manifest on an allowed host can name playlists, segments or keys on any host, and ffmpeg would
+ * follow them; through this proxy, only hosts in ALLOWED_SOURCE_HOSTS are ever reached, whatever
+ * a manifest or a redirect says. https goes through CONNECT, so the check is on the host name.
+ *
+ * It also serves MEDIA_ROOT to ffmpeg over http for local manifests (HLS, DASH): read that way,
+ * with the `file` protocol refused, whatever a manifest references resolves to a URL under the
+ * media root, and a path that leaves it (`../`, an absolute path, a symbolic link) is a 404.
+ */
+@Injectable()
+export class SourceProxy implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(SourceProxy.name);
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly refusals: { at: number; what: string }[] = [];
+  /** `http://127.0.0.1:<port>` once listening. */
+  url: string | undefined;
+
+  constructor(private readonly config: AppConfig) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.workerEnabled) await this.start();
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((request, response) => {
+      const target = parseTarget(request.url);
+      if (target && target.host === this.ownHost) {
+        void this.serveMediaFile(target.pathname, request, response);
+        return;
+      }
+      if (!target || target.protocol !== 'http:' || !this.allowed(target)) {
+        response.writeHead(403, { 'content-type': 'text/plain' }).end('Host not in ALLOWED_SOURCE_HOSTS');
+        return;
+      }
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port || 80, path: `${target.pathname}${target.search}`, method: request.method, headers: request.headers },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      upstream.on('error', (error) => {
+        if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
+        response.end(`Upstream error: ${error.message}`);
+      });
+      request.pipe(upstream);
+    });
+    server.on('connect', (request: IncomingMessage, client: Socket, head: Buffer) => this.tunnel(request, client, head));
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  /** The URL ffmpeg reads a file under MEDIA_ROOT from, so that what the file references stays under MEDIA_ROOT too. */
+  mediaRootUrl(absolutePath: string): string {
+    if (!this.url) throw new Error('The source proxy is not running (WORKER_ENABLED=false?)');
+    const path = relative(this.config.mediaRoot, absolutePath).split(sep).map(encodeURIComponent).join('/');
+    return `${this.url}${MEDIA_ROOT_PREFIX}${path}`;
+  }
+
+  /** What was refused since `since` (a Date.now() value), so a failure can say why instead of ffmpeg's bare "403". */
+  refusedSince(since: number): string[] {
+    return [...new Set(this.refusals.filter((refusal) => refusal.at >= since).map((refusal) => refusal.what))];
+  }
+
+  /** ffmpeg's messages name media-root files by their proxy URL; people know them by their path under MEDIA_ROOT. */
+  readable(text: string): string {
+    return this.url ? text.split(`${this.url}${MEDIA_ROOT_PREFIX}`).join('') : text;
+  }
+
+  private refuse(what: string): void {
+    this.logger.warn(`Refused ${what}`);
+    this.refusals.push({ at: Date.now(), what });
+    if (this.refusals.length > REFUSALS_KEPT) this.refusals.shift();
+  }
+
+  private get ownHost(): string | undefined {
+    return this.url && new URL(this.url).host;
+  }
+
+  /** One file under MEDIA_ROOT, with single byte ranges (HLS byte-range playlists and seeking need them). */
+  private async serveMediaFile(pathname: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      if (!pathname.startsWith(MEDIA_ROOT_PREFIX)) throw new Error('outside the media root');
+      const wanted = insideRoot(decodeURIComponent(pathname.slice(MEDIA_ROOT_PREFIX.length)), this.config.mediaRoot);
+      const path = await realPathInsideRoot(wanted, this.config.mediaRoot);
+      const { size } = await stat(path);
+      const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
+      let [start, end] = [0, size - 1];
+      if (range && (range[1] || range[2])) {
+        [start, end] = range[1] ? [Number(range[1]), range[2] ? Math.min(Number(range[2]), size - 1) : size - 1] : [Math.max(0, size - Number(range[2])), size - 1];
+        if (start > end || start >= size) {
+          response.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+          return;
+        }
+        response.writeHead(206, { 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1, 'accept-ranges': 'bytes' });
+      } else {
+        response.writeHead(200, { 'content-length': size, 'accept-ranges': 'bytes' });
+      }
+      if (request.method === 'HEAD' || size === 0) response.end();
+      else createReadStream(path, { start, end }).pipe(response);
+    } catch {
+      this.refuse(`${safeDecode(pathname.replace(MEDIA_ROOT_PREFIX, ''))}: not a file under MEDIA_ROOT`);
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not a file under MEDIA_ROOT');
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** The environment ffmpeg reads its proxy from (it has no per-process option that HLS and DASH both honour). */
+  environment(): NodeJS.ProcessEnv {
+    const env = { ...process.env };
+    for (const name of ['no_proxy', 'NO_PROXY', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete env[name];
+    // Never direct: without a listening proxy, point at a closed port so that nothing is fetched.
+    env.http_proxy = this.url ?? 'http://127.0.0.1:9';
+    return env;
+  }
+
+  private tunnel(request: IncomingMessage, client: Socket, head: Buffer): void {
+    const target = parseTarget(`https://${request.url ?? ''}`);
+    client.on('error', () => undefined);
+    if (!target || !this.allowed(target)) {
+      client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    const upstream = connect(Number(target.port || 443), target.hostname, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'));
+    client.on('close', () => upstream.destroy());
+  }
+
+  private allowed(target: URL): boolean {
+    if (isAllowedHost(target, this.config.allowedSourceHosts)) return true;
+    this.refuse(`${target.protocol === 'https:' ? target.host : target.href}: host not in ALLOWED_SOURCE_HOSTS`);
+    return false;
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function parseTarget(raw: string | undefined): URL | undefined {
+  try {
+    return raw ? new URL(raw) : undefined;
+  } catch {
+    return undefined;
+  }
+}

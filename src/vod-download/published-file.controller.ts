@@ -1,0 +1,37 @@
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../common/public.decorator.js';
+import { VodDownloadService } from './vod-download.service.js';
+
+/**
+ * Serves finished downloads at the `downloadUrl` the API hands out. Express's sendFile streams the
+ * file with Range, If-Range and HEAD support; the database decides first whether the download
+ * still exists and has not expired, so a deleted or expired link is a 404 at once.
+ */
+@ApiTags('VOD downloads')
+@Controller('downloads')
+export class PublishedFileController {
+  constructor(private readonly downloads: VodDownloadService) {}
+
+  /** Download a finished VOD download's MP4 (no API key needed; Range requests supported). */
+  @Get(':contentId/:fileName')
+  @Public()
+  @ApiProduces('video/mp4')
+  @ApiOkResponse({ description: 'The MP4 (206 with a Range header)' })
+  @ApiNotFoundResponse({ description: 'No such download, or it expired or was deleted' })
+  async downloadPublishedFile(
+    @Param('contentId') contentId: string,
+    @Param('fileName') fileName: string,
+    @Res() response: Response,
+  ): Promise<void> {
+    const path = await this.downloads.publishedFilePath(contentId, fileName);
+    response.attachment(fileName);
+    await new Promise<void>((resolve, reject) => {
+      response.sendFile(path, { headers: { 'Content-Type': 'video/mp4' }, dotfiles: 'deny', acceptRanges: true }, (error) => {
+        if (error && !response.headersSent) reject(error);
+        else resolve();
+      });
+    });
+  }
+}

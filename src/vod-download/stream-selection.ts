@@ -1,0 +1,35 @@
+import type { ProbedStream } from '../media/probe-result.js';
+import { FilterExpression, matchesFilter } from './usp-filter.js';
+
+/**
+ * The streams of a source that go into the MP4, videos first then audios, each in source order.
+ * A filter selects the streams it matches (text streams cannot go into the MP4 and are left out);
+ * without one, the largest video and every audio stream.
+ */
+export function selectStreams(streams: ProbedStream[], filter: FilterExpression | undefined): ProbedStream[] {
+  const videos = streams.filter((stream) => stream.type === 'video');
+  const audios = streams.filter((stream) => stream.type === 'audio');
+  if (filter) {
+    return [...videos, ...audios].filter((stream) => matchesFilter(filter, stream.track));
+  }
+  const best = videos.reduce<ProbedStream | undefined>(
+    (chosen, video) => (!chosen || videoRank(video) > videoRank(chosen) ? video : chosen),
+    undefined,
+  );
+  return [...(best ? [best] : []), ...audios];
+}
+
+function videoRank(stream: ProbedStream): number {
+  // Pixels first; the bitrate only breaks ties between renditions of one size.
+  return (stream.width ?? 0) * (stream.height ?? 0) * 1e6 + Math.min(stream.bitrate ?? 0, 1e6 - 1);
+}
+
+/** A clip's track layout after the cut: stitching by copy needs every clip to share it. */
+export interface ClipLayout {
+  videos: { codec: string; width: number; height: number }[];
+  audios: { codec: string; sampleRate: number; channels: number }[];
+}
+
+export function sameLayout(a: ClipLayout, b: ClipLayout): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,215 @@
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { EventsService } from '../events/events.service.js';
+import type { RecordedEvent } from '../events/recorded-event.entity.js';
+import { JOB_CANCELLED, JobQueue, WORKER_SHUTDOWN } from '../jobs/job-queue.js';
+import { DownloadMailer } from '../mail/download-mailer.js';
+import { MediaInput, readableSourceUrl } from '../media/ffmpeg-args.js';
+import { MediaCommandAborted } from '../media/ffmpeg.js';
+import { SourceProxy } from '../media/source-proxy.js';
+import { DownloadStore } from '../storage/download-store.js';
+import { locateSource, realPathInsideRoot, SourceNotAllowedError } from '../storage/source-locator.js';
+import { ClipTimeError, parseClipTime, resolveClipRange } from './clip-time.js';
+import { DownloadCallbacks } from './download-callbacks.js';
+import { ClipRequest, DownloadRenderer, RenderError } from './download-renderer.js';
+import type { DownloadTask, DownloadTaskClip } from './download-task.js';
+import { VodDownload } from './vod-download.entity.js';
+import { VodDownloadService } from './vod-download.service.js';
+
+const PROGRESS_WRITE_INTERVAL_MS = 500;
+const MANIFEST = /\.(m3u8|m3u|mpd)$/i;
+
+/**
+ * Runs queued downloads: `queued → processing → completed | failed`. The task JSON is the whole
+ * order, so a retry or a restart runs it again from scratch. The user is e-mailed and the task's
+ * rest_endpoints are called back in the transaction that settles the download.
+ */
+@Injectable()
+export class VodDownloadProcessor implements OnModuleInit {
+  private readonly logger = new Logger(VodDownloadProcessor.name);
+
+  constructor(
+    private readonly jobs: JobQueue,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventsService,
+    private readonly renderer: DownloadRenderer,
+    private readonly store: DownloadStore,
+    private readonly mailer: DownloadMailer,
+    private readonly callbacks: DownloadCallbacks,
+    private readonly downloads: VodDownloadService,
+    private readonly proxy: SourceProxy,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.registerHandler('vod-download.process', ({ downloadId }, { signal }) => this.process(downloadId, signal), {
+      concurrency: this.config.workerConcurrency,
+      // Failures of the download itself are recorded on it; only an unreachable database makes the job retry.
+      maxAttempts: 5,
+      backoffMs: 5_000,
+    });
+  }
+
+  async process(downloadId: string, signal: AbortSignal): Promise<void> {
+    const manager = this.dataSource.manager;
+    // A download left `processing` by a process that died is taken up again from scratch.
+    const started = await manager.update(
+      VodDownload,
+      { id: downloadId, status: In(['queued', 'processing']) },
+      { status: 'processing', progress: 0, failureReason: null },
+    );
+    if (started.affected === 0) return; // deleted, or settled some other way
+    const download = await manager.findOneByOrFail(VodDownload, { id: downloadId });
+    const finalPath = this.store.absolutePath(download.downloadPath);
+    const partPath = `${finalPath}.part`;
+    const workDir = join(this.config.dataDir, 'work', download.id);
+    const task = safeParse(download.downloadTaskJson);
+    let outcome: Partial<VodDownload>;
+    try {
+      await rm(workDir, { recursive: true, force: true });
+      await mkdir(workDir, { recursive: true });
+      await mkdir(dirname(finalPath), { recursive: true });
+      if (!task) throw new RenderError('The download task JSON cannot be read');
+      const clips = await this.resolveClips(task.parameters.clips, download.eventId);
+      await this.renderer.render(
+        { clips, frameAccurate: task.parameters.frame_accurate, output: partPath, workDir },
+        { signal, onProgress: this.progressWriter(download.id) },
+      );
+      await rename(partPath, finalPath);
+      outcome = { status: 'completed', progress: 100, completionDate: this.clock.now() };
+    } catch (error) {
+      if (signal.aborted || error instanceof MediaCommandAborted) {
+        await this.onStopped(download, signal.reason);
+        throw error;
+      }
+      if (!isExpectedFailure(error)) this.logger.error(`Download ${download.id} failed unexpectedly`, (error as Error).stack);
+      outcome = { status: 'failed', failureDate: this.clock.now(), failureReason: failureReason(error) };
+    } finally {
+      // Before the download is settled: whoever sees it finished never sees its temporary files.
+      await rm(workDir, { recursive: true, force: true });
+      await rm(partPath, { force: true });
+    }
+    await this.settle(download, task, outcome);
+  }
+
+  /** Marks the download completed or failed, and queues its e-mail and callbacks in the same transaction. */
+  private async settle(download: VodDownload, task: DownloadTask | undefined, outcome: Partial<VodDownload>): Promise<void> {
+    const settled = await this.dataSource.transaction(async (manager: EntityManager) => {
+      const result = await manager.update(VodDownload, { id: download.id, status: 'processing' }, outcome);
+      if (result.affected === 0) return false;
+      const updated = await manager.findOneByOrFail(VodDownload, { id: download.id });
+      if (updated.status === 'completed') await this.mailer.notifyReady(updated, manager);
+      else await this.mailer.notifyFailed(updated, manager);
+      await this.callbacks.enqueue(task?.parameters.rest_endpoints ?? [], this.downloads.toResponse(updated), manager);
+      return true;
+    });
+    // Deleted while we finished: the delete may have removed the folder before the file arrived.
+    if (!settled && outcome.status === 'completed') await this.store.removeFolder(download.contentId);
+  }
+
+  /** Shutdown hands the download back to the queue; a cancel (delete) has removed it already. */
+  private async onStopped(download: VodDownload, reason: unknown): Promise<void> {
+    if (reason === WORKER_SHUTDOWN) {
+      await this.dataSource.manager.update(VodDownload, { id: download.id, status: 'processing' }, { status: 'queued', progress: 0 });
+      this.logger.log(`Download ${download.id} stopped by shutdown; it stays queued`);
+    } else if (reason === JOB_CANCELLED) {
+      this.logger.log(`Download ${download.id} cancelled`);
+    }
+  }
+
+  /** Each clip's source as ffmpeg may read it, and its times as offsets into the source. */
+  private async resolveClips(clips: DownloadTaskClip[], masterEventId: string): Promise<ClipRequest[]> {
+    const requests: ClipRequest[] = [];
+    for (const [n, clip] of clips.entries()) {
+      try {
+        const source = locateSource(clip.source, this.config.mediaRoot, this.config.allowedSourceHosts);
+        const input =
+          source.kind === 'remote'
+            ? { location: readableSourceUrl(source.url), remote: true }
+            : await this.localInput(source.path, clip.source);
+        const event = await this.eventFor(clip, masterEventId);
+        const range = resolveClipRange(clip.start, clip.end, event ?? { startTime: null, duration: null });
+        requests.push({ input, label: clip.source, startSeconds: range.startSeconds, endSeconds: range.endSeconds, filter: clip.filter });
+      } catch (error) {
+        if (error instanceof SourceNotAllowedError || error instanceof ClipTimeError || error instanceof RenderError) {
+          throw new RenderError(`Clip ${n + 1} (${clip.source}): ${error.message}`);
+        }
+        throw error;
+      }
+    }
+    return requests;
+  }
+
+  /**
+   * A file under MEDIA_ROOT. Manifests are read over http from the source proxy, so that the
+   * playlists and segments they name cannot be files outside MEDIA_ROOT.
+   */
+  private async localInput(path: string, shownAs: string): Promise<MediaInput> {
+    try {
+      const realPath = await realPathInsideRoot(path, this.config.mediaRoot);
+      return MANIFEST.test(realPath) ? { location: this.proxy.mediaRootUrl(realPath), remote: true } : { location: realPath, remote: false };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new RenderError(`the source file ${shownAs} does not exist under MEDIA_ROOT`);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The event whose start time places a clip's instants. The task names only the source, so this
+   * prefers the download's own event, then one whose time span holds the clip's start.
+   */
+  private async eventFor(clip: DownloadTaskClip, masterEventId: string): Promise<RecordedEvent | undefined> {
+    if (!clip.start || parseClipTime(clip.start).kind !== 'instant') return undefined;
+    const candidates = (await this.events.findBySourceUrl(clip.source)).filter((event) => event.startTime);
+    if (candidates.length === 0) {
+      throw new RenderError('no registered event with a startTime has this source any more, so its instants cannot be placed');
+    }
+    const at = new Date(clip.start).getTime();
+    const holds = (event: RecordedEvent) =>
+      event.startTime!.getTime() <= at && (event.duration == null || at <= event.startTime!.getTime() + event.duration * 1000);
+    return candidates.find((event) => event.id === masterEventId) ?? candidates.find(holds) ?? candidates[0];
+  }
+
+  /** Writes whole percents, at most every PROGRESS_WRITE_INTERVAL_MS; 100 is for the completed download. */
+  private progressWriter(downloadId: string): (fraction: number) => void {
+    let written = 0;
+    let lastWrite = 0;
+    let writing = false;
+    return (fraction) => {
+      const percent = Math.min(99, Math.max(0, Math.floor(fraction * 100)));
+      const now = Date.now();
+      if (writing || percent <= written || now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return;
+      writing = true;
+      lastWrite = now;
+      written = percent;
+      this.dataSource.manager
+        .update(VodDownload, { id: downloadId, status: 'processing' }, { progress: percent })
+        .catch((error: Error) => this.logger.warn(`Could not record the progress of download ${downloadId}: ${error.message}`))
+        .finally(() => (writing = false));
+    };
+  }
+}
+
+function isExpectedFailure(error: unknown): boolean {
+  return error instanceof RenderError;
+}
+
+function failureReason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function safeParse(json: string): DownloadTask | undefined {
+  try {
+    return JSON.parse(json) as DownloadTask;
+  } catch {
+    return undefined;
+  }
+}
