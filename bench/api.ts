@@ -22,7 +22,9 @@ import express from 'express';
 type Target = 'nest' | 'express' | 'http';
 const TARGETS: Target[] = ['http', 'express', 'nest'];
 
-const args = new Map(process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])));
+const args = new Map(
+  process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])),
+);
 const seconds = Number(args.get('seconds') ?? 5);
 const rounds = Number(args.get('rounds') ?? 3);
 const connections = Number(args.get('connections') ?? 10);
@@ -38,7 +40,11 @@ async function main(): Promise<void> {
   try {
     // The Nest app creates the schema (migrations) and the data every server reads.
     const seeder = await start('nest', dataDir);
-    const eventId = await json(seeder.url, 'POST', '/event', { title: 'Bench event', sourceUrl: 'bench.mp4', duration: 3600 });
+    const eventId = await json(seeder.url, 'POST', '/event', {
+      title: 'Bench event',
+      sourceUrl: 'bench.mp4',
+      duration: 3600,
+    });
     const download = await json(seeder.url, 'POST', '/voddownload', postBody(eventId.id));
     stop(seeder.child);
 
@@ -71,7 +77,9 @@ async function main(): Promise<void> {
       const of = (target: Target) => results[`${endpoint}|${target}`];
       for (const target of TARGETS) {
         const { rps, p99, cpu } = of(target);
-        console.log(`${endpoint.padEnd(26)}${target.padEnd(8)}${median(rps).toFixed(0).padStart(8)}${median(p99).toFixed(1).padStart(10)}${median(cpu).toFixed(0).padStart(17)}`);
+        console.log(
+          `${endpoint.padEnd(26)}${target.padEnd(8)}${median(rps).toFixed(0).padStart(8)}${median(p99).toFixed(1).padStart(10)}${median(cpu).toFixed(0).padStart(17)}`,
+        );
       }
       const ratio = (a: Target, b: Target, of_: 'rps' | 'cpu') =>
         of_ === 'rps' ? median(of(a).rps) / median(of(b).rps) : median(of(b).cpu) / median(of(a).cpu);
@@ -105,13 +113,29 @@ function load(url: string, method: 'GET' | 'POST', path: string, duration: numbe
     duration,
     headers: { 'content-type': 'application/json' },
     // A fresh contentId per request: the same body twice would be a 409.
-    requests: eventId ? [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ ...postBody(eventId), contentId: randomUUID() }) }) }] : undefined,
+    requests: eventId
+      ? [
+          {
+            setupRequest: (request) => ({
+              ...request,
+              body: JSON.stringify({ ...postBody(eventId), contentId: randomUUID() }),
+            }),
+          },
+        ]
+      : undefined,
   });
 }
 
 async function start(target: Target, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   const child = fork(fileURLToPath(import.meta.url), [], {
-    env: { ...process.env, BENCH_SERVER: target, DATA_DIR: dataDir, PORT: '0', WORKER_ENABLED: 'false', CLEANUP_CRON: 'off' },
+    env: {
+      ...process.env,
+      BENCH_SERVER: target,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      WORKER_ENABLED: 'false',
+      CLEANUP_CRON: 'off',
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -134,7 +158,11 @@ function stop(child: ChildProcess): void {
 }
 
 async function json(url: string, method: string, path: string, body: unknown): Promise<Record<string, any>> {
-  const response = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return response.json() as Promise<Record<string, any>>;
 }
@@ -202,7 +230,9 @@ function bareDatabase() {
       downloadPath: `downloads/${contentId}/${contentId}.mp4`,
       emailAddress: body.emailAddress,
       creationDate: now,
-      downloadTaskJson: JSON.stringify({ parameters: { content_id: contentId, clips: [{ source: (event as any).sourceUrl }] } }),
+      downloadTaskJson: JSON.stringify({
+        parameters: { content_id: contentId, clips: [{ source: (event as any).sourceUrl }] },
+      }),
       mp4Filename: `${contentId}.mp4`,
     };
     insertDownload.run(row);
@@ -237,7 +267,10 @@ function serveHttp(): Promise<number> {
   const db = bareDatabase();
   const send = (response: ServerResponse, status: number, body?: unknown) => {
     const payload = body === undefined ? '' : JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+    response.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(payload),
+    });
     response.end(payload);
   };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {

@@ -85,13 +85,17 @@ async function main(): Promise<void> {
     const mibPerSecond = (ms: number) => (GiB / 1024 ** 2 / (ms / 1000)).toFixed(0);
     console.log(`\nMedians of ${RUNS} interleaved runs (checkAvailability=true, file system of ${tmpdir()}):`);
     console.log(`  /distributesync 1 KiB element (hard link): ${smallMs.toFixed(1)} ms`);
-    console.log(`  /distributesync 1 GiB element (hard link): ${largeMs.toFixed(1)} ms  (ratio to 1 KiB: ${(largeMs / smallMs).toFixed(2)})`);
+    console.log(
+      `  /distributesync 1 GiB element (hard link): ${largeMs.toFixed(1)} ms  (ratio to 1 KiB: ${(largeMs / smallMs).toFixed(2)})`,
+    );
     if (crossDeviceMs !== undefined) {
       console.log(
         `  /distributesync 1 GiB element to ${shm} (another file system, so the copy fallback; median of ${COPY_RUNS}): ${crossDeviceMs.toFixed(0)} ms = ${mibPerSecond(crossDeviceMs)} MiB/s`,
       );
     }
-    console.log(`  copy fallback (fs.copyFile, COPYFILE_FICLONE) of 1 GiB, median of ${COPY_RUNS}: ${copyMs.toFixed(0)} ms = ${mibPerSecond(copyMs)} MiB/s`);
+    console.log(
+      `  copy fallback (fs.copyFile, COPYFILE_FICLONE) of 1 GiB, median of ${COPY_RUNS}: ${copyMs.toFixed(0)} ms = ${mibPerSecond(copyMs)} MiB/s`,
+    );
     console.log(`  cp of the same file, median of ${COPY_RUNS}: ${cpMs.toFixed(0)} ms = ${mibPerSecond(cpMs)} MiB/s`);
     console.log(`  copy fallback / cp time ratio: ${(copyMs / cpMs).toFixed(2)}`);
   } finally {
@@ -106,7 +110,11 @@ interface RunningApp {
   url: string;
 }
 
-async function startApp(dataDir: string, distributionDir: string, mediaRoot = join(dataDir, 'media')): Promise<RunningApp> {
+async function startApp(
+  dataDir: string,
+  distributionDir: string,
+  mediaRoot = join(dataDir, 'media'),
+): Promise<RunningApp> {
   Object.assign(process.env, {
     DATA_DIR: dataDir,
     DISTRIBUTION_DIR: distributionDir,
@@ -117,7 +125,10 @@ async function startApp(dataDir: string, distributionDir: string, mediaRoot = jo
     OPENCAST_DIGEST_USER: '',
     OPENCAST_DIGEST_PASSWORD: '',
   });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, logger: ['error', 'warn'] });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bodyParser: false,
+    logger: ['error', 'warn'],
+  });
   await configureApp(app);
   await app.listen(0, '127.0.0.1');
   const config = app.get(AppConfig);

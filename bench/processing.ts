@@ -17,7 +17,9 @@ import { Ffmpeg, RunOptions } from '../src/media/ffmpeg.js';
 import { SourceProxy } from '../src/media/source-proxy.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
 
-const args = new Map(process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])));
+const args = new Map(
+  process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])),
+);
 const runs = Number(args.get('runs') ?? 3);
 const cacheDir = join(tmpdir(), 'media-delivery-bench');
 const source = join(cacheDir, 'source-720p-600s.mp4');
@@ -45,7 +47,9 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, DATA_DIR: join(cacheDir, 'data') });
   const ffmpeg = new RecordingFfmpeg(config, new SourceProxy(config));
   const renderer = new DownloadRenderer(ffmpeg);
-  console.log(`3 clips, ${mediaSeconds.toFixed(2)} s of media from a 10-minute 1280x720 25 fps source; medians of ${runs} runs\n`);
+  console.log(
+    `3 clips, ${mediaSeconds.toFixed(2)} s of media from a 10-minute 1280x720 25 fps source; medians of ${runs} runs\n`,
+  );
 
   const rows: string[][] = [];
   for (const frameAccurate of [false, true]) {
@@ -59,7 +63,12 @@ async function main(): Promise<void> {
       ffmpeg.commands = [];
       const started = performance.now();
       await renderer.render({
-        clips: CLIPS.map((clip) => ({ ...clip, input: { location: source, remote: false }, label: 'bench', filter: undefined })),
+        clips: CLIPS.map((clip) => ({
+          ...clip,
+          input: { location: source, remote: false },
+          label: 'bench',
+          filter: undefined,
+        })),
         frameAccurate,
         output: join(workDir, 'out.mp4'),
         workDir,
@@ -106,23 +115,59 @@ async function main(): Promise<void> {
     fullReencode.push(performance.now() - started);
   }
   const fullMs = median(fullReencode);
-  rows.push(['full re-encode (1 cmd)', `${(fullMs / 1000).toFixed(2)} s`, '-', '-', `${(mediaSeconds / (fullMs / 1000)).toFixed(1)}x`, '1']);
+  rows.push([
+    'full re-encode (1 cmd)',
+    `${(fullMs / 1000).toFixed(2)} s`,
+    '-',
+    '-',
+    `${(mediaSeconds / (fullMs / 1000)).toFixed(1)}x`,
+    '1',
+  ]);
 
   const header = ['mode', 'service wall', 'bare ffmpeg', 'ratio', 'realtime', 'commands'];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
   const smartMs = Number(rows[1][1].replace(' s', '')) * 1000;
-  console.log(`\nframe-accurate by re-encoding only each clip's head: ${(fullMs / smartMs).toFixed(1)}x faster than re-encoding the clips whole`);
+  console.log(
+    `\nframe-accurate by re-encoding only each clip's head: ${(fullMs / smartMs).toFixed(1)}x faster than re-encoding the clips whole`,
+  );
   rmSync(join(cacheDir, 'work'), { recursive: true, force: true });
 }
 
 /** The frame-accurate alternative: every clip decoded and encoded again, with the same encoder settings. */
 function fullReencodeArgs(output: string): string[] {
-  const inputs = CLIPS.flatMap((clip) => ['-ss', clip.startSeconds.toFixed(3), '-t', (clip.endSeconds - clip.startSeconds).toFixed(3), '-i', source]);
+  const inputs = CLIPS.flatMap((clip) => [
+    '-ss',
+    clip.startSeconds.toFixed(3),
+    '-t',
+    (clip.endSeconds - clip.startSeconds).toFixed(3),
+    '-i',
+    source,
+  ]);
   const graph = `${CLIPS.map((_, n) => `[${n}:v:0][${n}:a:0]`).join('')}concat=n=${CLIPS.length}:v=1:a=1[v][a]`;
   return [
-    '-hide_banner', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', graph, '-map', '[v]', '-map', '[a]',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'aac', '-movflags', '+faststart', output,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...inputs,
+    '-filter_complex',
+    graph,
+    '-map',
+    '[v]',
+    '-map',
+    '[a]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '18',
+    '-c:a',
+    'aac',
+    '-movflags',
+    '+faststart',
+    output,
   ];
 }
 
@@ -131,11 +176,36 @@ function ensureSource(): void {
   console.log(`Generating ${source} (once; cached)…`);
   const started = performance.now();
   execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25:duration=600',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=600',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '128k', '-metadata:s:a:0', 'language=eng',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=1280x720:rate=25:duration=600',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000:duration=600',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '50',
+    '-keyint_min',
+    '50',
+    '-sc_threshold',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-metadata:s:a:0',
+    'language=eng',
     `${source}.part.mp4`,
   ]);
   execFileSync('mv', [`${source}.part.mp4`, source]);

@@ -24,7 +24,11 @@ describe(VodDownloadCleanup.name, () => {
     const event = await registerEvent(testApp.baseUrl);
     const expired = await createDownload(testApp.baseUrl, event.id);
     const fresh = await createDownload(testApp.baseUrl, event.id);
-    await testApp.dataSource.manager.update(VodDownload, { id: expired.id }, { status: 'completed', completionDate: new Date(Date.now() - 8 * DAY) });
+    await testApp.dataSource.manager.update(
+      VodDownload,
+      { id: expired.id },
+      { status: 'completed', completionDate: new Date(Date.now() - 8 * DAY) },
+    );
 
     const deadline = Date.now() + 5000;
     while ((await testApp.dataSource.manager.existsBy(VodDownload, { id: expired.id })) && Date.now() < deadline) {
@@ -38,7 +42,11 @@ describe(VodDownloadCleanup.name, () => {
     testApp.app.get(SchedulerRegistry).getCronJob(CLEANUP_JOB_NAME).stop();
     const event = await registerEvent(testApp.baseUrl);
     const expired = await createDownload(testApp.baseUrl, event.id);
-    await testApp.dataSource.manager.update(VodDownload, { id: expired.id }, { failureDate: new Date(Date.now() - 8 * DAY) });
+    await testApp.dataSource.manager.update(
+      VodDownload,
+      { id: expired.id },
+      { failureDate: new Date(Date.now() - 8 * DAY) },
+    );
 
     const cleanup = testApp.app.get(VodDownloadCleanup);
     expect(await Promise.all([cleanup.run(), cleanup.run()])).toEqual([1, 0]);

@@ -77,7 +77,12 @@ describe(DigestAuthenticator.name, () => {
 
   /** What Opencast's trusted HTTP client does: ask, get challenged, answer the challenge. */
   async function challenge(path: string): Promise<string> {
-    const response = await request(testApp.baseUrl).post(path).set('X-Requested-Auth', 'Digest').type('form').send(fields).expect(401);
+    const response = await request(testApp.baseUrl)
+      .post(path)
+      .set('X-Requested-Auth', 'Digest')
+      .type('form')
+      .send(fields)
+      .expect(401);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     return response.headers['www-authenticate'];
   }
@@ -86,14 +91,31 @@ describe(DigestAuthenticator.name, () => {
     const header = await challenge(SYNC_PATH);
     expect(header).toMatch(/^Digest realm="Opencast", nonce="[^"]+", qop="auth"/);
     const authorization = answerDigestChallenge(header, DIGEST_USER, 'POST', SYNC_PATH)!;
-    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', authorization).type('form').send(fields).expect(200);
+    await request(testApp.baseUrl)
+      .post(SYNC_PATH)
+      .set('Authorization', authorization)
+      .type('form')
+      .send(fields)
+      .expect(200);
   });
 
   it('records the digest user as the creator of the jobs it submits', async () => {
-    const authorization = answerDigestChallenge(await challenge('/distribution/download'), DIGEST_USER, 'POST', '/distribution/download')!;
-    const response = await request(testApp.baseUrl).post('/distribution/download').set('Authorization', authorization).type('form').send(fields).expect(200);
+    const authorization = answerDigestChallenge(
+      await challenge('/distribution/download'),
+      DIGEST_USER,
+      'POST',
+      '/distribution/download',
+    )!;
+    const response = await request(testApp.baseUrl)
+      .post('/distribution/download')
+      .set('Authorization', authorization)
+      .type('form')
+      .send(fields)
+      .expect(200);
     const job = parseJob(response.text);
-    expect(job.root.getElementsByTagNameNS(job.root.namespaceURI!, 'creator')[0].textContent).toBe(DIGEST_USER.username);
+    expect(job.root.getElementsByTagNameNS(job.root.namespaceURI!, 'creator')[0].textContent).toBe(
+      DIGEST_USER.username,
+    );
     const poll = `/services/job/${job.id}.xml`;
     const pollAuthorization = answerDigestChallenge(
       (await request(testApp.baseUrl).get(poll).expect(401)).headers['www-authenticate'],
@@ -106,7 +128,10 @@ describe(DigestAuthenticator.name, () => {
 
   it('refuses a wrong password, another user, a forged nonce and credentials for another URI', async () => {
     const header = await challenge(SYNC_PATH);
-    const forged = header.replace(/nonce="[^"]+"/, `nonce="${Buffer.from(`${Date.now()}:forged`).toString('base64url')}"`);
+    const forged = header.replace(
+      /nonce="[^"]+"/,
+      `nonce="${Buffer.from(`${Date.now()}:forged`).toString('base64url')}"`,
+    );
     const attempts = [
       answerDigestChallenge(header, { ...DIGEST_USER, password: 'wrong' }, 'POST', SYNC_PATH),
       answerDigestChallenge(header, { ...DIGEST_USER, username: 'admin' }, 'POST', SYNC_PATH),
@@ -114,7 +139,12 @@ describe(DigestAuthenticator.name, () => {
       answerDigestChallenge(header, DIGEST_USER, 'POST', '/distribution/download/retractsync'),
     ];
     for (const authorization of attempts) {
-      const response = await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', authorization!).type('form').send(fields).expect(401);
+      const response = await request(testApp.baseUrl)
+        .post(SYNC_PATH)
+        .set('Authorization', authorization!)
+        .type('form')
+        .send(fields)
+        .expect(401);
       expect(response.headers['www-authenticate']).toMatch(/^Digest /);
     }
   });
@@ -122,7 +152,12 @@ describe(DigestAuthenticator.name, () => {
   it('refuses a replayed Authorization header with stale=true, and accepts the nonce again with a higher nc', async () => {
     const header = await challenge(SYNC_PATH);
     const authorization = answerDigestChallenge(header, DIGEST_USER, 'POST', SYNC_PATH)!;
-    await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', authorization).type('form').send(fields).expect(200);
+    await request(testApp.baseUrl)
+      .post(SYNC_PATH)
+      .set('Authorization', authorization)
+      .type('form')
+      .send(fields)
+      .expect(200);
     const replayed = await request(testApp.baseUrl)
       .post(SYNC_PATH)
       .set('Authorization', authorization)
@@ -144,7 +179,12 @@ describe(DigestAuthenticator.name, () => {
 
     const expired = digestChallenge('Opencast', otherProcess.issue(Date.now() - 6 * 60_000));
     const stale = answerDigestChallenge(expired, DIGEST_USER, 'POST', SYNC_PATH)!;
-    const response = await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', stale).type('form').send(fields).expect(401);
+    const response = await request(testApp.baseUrl)
+      .post(SYNC_PATH)
+      .set('Authorization', stale)
+      .type('form')
+      .send(fields)
+      .expect(401);
     expect(response.headers['www-authenticate']).toMatch(/stale=true/);
   });
 
@@ -158,12 +198,21 @@ describe(DigestAuthenticator.name, () => {
     const credentials = { username: DIGEST_USER.username, realm: 'Opencast', nonce, uri: SYNC_PATH, response: '' };
     credentials.response = expectedDigestResponse(credentials, DIGEST_USER.password, 'POST');
     const withoutQop = `Digest username="${credentials.username}", realm="Opencast", nonce="${nonce}", uri="${SYNC_PATH}", response="${credentials.response}"`;
-    const response = await request(testApp.baseUrl).post(SYNC_PATH).set('Authorization', withoutQop).type('form').send(fields).expect(401);
+    const response = await request(testApp.baseUrl)
+      .post(SYNC_PATH)
+      .set('Authorization', withoutQop)
+      .type('form')
+      .send(fields)
+      .expect(401);
     expect(response.headers['www-authenticate']).not.toMatch(/stale=true/);
   });
 
   it('challenges however the path is spelled (Express routes case-insensitively)', async () => {
-    const response = await request(testApp.baseUrl).post('/DISTRIBUTION/Download/distributesync').type('form').send(fields).expect(401);
+    const response = await request(testApp.baseUrl)
+      .post('/DISTRIBUTION/Download/distributesync')
+      .type('form')
+      .send(fields)
+      .expect(401);
     expect(response.headers['www-authenticate']).toMatch(/^Digest /);
   });
 
@@ -187,13 +236,21 @@ describe(DigestAuthenticator.name, () => {
       .send({ ...fields, mediapackage })
       .expect(200);
     expect(opencast.requests).toEqual(['Digest none', 'Digest credentials']);
-    const file = join(testApp.config.distribution.directory, 'mh_default_org/engage-player/mp-opencast/track-1/video.mp4');
+    const file = join(
+      testApp.config.distribution.directory,
+      'mh_default_org/engage-player/mp-opencast/track-1/video.mp4',
+    );
     expect(readFileSync(file)).toEqual(REMOTE_FILE);
   });
 
   it('caps the body size for both form encodings', async () => {
     const huge = 'x'.repeat(70_000);
-    await request(testApp.baseUrl).post(SYNC_PATH).set('X-API-Key', 'test-key').type('form').send({ ...fields, mediapackage: huge }).expect(413);
+    await request(testApp.baseUrl)
+      .post(SYNC_PATH)
+      .set('X-API-Key', 'test-key')
+      .type('form')
+      .send({ ...fields, mediapackage: huge })
+      .expect(413);
     // multer reports an over-long field as 400 (Nest's mapping of LIMIT_FIELD_VALUE).
     const multipart = await request(testApp.baseUrl)
       .post(SYNC_PATH)
@@ -215,10 +272,18 @@ describe(DigestAuthenticator.name, () => {
       .post(SYNC_PATH)
       .set('X-API-Key', 'test-key')
       .type('form')
-      .send({ ...fields, mediapackage: fields.mediapackage.replace('mp-auth', 'mp-unavailable'), checkAvailability: 'true' })
+      .send({
+        ...fields,
+        mediapackage: fields.mediapackage.replace('mp-auth', 'mp-unavailable'),
+        checkAvailability: 'true',
+      })
       .expect(504);
-    expect(response.text).toContain('http://127.0.0.1:9/static/mh_default_org/engage-player/mp-unavailable/track-1/video.mp4');
-    expect(readdirSync(join(testApp.config.distribution.directory, 'mh_default_org', 'engage-player'))).not.toContain('mp-unavailable');
+    expect(response.text).toContain(
+      'http://127.0.0.1:9/static/mh_default_org/engage-player/mp-unavailable/track-1/video.mp4',
+    );
+    expect(readdirSync(join(testApp.config.distribution.directory, 'mh_default_org', 'engage-player'))).not.toContain(
+      'mp-unavailable',
+    );
 
     const accepted = await request(testApp.baseUrl)
       .post('/distribution/download')
@@ -227,24 +292,34 @@ describe(DigestAuthenticator.name, () => {
       .send({ ...fields, checkAvailability: 'true' })
       .expect(200);
     const id = parseJob(accepted.text).id;
-    let job = parseJob((await request(testApp.baseUrl).get(`/services/job/${id}.xml`).set('X-API-Key', 'test-key')).text);
-    for (const deadline = Date.now() + 5000; job.status !== 'FAILED' && Date.now() < deadline; ) {
+    let job = parseJob(
+      (await request(testApp.baseUrl).get(`/services/job/${id}.xml`).set('X-API-Key', 'test-key')).text,
+    );
+    for (const deadline = Date.now() + 5000; job.status !== 'FAILED' && Date.now() < deadline;) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       job = parseJob((await request(testApp.baseUrl).get(`/services/job/${id}.xml`).set('X-API-Key', 'test-key')).text);
     }
     expect(job.status).toBe('FAILED');
-    const json = await request(testApp.baseUrl).get(`/services/job/${id}.json`).set('X-API-Key', 'test-key').expect(200);
+    const json = await request(testApp.baseUrl)
+      .get(`/services/job/${id}.json`)
+      .set('X-API-Key', 'test-key')
+      .expect(200);
     expect(json.body.job.failureReason).toContain('mp-auth/track-1/video.mp4');
   });
 
   describe('when the availability check fails after commit', () => {
-    const folder = () => join(testApp.config.distribution.directory, 'mh_default_org/engage-player/mp-rollback/track-1');
+    const folder = () =>
+      join(testApp.config.distribution.directory, 'mh_default_org/engage-player/mp-rollback/track-1');
     const distribute = (url: string) =>
       request(testApp.baseUrl)
         .post(SYNC_PATH)
         .set('X-API-Key', 'test-key')
         .type('form')
-        .send({ ...fields, mediapackage: mediaPackageXml({ id: 'mp-rollback', elements: [{ id: 'track-1', url }] }), checkAvailability: 'true' });
+        .send({
+          ...fields,
+          mediapackage: mediaPackageXml({ id: 'mp-rollback', elements: [{ id: 'track-1', url }] }),
+          checkAvailability: 'true',
+        });
 
     it('restores the file it replaced under another name', async () => {
       writeFileSync(join(testApp.config.mediaRoot, 'other.mp4'), 'other');
@@ -253,7 +328,13 @@ describe(DigestAuthenticator.name, () => {
         .post(SYNC_PATH)
         .set('X-API-Key', 'test-key')
         .type('form')
-        .send({ ...fields, mediapackage: mediaPackageXml({ id: 'mp-rollback', elements: [{ id: 'track-1', url: pathToFileURL(join(testApp.config.mediaRoot, 'video.mp4')).href }] }) })
+        .send({
+          ...fields,
+          mediapackage: mediaPackageXml({
+            id: 'mp-rollback',
+            elements: [{ id: 'track-1', url: pathToFileURL(join(testApp.config.mediaRoot, 'video.mp4')).href }],
+          }),
+        })
         .expect(200);
       await distribute(pathToFileURL(join(testApp.config.mediaRoot, 'other.mp4')).href).expect(504);
       expect(readdirSync(folder())).toEqual(['video.mp4']);
@@ -262,8 +343,11 @@ describe(DigestAuthenticator.name, () => {
     it('leaves alone a file that another process put in place meanwhile', async () => {
       const destination = join(folder(), 'late.mp4');
       writeFileSync(join(testApp.config.mediaRoot, 'late.mp4'), 'ours');
-      const pending = distribute(pathToFileURL(join(testApp.config.mediaRoot, 'late.mp4')).href).then((response) => response);
-      for (const deadline = Date.now() + 2000; !existsSync(destination) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
+      const pending = distribute(pathToFileURL(join(testApp.config.mediaRoot, 'late.mp4')).href).then(
+        (response) => response,
+      );
+      for (const deadline = Date.now() + 2000; !existsSync(destination) && Date.now() < deadline;)
+        await new Promise((resolve) => setTimeout(resolve, 5));
       writeFileSync(join(folder(), '.other-process'), 'theirs');
       renameSync(join(folder(), '.other-process'), destination);
       expect((await pending).status).toBe(504);
@@ -275,7 +359,10 @@ describe(DigestAuthenticator.name, () => {
 describe(`${DigestAuthenticator.name} without API keys`, () => {
   let testApp: TestApp;
   beforeAll(async () => {
-    testApp = await createTestApp({ OPENCAST_DIGEST_USER: DIGEST_USER.username, OPENCAST_DIGEST_PASSWORD: DIGEST_USER.password });
+    testApp = await createTestApp({
+      OPENCAST_DIGEST_USER: DIGEST_USER.username,
+      OPENCAST_DIGEST_PASSWORD: DIGEST_USER.password,
+    });
   });
   afterAll(() => testApp?.close());
 
@@ -291,6 +378,8 @@ describe(`${DigestAuthenticator.name} without API keys`, () => {
       expect(response.headers['www-authenticate']).toMatch(/^Digest /);
     }
     await request(testApp.baseUrl).get('/health').expect(200);
-    await request(testApp.baseUrl).get('/voddownload').expect((response) => expect(response.status).not.toBe(401));
+    await request(testApp.baseUrl)
+      .get('/voddownload')
+      .expect((response) => expect(response.status).not.toBe(401));
   });
 });

@@ -30,12 +30,18 @@ describe(DistributionJobsService.name, () => {
       elementId: '["track-1"]',
     };
 
-    const accepted = parseJob((await request(first.baseUrl).post('/distribution/download').type('form').send(fields).expect(200)).text);
+    const accepted = parseJob(
+      (await request(first.baseUrl).post('/distribution/download').type('form').send(fields).expect(200)).text,
+    );
     expect(accepted.status).toBe('QUEUED');
     const full = await request(first.baseUrl).post('/distribution/download').type('form').send(fields).expect(503);
     expect(full.text).toContain('DISTRIBUTION_MAX_QUEUED_JOBS');
     // Bad input stays a 400 even while the queue is full.
-    await request(first.baseUrl).post('/distribution/download').type('form').send({ ...fields, elementId: 'track-9' }).expect(400);
+    await request(first.baseUrl)
+      .post('/distribution/download')
+      .type('form')
+      .send({ ...fields, elementId: 'track-9' })
+      .expect(400);
     await first.close();
     apps.pop();
 
@@ -50,7 +56,11 @@ describe(DistributionJobsService.name, () => {
     }
     expect(job.status).toBe('FINISHED');
     expect(parseElementDocuments(job.payload!)).toHaveLength(1);
-    expect(existsSync(join(second.config.distribution.directory, 'mh_default_org/engage-player/mp-restart/track-1/video.mp4'))).toBe(true);
+    expect(
+      existsSync(
+        join(second.config.distribution.directory, 'mh_default_org/engage-player/mp-restart/track-1/video.mp4'),
+      ),
+    ).toBe(true);
   });
 
   it('finishes, after a restart, a job whose process was killed while it was RUNNING', async () => {
@@ -65,15 +75,25 @@ describe(DistributionJobsService.name, () => {
       elementId: 'track-1',
       checkAvailability: 'false',
     };
-    const accepted = parseJob((await request(first.baseUrl).post('/distribution/download').type('form').send(fields).expect(200)).text);
+    const accepted = parseJob(
+      (await request(first.baseUrl).post('/distribution/download').type('form').send(fields).expect(200)).text,
+    );
     // What a worker killed mid-run leaves: the job RUNNING, its queue entry claimed with a lease that ran out, a half-written file.
-    await first.dataSource.manager.update(DistributionJob, { id: accepted.id }, { status: 'RUNNING', dateStarted: new Date(), processingHost: 'dead' });
-    await first.dataSource.manager.update(Job, { key: String(accepted.id) }, {
-      status: 'active',
-      attempts: 1,
-      lockedBy: 'dead-worker',
-      lockedUntil: new Date(Date.now() - 1000),
-    });
+    await first.dataSource.manager.update(
+      DistributionJob,
+      { id: accepted.id },
+      { status: 'RUNNING', dateStarted: new Date(), processingHost: 'dead' },
+    );
+    await first.dataSource.manager.update(
+      Job,
+      { key: String(accepted.id) },
+      {
+        status: 'active',
+        attempts: 1,
+        lockedBy: 'dead-worker',
+        lockedUntil: new Date(Date.now() - 1000),
+      },
+    );
     const folder = join(first.config.distribution.directory, 'mh_default_org/engage-player/mp-killed/track-1');
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, '.video.mp4.0123456789ab.tmp'), 'half');
@@ -83,7 +103,7 @@ describe(DistributionJobsService.name, () => {
     const second = await createTestApp({}, { dataDir: killedDir });
     apps.push(second);
     let job = accepted;
-    for (const deadline = Date.now() + 10_000; job.status !== 'FINISHED' && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 10_000; job.status !== 'FINISHED' && Date.now() < deadline;) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       job = parseJob((await request(second.baseUrl).get(`/services/job/${accepted.id}.xml`).expect(200)).text);
       expect(job.status).not.toBe('FAILED');

@@ -1,6 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
-import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -108,11 +119,28 @@ describe(DistributionController.name, () => {
     track.url = fileUrl('video.mp4');
     // A real HLS rendition: playlist and MPEG-TS segments from ffmpeg.
     execFileSync('ffmpeg', [
-      '-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=10:duration=2',
-      '-c:v', 'mpeg2video', '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0',
-      '-hls_segment_filename', join(mediaRoot, 'hls', 'seg%d.ts'), join(mediaRoot, 'hls', 'variant.m3u8'),
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x90:rate=10:duration=2',
+      '-c:v',
+      'mpeg2video',
+      '-f',
+      'hls',
+      '-hls_time',
+      '1',
+      '-hls_list_size',
+      '0',
+      '-hls_segment_filename',
+      join(mediaRoot, 'hls', 'seg%d.ts'),
+      join(mediaRoot, 'hls', 'variant.m3u8'),
     ]);
-    writeFileSync(join(mediaRoot, 'hls', 'master.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=200000,RESOLUTION=160x90\nvariant.m3u8\n');
+    writeFileSync(
+      join(mediaRoot, 'hls', 'master.m3u8'),
+      '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=200000,RESOLUTION=160x90\nvariant.m3u8\n',
+    );
   });
 
   afterAll(async () => {
@@ -126,11 +154,27 @@ describe(DistributionController.name, () => {
       id: MP_ID,
       elements: [
         track,
-        { id: 'catalog-1', kind: 'catalog', flavor: 'dublincore/episode', mimetype: 'text/xml', url: fileUrl('episode.xml') },
-        { id: 'attachment-1', kind: 'attachment', flavor: 'presenter/player+preview', mimetype: 'image/png', url: fileUrl('cover.png') },
+        {
+          id: 'catalog-1',
+          kind: 'catalog',
+          flavor: 'dublincore/episode',
+          mimetype: 'text/xml',
+          url: fileUrl('episode.xml'),
+        },
+        {
+          id: 'attachment-1',
+          kind: 'attachment',
+          flavor: 'presenter/player+preview',
+          mimetype: 'image/png',
+          url: fileUrl('cover.png'),
+        },
       ],
     });
-    const response = await form({ mediapackage, channelId: CHANNEL, elementId: '["track-1","catalog-1","attachment-1"]' }).expect(200);
+    const response = await form({
+      mediapackage,
+      channelId: CHANNEL,
+      elementId: '["track-1","catalog-1","attachment-1"]',
+    }).expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/xml/);
 
     const [distributedTrack, catalog, attachment] = parseElementDocuments(response.text);
@@ -166,8 +210,17 @@ describe(DistributionController.name, () => {
   });
 
   it('reads prefixed (ns2:) mediapackages, single-quoted id arrays and bare ids, over multipart too', async () => {
-    const mediapackage = mediaPackageXml({ id: 'mp-prefixed', prefix: 'ns2', elements: [track, { id: 'track-2', url: fileUrl('video.mp4') }] });
-    const quoted = await form({ mediapackage, channelId: CHANNEL, elementId: "['track-1','track-2']", checkAvailability: 'false' }).expect(200);
+    const mediapackage = mediaPackageXml({
+      id: 'mp-prefixed',
+      prefix: 'ns2',
+      elements: [track, { id: 'track-2', url: fileUrl('video.mp4') }],
+    });
+    const quoted = await form({
+      mediapackage,
+      channelId: CHANNEL,
+      elementId: "['track-1','track-2']",
+      checkAvailability: 'false',
+    }).expect(200);
     const roots = parseElementDocuments(quoted.text);
     expect(roots.map((root) => childText(root, 'url'))).toEqual([
       staticUrl('mp-prefixed', 'track-1', 'video.mp4'),
@@ -187,7 +240,13 @@ describe(DistributionController.name, () => {
 
   it('ignores form fields and query parameters it does not know, as Opencast does', async () => {
     const mediapackage = mediaPackageXml({ id: 'mp-extra', elements: [track] });
-    await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1', checkAvailability: 'false', workflowInstanceId: '42' }).expect(200);
+    await form({
+      mediapackage,
+      channelId: CHANNEL,
+      elementId: 'track-1',
+      checkAvailability: 'false',
+      workflowInstanceId: '42',
+    }).expect(200);
     await request(testApp.baseUrl).get('/services/jobs.xml?status=FINISHED&serviceType=x').expect(200);
   });
 
@@ -201,9 +260,19 @@ describe(DistributionController.name, () => {
 
   it('removes what an element published before under another name, its old HLS segments too', async () => {
     const hlsTrack = { id: 'track-1', url: fileUrl('hls/variant.m3u8'), mimetype: 'application/x-mpegURL' };
-    await form({ mediapackage: mediaPackageXml({ id: 'mp-renamed', elements: [hlsTrack] }), channelId: CHANNEL, elementId: 'track-1' }).expect(200);
-    expect(readdirSync(published('mp-renamed', 'track-1')).filter((name) => name.endsWith('.ts')).length).toBeGreaterThanOrEqual(2);
-    await form({ mediapackage: mediaPackageXml({ id: 'mp-renamed', elements: [track] }), channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+    await form({
+      mediapackage: mediaPackageXml({ id: 'mp-renamed', elements: [hlsTrack] }),
+      channelId: CHANNEL,
+      elementId: 'track-1',
+    }).expect(200);
+    expect(
+      readdirSync(published('mp-renamed', 'track-1')).filter((name) => name.endsWith('.ts')).length,
+    ).toBeGreaterThanOrEqual(2);
+    await form({
+      mediapackage: mediaPackageXml({ id: 'mp-renamed', elements: [track] }),
+      channelId: CHANNEL,
+      elementId: 'track-1',
+    }).expect(200);
     expect(readdirSync(published('mp-renamed', 'track-1'))).toEqual(['video.mp4']);
   });
 
@@ -211,7 +280,12 @@ describe(DistributionController.name, () => {
     const renamed = { ...track, url: fileUrl('cover.png') };
     const results = await Promise.all(
       [track, renamed, track, renamed, track].map((element) =>
-        form({ mediapackage: mediaPackageXml({ id: 'mp-concurrent', elements: [element] }), channelId: CHANNEL, elementId: 'track-1', checkAvailability: 'false' }),
+        form({
+          mediapackage: mediaPackageXml({ id: 'mp-concurrent', elements: [element] }),
+          channelId: CHANNEL,
+          elementId: 'track-1',
+          checkAvailability: 'false',
+        }),
       ),
     );
     expect(results.map((result) => result.status)).toEqual([200, 200, 200, 200, 200]);
@@ -248,33 +322,53 @@ describe(DistributionController.name, () => {
     await form({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
     const before = statSync(published('mp-atomic', 'track-1', 'video.mp4')).ino;
 
-    const failed = await form({ mediapackage, channelId: CHANNEL, elementId: '["track-new","track-1","track-remote"]' }).expect(502);
+    const failed = await form({
+      mediapackage,
+      channelId: CHANNEL,
+      elementId: '["track-new","track-1","track-remote"]',
+    }).expect(502);
     expect(failed.headers['content-type']).toMatch(/^text\/plain/);
     expect(failed.text).toContain(`http://${source.host}/broken/remote.mp4`);
     expect(readdirSync(published('mp-atomic')).sort()).toEqual(['track-1']);
     expect(readdirSync(published('mp-atomic', 'track-1'))).toEqual(['video.mp4']);
     expect(statSync(published('mp-atomic', 'track-1', 'video.mp4')).ino).toBe(before);
-
   });
 
   it('streams a remote source from an allowed host to disk', async () => {
-    const mediapackage = mediaPackageXml({ id: 'mp-remote', elements: [{ id: 'track-remote', url: `http://${source.host}/remote.mp4` }] });
+    const mediapackage = mediaPackageXml({
+      id: 'mp-remote',
+      elements: [{ id: 'track-remote', url: `http://${source.host}/remote.mp4` }],
+    });
     const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'track-remote' }).expect(200);
-    expect(childText(parseElementDocuments(response.text)[0], 'url')).toBe(staticUrl('mp-remote', 'track-remote', 'remote.mp4'));
-    expect(readFileSync(published('mp-remote', 'track-remote', 'remote.mp4'))).toEqual(readFileSync(join(remoteRoot, 'remote.mp4')));
+    expect(childText(parseElementDocuments(response.text)[0], 'url')).toBe(
+      staticUrl('mp-remote', 'track-remote', 'remote.mp4'),
+    );
+    expect(readFileSync(published('mp-remote', 'track-remote', 'remote.mp4'))).toEqual(
+      readFileSync(join(remoteRoot, 'remote.mp4')),
+    );
   });
 
   it('follows redirects only to allowed hosts', async () => {
-    const mediapackage = mediaPackageXml({ id: 'mp-redirect', elements: [{ id: 'track-remote', url: `http://${source.host}/redirect/video.mp4` }] });
+    const mediapackage = mediaPackageXml({
+      id: 'mp-redirect',
+      elements: [{ id: 'track-remote', url: `http://${source.host}/redirect/video.mp4` }],
+    });
     const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'track-remote' }).expect(400);
     expect(response.text).toContain('evil.example.com');
     expect(existsSync(published('mp-redirect'))).toBe(false);
     for (const [path, reason] of [
-      ['/redirect-port/video.mp4', 'The host "127.0.0.1:1" of http://127.0.0.1:1/remote.mp4 is not in ALLOWED_SOURCE_HOSTS'],
+      [
+        '/redirect-port/video.mp4',
+        'The host "127.0.0.1:1" of http://127.0.0.1:1/remote.mp4 is not in ALLOWED_SOURCE_HOSTS',
+      ],
       ['/redirect-file/video.mp4', 'file:///etc/passwd'],
     ]) {
       const elements = [{ id: 'track-remote', url: `http://${source.host}${path}` }];
-      const refused = await form({ mediapackage: mediaPackageXml({ id: 'mp-redirect', elements }), channelId: CHANNEL, elementId: 'track-remote' });
+      const refused = await form({
+        mediapackage: mediaPackageXml({ id: 'mp-redirect', elements }),
+        channelId: CHANNEL,
+        elementId: 'track-remote',
+      });
       expect(refused.status).toBe(400);
       expect(refused.text).toContain(reason);
       expect(existsSync(published('mp-redirect'))).toBe(false);
@@ -295,8 +389,18 @@ describe(DistributionController.name, () => {
     const mediapackage = mediaPackageXml({
       id: 'mp-hls',
       elements: [
-        { id: 'master', url: fileUrl('hls/master.m3u8'), mimetype: 'application/x-mpegURL', flavor: 'presenter/delivery' },
-        { id: 'variant', url: fileUrl('hls/variant.m3u8'), mimetype: 'application/x-mpegURL', flavor: 'presenter/delivery' },
+        {
+          id: 'master',
+          url: fileUrl('hls/master.m3u8'),
+          mimetype: 'application/x-mpegURL',
+          flavor: 'presenter/delivery',
+        },
+        {
+          id: 'variant',
+          url: fileUrl('hls/variant.m3u8'),
+          mimetype: 'application/x-mpegURL',
+          flavor: 'presenter/delivery',
+        },
       ],
     });
     const response = await form({ mediapackage, channelId: CHANNEL, elementId: '["master","variant"]' }).expect(200);
@@ -305,14 +409,18 @@ describe(DistributionController.name, () => {
       staticUrl('mp-hls', 'variant', 'variant.m3u8'),
     ]);
     // The master names the variant element's published playlist, the variant its segments next to it.
-    const master = await request(testApp.baseUrl).get(`/static/${ORG}/${CHANNEL}/mp-hls/master/master.m3u8`).expect(200);
+    const master = await request(testApp.baseUrl)
+      .get(`/static/${ORG}/${CHANNEL}/mp-hls/master/master.m3u8`)
+      .expect(200);
     expect(master.headers['content-type']).toMatch(/^application\/vnd\.apple\.mpegurl/);
     expect(master.text).toContain('\n../variant/variant.m3u8\n');
     const variant = readFileSync(published('mp-hls', 'variant', 'variant.m3u8'), 'utf8');
     const segments = variant.split('\n').filter((line) => line.endsWith('.ts'));
     expect(segments.length).toBeGreaterThanOrEqual(2);
     for (const segment of segments) {
-      const served = await request(testApp.baseUrl).get(`/static/${ORG}/${CHANNEL}/mp-hls/variant/${segment}`).expect(200);
+      const served = await request(testApp.baseUrl)
+        .get(`/static/${ORG}/${CHANNEL}/mp-hls/variant/${segment}`)
+        .expect(200);
       expect(served.headers['content-type']).toBe('video/mp2t');
       expect(served.body.length).toBe(statSync(join(mediaRoot, 'hls', segment)).size);
     }
@@ -322,10 +430,22 @@ describe(DistributionController.name, () => {
     const hls = join(mediaRoot, 'hls');
     mkdirSync(join(hls, 'nested', 'space'), { recursive: true });
     writeFileSync(join(hls, 'nested', 'space', 'seg 0.ts'), readFileSync(join(hls, 'seg0.ts')));
-    const playlist = (lines: string[]) => ['#EXTM3U', '#EXT-X-TARGETDURATION:1', ...lines.flatMap((line) => ['#EXTINF:1.0,', line]), '#EXT-X-ENDLIST', ''].join('\n');
+    const playlist = (lines: string[]) =>
+      [
+        '#EXTM3U',
+        '#EXT-X-TARGETDURATION:1',
+        ...lines.flatMap((line) => ['#EXTINF:1.0,', line]),
+        '#EXT-X-ENDLIST',
+        '',
+      ].join('\n');
     writeFileSync(
       join(hls, 'nested', 'mixed.m3u8'),
-      playlist(['../seg0.ts', `${join(hls, 'seg1.ts')}`, `http://${source.host}/remote.mp4?token=1`, 'space/seg%200.ts']),
+      playlist([
+        '../seg0.ts',
+        `${join(hls, 'seg1.ts')}`,
+        `http://${source.host}/remote.mp4?token=1`,
+        'space/seg%200.ts',
+      ]),
     );
     // Another element whose file is also called variant.m3u8 must not be mistaken for the master's variant.
     mkdirSync(join(mediaRoot, 'decoy'), { recursive: true });
@@ -343,7 +463,9 @@ describe(DistributionController.name, () => {
     expect(response.status).toBe(200);
 
     const mixed = published('mp-references', 'mixed');
-    expect(readFileSync(join(mixed, 'mixed.m3u8'), 'utf8')).toBe(playlist(['seg0.ts', 'seg1.ts', 'remote.mp4', 'seg%200.ts']));
+    expect(readFileSync(join(mixed, 'mixed.m3u8'), 'utf8')).toBe(
+      playlist(['seg0.ts', 'seg1.ts', 'remote.mp4', 'seg%200.ts']),
+    );
     expect(readdirSync(mixed).sort()).toEqual(['mixed.m3u8', 'remote.mp4', 'seg 0.ts', 'seg0.ts', 'seg1.ts']);
     expect(readFileSync(join(mixed, 'seg 0.ts'))).toEqual(readFileSync(join(hls, 'seg0.ts')));
     expect(readFileSync(published('mp-references', 'master', 'master.m3u8'), 'utf8')).toContain('\nvariant.m3u8\n');
@@ -362,14 +484,24 @@ describe(DistributionController.name, () => {
       ['../../../../etc/hostname', 'The playlist reference ../../../../etc/hostname cannot be published'],
       ['/etc/hostname', 'The playlist reference /etc/hostname cannot be published'],
       ['http://evil.example.com/seg.ts', 'not in ALLOWED_SOURCE_HOSTS'],
-      ['a/seg.ts\n#EXTINF:1.0,\nb/seg.ts', 'The playlist references a/seg.ts and b/seg.ts, which would both be published as seg.ts'],
+      [
+        'a/seg.ts\n#EXTINF:1.0,\nb/seg.ts',
+        'The playlist references a/seg.ts and b/seg.ts, which would both be published as seg.ts',
+      ],
 
       ['d1.m3u8', 'The playlist reference d3.m3u8 nests playlists more than 3 deep'],
     ];
-    for (const level of [1, 2, 3]) writeFileSync(join(hls, `d${level}.m3u8`), `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nd${level + 1}.m3u8\n`);
+    for (const level of [1, 2, 3])
+      writeFileSync(join(hls, `d${level}.m3u8`), `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nd${level + 1}.m3u8\n`);
     for (const [reference, reason] of cases) {
-      writeFileSync(join(hls, 'bad.m3u8'), `#EXTM3U\n#EXTINF:1.0,\nseg0.ts\n#EXTINF:1.0,\n${reference}\n#EXT-X-ENDLIST\n`);
-      const mediapackage = mediaPackageXml({ id: 'mp-bad-reference', elements: [{ id: 'bad', url: fileUrl('hls/bad.m3u8'), mimetype: 'application/x-mpegURL' }] });
+      writeFileSync(
+        join(hls, 'bad.m3u8'),
+        `#EXTM3U\n#EXTINF:1.0,\nseg0.ts\n#EXTINF:1.0,\n${reference}\n#EXT-X-ENDLIST\n`,
+      );
+      const mediapackage = mediaPackageXml({
+        id: 'mp-bad-reference',
+        elements: [{ id: 'bad', url: fileUrl('hls/bad.m3u8'), mimetype: 'application/x-mpegURL' }],
+      });
       const response = await form({ mediapackage, channelId: CHANNEL, elementId: 'bad' }).expect(400);
       expect(response.text).toContain(reason);
       expect(existsSync(published('mp-bad-reference'))).toBe(false);
@@ -379,18 +511,24 @@ describe(DistributionController.name, () => {
   it('publishes a remote HLS playlist with the segments it names, fetched from the same allowed host', async () => {
     mkdirSync(join(remoteRoot, 'hls'), { recursive: true });
     for (const name of readdirSync(join(mediaRoot, 'hls'))) {
-      if (/^(seg\d+\.ts|variant\.m3u8)$/.test(name)) cpSync(join(mediaRoot, 'hls', name), join(remoteRoot, 'hls', name));
+      if (/^(seg\d+\.ts|variant\.m3u8)$/.test(name))
+        cpSync(join(mediaRoot, 'hls', name), join(remoteRoot, 'hls', name));
     }
     const mediapackage = mediaPackageXml({
       id: 'mp-remote-hls',
-      elements: [{ id: 'variant', url: `http://${source.host}/hls/variant.m3u8`, mimetype: 'application/vnd.apple.mpegurl' }],
+      elements: [
+        { id: 'variant', url: `http://${source.host}/hls/variant.m3u8`, mimetype: 'application/vnd.apple.mpegurl' },
+      ],
     });
     await form({ mediapackage, channelId: CHANNEL, elementId: 'variant' }).expect(200);
     const folder = published('mp-remote-hls', 'variant');
     const segments = readdirSync(folder).filter((name) => name.endsWith('.ts'));
     expect(segments.length).toBeGreaterThanOrEqual(2);
-    for (const segment of segments) expect(readFileSync(join(folder, segment))).toEqual(readFileSync(join(mediaRoot, 'hls', segment)));
-    expect(readFileSync(join(folder, 'variant.m3u8'), 'utf8')).toBe(readFileSync(join(mediaRoot, 'hls', 'variant.m3u8'), 'utf8'));
+    for (const segment of segments)
+      expect(readFileSync(join(folder, segment))).toEqual(readFileSync(join(mediaRoot, 'hls', segment)));
+    expect(readFileSync(join(folder, 'variant.m3u8'), 'utf8')).toBe(
+      readFileSync(join(mediaRoot, 'hls', 'variant.m3u8'), 'utf8'),
+    );
   });
 
   it('runs Distribute as an Opencast job: QUEUED, then FINISHED with the elements as payload', async () => {
@@ -398,7 +536,13 @@ describe(DistributionController.name, () => {
     const accepted = await request(testApp.baseUrl)
       .post('/distribution/download')
       .type('form')
-      .send({ mediapackage, channelId: CHANNEL, elementId: '["track-1"]', checkAvailability: 'true', preserveReference: 'false' })
+      .send({
+        mediapackage,
+        channelId: CHANNEL,
+        elementId: '["track-1"]',
+        checkAvailability: 'true',
+        preserveReference: 'false',
+      })
       .expect(200);
     expect(accepted.headers['content-type']).toMatch(/^text\/xml/);
     const job = parseJob(accepted.text);
@@ -417,12 +561,30 @@ describe(DistributionController.name, () => {
     expect(finished.version).toBeGreaterThan(job.version);
     const names = childNames(finished.root).map((name) => name.replace(/^\{[^}]*\}/, ''));
     expect(names).toEqual([
-      'creator', 'organization', 'url', 'operation', 'args', 'createdHost', 'processingHost',
-      'dateCreated', 'dateStarted', 'dateCompleted', 'queueTime', 'runTime', 'payload', 'dispatchable', 'jobLoad',
+      'creator',
+      'organization',
+      'url',
+      'operation',
+      'args',
+      'createdHost',
+      'processingHost',
+      'dateCreated',
+      'dateStarted',
+      'dateCompleted',
+      'queueTime',
+      'runTime',
+      'payload',
+      'dispatchable',
+      'jobLoad',
     ]);
 
     const json = await request(testApp.baseUrl).get(`/services/job/${job.id}.json`).expect(200);
-    expect(json.body.job).toMatchObject({ id: job.id, status: 'FINISHED', operation: 'Distribute', args: { arg: job.args } });
+    expect(json.body.job).toMatchObject({
+      id: job.id,
+      status: 'FINISHED',
+      operation: 'Distribute',
+      args: { arg: job.args },
+    });
     const list = await request(testApp.baseUrl).get('/services/jobs.xml?status=FINISHED').expect(200);
     const ids = parseJobList(list.text).map((listed) => listed.id);
     expect(ids).toContain(job.id);
@@ -435,10 +597,17 @@ describe(DistributionController.name, () => {
     const mediapackage = mediaPackageXml({ id: 'mp-list', elements: [track] });
     const ids: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const accepted = await request(testApp.baseUrl).post('/distribution/download/retract').type('form').send({ mediapackage, channelId: CHANNEL, elementId: 'track-1' }).expect(200);
+      const accepted = await request(testApp.baseUrl)
+        .post('/distribution/download/retract')
+        .type('form')
+        .send({ mediapackage, channelId: CHANNEL, elementId: 'track-1' })
+        .expect(200);
       ids.push(parseJob(accepted.text).id);
     }
-    const list = async (query: string) => parseJobList((await request(testApp.baseUrl).get(`/services/jobs.xml?${query}`).expect(200)).text).map((job) => job.id);
+    const list = async (query: string) =>
+      parseJobList((await request(testApp.baseUrl).get(`/services/jobs.xml?${query}`).expect(200)).text).map(
+        (job) => job.id,
+      );
     expect(await list('limit=2')).toEqual(ids.slice(1));
     expect(await list('limit=1&offset=1')).toEqual([ids[1]]);
     const json = await request(testApp.baseUrl).get('/services/jobs.json?limit=1').expect(200);
@@ -450,7 +619,10 @@ describe(DistributionController.name, () => {
   });
 
   it('retracts: removes element folders, then the mediapackage folder once empty; missing files are fine', async () => {
-    const mediapackage = mediaPackageXml({ id: 'mp-retract', elements: [track, { id: 'track-2', url: fileUrl('cover.png') }] });
+    const mediapackage = mediaPackageXml({
+      id: 'mp-retract',
+      elements: [track, { id: 'track-2', url: fileUrl('cover.png') }],
+    });
     await form({ mediapackage, channelId: CHANNEL, elementId: '["track-1","track-2"]' }).expect(200);
 
     const first = await request(testApp.baseUrl)
@@ -471,14 +643,19 @@ describe(DistributionController.name, () => {
     expect(job.operation).toBe('Retract');
     expect(job.args).toHaveLength(3);
     const finished = await pollJob(job.id, 'FINISHED');
-    expect(parseElementDocuments(finished.payload!).map((root) => root.getAttribute('id'))).toEqual(['track-1', 'track-2']);
+    expect(parseElementDocuments(finished.payload!).map((root) => root.getAttribute('id'))).toEqual([
+      'track-1',
+      'track-2',
+    ]);
     expect(existsSync(published('mp-retract'))).toBe(false);
     expect(existsSync(published())).toBe(true);
   });
 
   it("retracts elements found in the channel's publication, as Opencast's retract operations send them", async () => {
     const source = mediaPackageXml({ id: 'mp-publication', elements: [track] });
-    const [distributed] = parseElementDocuments((await form({ mediapackage: source, channelId: CHANNEL, elementId: 'track-1' }).expect(200)).text);
+    const [distributed] = parseElementDocuments(
+      (await form({ mediapackage: source, channelId: CHANNEL, elementId: 'track-1' }).expect(200)).text,
+    );
     const publishedUrl = childText(distributed, 'url')!;
     // Only the publication holds the element now, with its published URL.
     const mediapackage = mediaPackageXml({
@@ -500,31 +677,57 @@ describe(DistributionController.name, () => {
     await request(testApp.baseUrl).get(`/static/${ORG}/`).expect(404);
     // What a publication in progress looks like: a hidden temporary name next to the file.
     writeFileSync(published(MP_ID, 'track-1', '.video.mp4.abc.tmp'), 'half-written');
-    const hidden = await request(testApp.baseUrl).get(`/static/${ORG}/${CHANNEL}/${MP_ID}/track-1/.video.mp4.abc.tmp`).expect(404);
+    const hidden = await request(testApp.baseUrl)
+      .get(`/static/${ORG}/${CHANNEL}/${MP_ID}/track-1/.video.mp4.abc.tmp`)
+      .expect(404);
     expect(hidden.text).not.toContain('half-written');
   });
 
   describe('refuses bad input with 400 and a plain-text reason, leaving nothing behind', () => {
-    const valid = () => ({ mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [track] }), channelId: CHANNEL, elementId: 'track-1' });
+    const valid = () => ({
+      mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [track] }),
+      channelId: CHANNEL,
+      elementId: 'track-1',
+    });
     const cases: [string, () => Record<string, string>, string][] = [
       ['no mediapackage', () => ({ ...valid(), mediapackage: '' }), 'mediapackage is required'],
       ['no channelId', () => ({ mediapackage: valid().mediapackage, elementId: 'track-1' }), 'channelId is required'],
       ['no elementId', () => ({ mediapackage: valid().mediapackage, channelId: CHANNEL }), 'elementId is required'],
-      ['malformed XML', () => ({ ...valid(), mediapackage: '<mediapackage xmlns="http://mediapackage.opencastproject.org" id="x"><media>' }), 'not well-formed'],
-      ['a document that is not a mediapackage', () => ({ ...valid(), mediapackage: '<episode id="x"/>' }), 'must be a <mediapackage>'],
+      [
+        'malformed XML',
+        () => ({
+          ...valid(),
+          mediapackage: '<mediapackage xmlns="http://mediapackage.opencastproject.org" id="x"><media>',
+        }),
+        'not well-formed',
+      ],
+      [
+        'a document that is not a mediapackage',
+        () => ({ ...valid(), mediapackage: '<episode id="x"/>' }),
+        'must be a <mediapackage>',
+      ],
       [
         'an XXE document',
-        () => ({ ...valid(), mediapackage: `<?xml version="1.0"?><!DOCTYPE mp [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><mediapackage xmlns="${MP_NS}" id="x"><title>&xxe;</title></mediapackage>` }),
+        () => ({
+          ...valid(),
+          mediapackage: `<?xml version="1.0"?><!DOCTYPE mp [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><mediapackage xmlns="${MP_NS}" id="x"><title>&xxe;</title></mediapackage>`,
+        }),
         'DOCTYPE',
       ],
       [
         'a billion-laughs document',
-        () => ({ ...valid(), mediapackage: `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><mediapackage xmlns="${MP_NS}" id="x">&lol2;</mediapackage>` }),
+        () => ({
+          ...valid(),
+          mediapackage: `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><mediapackage xmlns="${MP_NS}" id="x">&lol2;</mediapackage>`,
+        }),
         'DOCTYPE',
       ],
       [
         'a lower-case doctype',
-        () => ({ ...valid(), mediapackage: `<?xml version="1.0"?><!doctype mp SYSTEM "http://evil.example.com/x.dtd"><mediapackage xmlns="${MP_NS}" id="x"/>` }),
+        () => ({
+          ...valid(),
+          mediapackage: `<?xml version="1.0"?><!doctype mp SYSTEM "http://evil.example.com/x.dtd"><mediapackage xmlns="${MP_NS}" id="x"/>`,
+        }),
         'DOCTYPE or ENTITY',
       ],
       [
@@ -532,46 +735,90 @@ describe(DistributionController.name, () => {
         () => ({ ...valid(), mediapackage: `<!ENTITY x "y"><mediapackage xmlns="${MP_NS}" id="x"/>` }),
         'DOCTYPE or ENTITY',
       ],
-      ['an element id not in the mediapackage', () => ({ ...valid(), elementId: '["track-1","track-9"]' }), 'no element with id track-9'],
-      ['an elementId that is not a list of strings', () => ({ ...valid(), elementId: '[1,2]' }), 'not a JSON array of strings'],
-      ['a bad checkAvailability', () => ({ ...valid(), checkAvailability: 'maybe' }), 'checkAvailability must be true or false'],
+      [
+        'an element id not in the mediapackage',
+        () => ({ ...valid(), elementId: '["track-1","track-9"]' }),
+        'no element with id track-9',
+      ],
+      [
+        'an elementId that is not a list of strings',
+        () => ({ ...valid(), elementId: '[1,2]' }),
+        'not a JSON array of strings',
+      ],
+      [
+        'a bad checkAvailability',
+        () => ({ ...valid(), checkAvailability: 'maybe' }),
+        'checkAvailability must be true or false',
+      ],
       ['a channelId that climbs out', () => ({ ...valid(), channelId: '../../etc' }), 'channelId'],
       ['a channelId that is absolute', () => ({ ...valid(), channelId: '/tmp' }), 'channelId'],
       ['an element id that climbs out', () => ({ ...valid(), elementId: '["../../x"]' }), 'element id'],
-      ['a mediapackage id that climbs out', () => ({ ...valid(), mediapackage: mediaPackageXml({ id: '../..', elements: [track] }) }), 'mediapackage id'],
+      [
+        'a mediapackage id that climbs out',
+        () => ({ ...valid(), mediapackage: mediaPackageXml({ id: '../..', elements: [track] }) }),
+        'mediapackage id',
+      ],
       [
         'an element id that climbs out inside the XML',
-        () => ({ ...valid(), mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, id: '..' }] }), elementId: '..' }),
+        () => ({
+          ...valid(),
+          mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, id: '..' }] }),
+          elementId: '..',
+        }),
         'element id',
       ],
       [
         'a file name that climbs out',
-        () => ({ ...valid(), mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, url: `http://${source.host}/..%2F..%2Fpasswd` }] }) }),
+        () => ({
+          ...valid(),
+          mediapackage: mediaPackageXml({
+            id: 'mp-bad',
+            elements: [{ ...track, url: `http://${source.host}/..%2F..%2Fpasswd` }],
+          }),
+        }),
         'file name',
       ],
       [
         'a file source outside the media root',
-        () => ({ ...valid(), mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, url: 'file:///etc/hostname' }] }) }),
+        () => ({
+          ...valid(),
+          mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, url: 'file:///etc/hostname' }] }),
+        }),
         'outside the media root',
       ],
       [
         'a relative path that climbs out of the media root',
-        () => ({ ...valid(), mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, url: '../../../etc/hostname' }] }) }),
+        () => ({
+          ...valid(),
+          mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, url: '../../../etc/hostname' }] }),
+        }),
         'outside the media root',
       ],
       [
         'a remote source on a host that is not allowed',
-        () => ({ ...valid(), mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, url: 'http://evil.example.com/video.mp4' }] }) }),
+        () => ({
+          ...valid(),
+          mediapackage: mediaPackageXml({
+            id: 'mp-bad',
+            elements: [{ ...track, url: 'http://evil.example.com/video.mp4' }],
+          }),
+        }),
         'not in ALLOWED_SOURCE_HOSTS',
       ],
       [
         'a source file that does not exist',
-        () => ({ ...valid(), mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, url: fileUrl('missing.mp4') }] }) }),
+        () => ({
+          ...valid(),
+          mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, url: fileUrl('missing.mp4') }] }),
+        }),
         'does not exist',
       ],
       [
         'an unsupported scheme',
-        () => ({ ...valid(), mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, url: 'ftp://example.com/video.mp4' }] }) }),
+        () => ({
+          ...valid(),
+          mediapackage: mediaPackageXml({ id: 'mp-bad', elements: [{ ...track, url: 'ftp://example.com/video.mp4' }] }),
+        }),
         'not supported',
       ],
     ];
@@ -581,7 +828,8 @@ describe(DistributionController.name, () => {
 
     it.each(cases)('%s', async (name, fields, reason) => {
       const paths = ['/distribution/download/distributesync', '/distribution/download'];
-      if (!distributeOnly.test(name)) paths.push('/distribution/download/retractsync', '/distribution/download/retract');
+      if (!distributeOnly.test(name))
+        paths.push('/distribution/download/retractsync', '/distribution/download/retract');
       for (const path of paths) {
         const response = await request(testApp.baseUrl).post(path).type('form').send(fields()).expect(400);
         expect(response.headers['content-type']).toMatch(/^text\/plain/);
@@ -595,7 +843,11 @@ describe(DistributionController.name, () => {
   describe('with DISTRIBUTION_MAX_SOURCE_BYTES and DISTRIBUTION_FETCH_TIMEOUT_MS', () => {
     let limited: TestApp;
     beforeAll(async () => {
-      limited = await createTestApp({ ALLOWED_SOURCE_HOSTS: source.host, DISTRIBUTION_MAX_SOURCE_BYTES: '2000', DISTRIBUTION_FETCH_TIMEOUT_MS: '400' });
+      limited = await createTestApp({
+        ALLOWED_SOURCE_HOSTS: source.host,
+        DISTRIBUTION_MAX_SOURCE_BYTES: '2000',
+        DISTRIBUTION_FETCH_TIMEOUT_MS: '400',
+      });
     });
     afterAll(() => limited?.close());
 
@@ -603,12 +855,21 @@ describe(DistributionController.name, () => {
       request(limited.baseUrl)
         .post('/distribution/download/distributesync')
         .type('form')
-        .send({ mediapackage: mediaPackageXml({ id, elements: [{ id: 'track-remote', url: `http://${source.host}${path}` }] }), channelId: CHANNEL, elementId: 'track-remote' });
+        .send({
+          mediapackage: mediaPackageXml({
+            id,
+            elements: [{ id: 'track-remote', url: `http://${source.host}${path}` }],
+          }),
+          channelId: CHANNEL,
+          elementId: 'track-remote',
+        });
     const leftovers = (id: string) => existsSync(join(limited.config.distribution.directory, ORG, CHANNEL, id));
 
     it('refuses a source whose Content-Length is over the limit', async () => {
       const response = await distribute('mp-declared', '/remote.mp4').expect(400);
-      expect(response.text).toBe(`The source http://${source.host}/remote.mp4 is 3000 bytes, more than 2000 bytes (DISTRIBUTION_MAX_SOURCE_BYTES)`);
+      expect(response.text).toBe(
+        `The source http://${source.host}/remote.mp4 is 3000 bytes, more than 2000 bytes (DISTRIBUTION_MAX_SOURCE_BYTES)`,
+      );
       expect(leftovers('mp-declared')).toBe(false);
     });
 
@@ -620,7 +881,9 @@ describe(DistributionController.name, () => {
 
     it('gives up on a source that stalls, naming the setting', async () => {
       const response = await distribute('mp-stalled', '/stalled/video.mp4').expect(504);
-      expect(response.text).toContain(`http://${source.host}/stalled/video.mp4 took longer than DISTRIBUTION_FETCH_TIMEOUT_MS (400 ms)`);
+      expect(response.text).toContain(
+        `http://${source.host}/stalled/video.mp4 took longer than DISTRIBUTION_FETCH_TIMEOUT_MS (400 ms)`,
+      );
       expect(leftovers('mp-stalled')).toBe(false);
     });
   });
@@ -631,7 +894,8 @@ describe(DistributionController.name, () => {
       const response = await request(testApp.baseUrl).get(`/services/job/${id}.xml`).expect(200);
       const job = parseJob(response.text);
       if (job.status === status) return job;
-      if (job.status === 'FAILED' || Date.now() > deadline) throw new Error(`Job ${id} is ${job.status}: ${response.text}`);
+      if (job.status === 'FAILED' || Date.now() > deadline)
+        throw new Error(`Job ${id} is ${job.status}: ${response.text}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }

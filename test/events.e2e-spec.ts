@@ -17,12 +17,18 @@ describe(EventsController.name, () => {
     const created = (
       await api
         .post('/event')
-        .send({ title: 'Plenary', sourceUrl: 'https://origin.example.com/vod/plenary.m3u8', startTime: '2018-10-10T14:00:00Z', duration: 3600 })
+        .send({
+          title: 'Plenary',
+          sourceUrl: 'https://origin.example.com/vod/plenary.m3u8',
+          startTime: '2018-10-10T14:00:00Z',
+          duration: 3600,
+        })
         .expect(201)
     ).body;
     expect(created).toMatchObject({ title: 'Plenary', startTime: '2018-10-10T14:00:00.000Z', duration: 3600 });
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
-    const untimed = (await api.post('/event').send({ title: 'Committee', sourceUrl: 'committee/2018.mp4' }).expect(201)).body;
+    const untimed = (await api.post('/event').send({ title: 'Committee', sourceUrl: 'committee/2018.mp4' }).expect(201))
+      .body;
     expect(untimed).toMatchObject({ startTime: null, duration: null });
 
     expect((await api.get(`/event/${created.id}`).expect(200)).body).toEqual(created);

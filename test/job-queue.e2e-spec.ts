@@ -26,7 +26,11 @@ describe(DatabaseJobQueue.name, () => {
   const start = async (env: Record<string, string> = {}, appDataDir = mkdtempSync(join(dataDir, 'app-'))) => {
     const testApp = await createTestApp({ JOB_LEASE_MS: '600', ...env }, { dataDir: appDataDir });
     apps.push(testApp);
-    return { testApp, queue: testApp.app.get(JobQueue), jobs: () => testApp.dataSource.manager.find(Job, { where: { name: TEST_JOB } }) };
+    return {
+      testApp,
+      queue: testApp.app.get(JobQueue),
+      jobs: () => testApp.dataSource.manager.find(Job, { where: { name: TEST_JOB } }),
+    };
   };
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((testApp) => testApp.close()));
@@ -124,12 +128,16 @@ describe(DatabaseJobQueue.name, () => {
     const { testApp, queue, jobs } = await start();
     await queue.enqueue(TEST_JOB, 'k1', {} as never);
     // What a worker that crashed mid-job leaves behind.
-    await testApp.dataSource.manager.update(Job, { name: TEST_JOB }, {
-      status: 'active',
-      attempts: 1,
-      lockedBy: 'dead-worker',
-      lockedUntil: new Date(Date.now() + 300),
-    });
+    await testApp.dataSource.manager.update(
+      Job,
+      { name: TEST_JOB },
+      {
+        status: 'active',
+        attempts: 1,
+        lockedBy: 'dead-worker',
+        lockedUntil: new Date(Date.now() + 300),
+      },
+    );
     const ran: number[] = [];
     queue.registerHandler(TEST_JOB, async (_data, context) => void ran.push(context.attempt), options);
 

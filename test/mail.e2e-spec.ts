@@ -19,7 +19,11 @@ async function finishedDownload(testApp: TestApp, overrides: Record<string, unkn
   return dataSource.manager.findOneByOrFail(VodDownload, { id: created.id });
 }
 
-const completed = () => ({ status: 'completed' as const, completionDate: new Date('2026-01-05T10:00:00Z'), progress: 100 });
+const completed = () => ({
+  status: 'completed' as const,
+  completionDate: new Date('2026-01-05T10:00:00Z'),
+  progress: 100,
+});
 
 describe(DownloadMailer.name, () => {
   describe('over SMTP', () => {
@@ -27,7 +31,11 @@ describe(DownloadMailer.name, () => {
     let testApp: TestApp;
     beforeAll(async () => {
       smtp = await startSmtpServer();
-      testApp = await createTestApp({ SMTP_URL: smtp.url, MAIL_FROM: 'Downloads <downloads@example.com>', MAIL_RETRY_DELAY_MS: '100' });
+      testApp = await createTestApp({
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Downloads <downloads@example.com>',
+        MAIL_RETRY_DELAY_MS: '100',
+      });
     });
     afterEach(() => {
       smtp.messages.length = 0;
@@ -129,7 +137,13 @@ describe(MailTemplates.name, () => {
   it('has every message in en, fr, de, es, it and nl, each in its own words', () => {
     const templates = testApp.app.get(MailTemplates);
     expect(templates.languages).toEqual(expect.arrayContaining(['de', 'en', 'es', 'fr', 'it', 'nl']));
-    const context = { fileName: 'f.mp4', contentId: 'c', downloadUrl: 'http://x/f.mp4', expiryDate: 'soon', failureReason: 'r' };
+    const context = {
+      fileName: 'f.mp4',
+      contentId: 'c',
+      downloadUrl: 'http://x/f.mp4',
+      expiryDate: 'soon',
+      failureReason: 'r',
+    };
     for (const message of ['download-ready', 'download-failed'] as const) {
       const subjects = templates.languages.map((language) => templates.render(message, language, context).subject);
       expect(new Set(subjects).size).toBe(templates.languages.length);

@@ -11,8 +11,17 @@ import { createTestApp, TestApp } from './helpers/test-app.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const SEED_FIELDS = [
-  'id', 'contentId', 'eventId', 'downloadPath', 'emailAddress', 'creationDate', 'completionDate',
-  'failureDate', 'downloadUrl', 'downloadTaskJson', 'emailLanguage',
+  'id',
+  'contentId',
+  'eventId',
+  'downloadPath',
+  'emailAddress',
+  'creationDate',
+  'completionDate',
+  'failureDate',
+  'downloadUrl',
+  'downloadTaskJson',
+  'emailLanguage',
 ];
 
 describe(VodDownloadController.name, () => {
@@ -66,7 +75,9 @@ describe(VodDownloadController.name, () => {
         parameters: {
           content_id: body.contentId,
           output_folder: `downloads/${body.contentId}`,
-          clips: [{ source: 'plenary/session.mp4', start: '2018-10-10T14:30:31.081Z', end: '2018-10-10T15:30:20.361Z' }],
+          clips: [
+            { source: 'plenary/session.mp4', start: '2018-10-10T14:30:31.081Z', end: '2018-10-10T15:30:20.361Z' },
+          ],
           rest_endpoints: [],
           encrypted: false,
           frame_accurate: true,
@@ -95,12 +106,24 @@ describe(VodDownloadController.name, () => {
           })
           .expect(201)
       ).body;
-      expect(body).toMatchObject({ contentId: 'my-content', eventId: other.id, emailLanguage: null, mp4Filename: 'my-content.mp4' });
-      expect(JSON.parse(body.downloadTaskJson).parameters.clips).toEqual([{ source: 'plenary/session.mp4', filter: 'type=="video"' }]);
+      expect(body).toMatchObject({
+        contentId: 'my-content',
+        eventId: other.id,
+        emailLanguage: null,
+        mp4Filename: 'my-content.mp4',
+      });
+      expect(JSON.parse(body.downloadTaskJson).parameters.clips).toEqual([
+        { source: 'plenary/session.mp4', filter: 'type=="video"' },
+      ]);
     });
 
     it("belongs to the master clip's event, else the first clip's, and stitches clips in order", async () => {
-      const second = await registerEvent(testApp.baseUrl, { title: 'Second', sourceUrl: 'second.mp4', startTime: null, duration: null });
+      const second = await registerEvent(testApp.baseUrl, {
+        title: 'Second',
+        sourceUrl: 'second.mp4',
+        startTime: null,
+        duration: null,
+      });
       const clips = [
         { eventId: event.id, start: '00:00:10', end: '00:00:20' },
         { eventId: second.id, start: '00:01:00', end: '00:01:30', isMasterClip: true },
@@ -108,10 +131,9 @@ describe(VodDownloadController.name, () => {
       const withMaster = await createDownload(testApp.baseUrl, event.id, { downloadClips: clips });
       expect(withMaster.eventId).toBe(second.id);
       expect(withMaster.mp4Filename).toBe('Second.mp4');
-      expect(JSON.parse(withMaster.downloadTaskJson).parameters.clips.map((clip: { source: string }) => clip.source)).toEqual([
-        'plenary/session.mp4',
-        'second.mp4',
-      ]);
+      expect(
+        JSON.parse(withMaster.downloadTaskJson).parameters.clips.map((clip: { source: string }) => clip.source),
+      ).toEqual(['plenary/session.mp4', 'second.mp4']);
 
       const withoutMaster = await createDownload(testApp.baseUrl, event.id, {
         downloadClips: clips.map(({ isMasterClip, ...clip }) => clip).reverse(),
@@ -128,7 +150,10 @@ describe(VodDownloadController.name, () => {
 
     it('answers 409 for a contentId that exists already', async () => {
       await createDownload(testApp.baseUrl, event.id, { contentId: 'taken' });
-      const response = await api.post('/voddownload').send(downloadRequest(event.id, { contentId: 'taken' })).expect(409);
+      const response = await api
+        .post('/voddownload')
+        .send(downloadRequest(event.id, { contentId: 'taken' }))
+        .expect(409);
       expect(response.body.message).toContain('contentId "taken" exists already');
       expect(await downloads()).toHaveLength(1);
     });
@@ -140,13 +165,33 @@ describe(VodDownloadController.name, () => {
       });
 
       const cases: [string, (eventId: string) => Record<string, unknown>, RegExp][] = [
-        ['no e-mail address', (id) => ({ downloadClips: [{ eventId: id }] }), /emailAddress must be a valid e-mail address/],
-        ['an invalid e-mail address', (id) => downloadRequest(id, { emailAddress: 'not-an-address' }), /emailAddress must be a valid/],
+        [
+          'no e-mail address',
+          (id) => ({ downloadClips: [{ eventId: id }] }),
+          /emailAddress must be a valid e-mail address/,
+        ],
+        [
+          'an invalid e-mail address',
+          (id) => downloadRequest(id, { emailAddress: 'not-an-address' }),
+          /emailAddress must be a valid/,
+        ],
         ['an unknown field', (id) => downloadRequest(id, { colour: 'red' }), /property colour should not exist/],
-        ['a wrongly typed field', (id) => downloadRequest(id, { frameAccurate: 'yes' }), /frameAccurate must be a boolean/],
+        [
+          'a wrongly typed field',
+          (id) => downloadRequest(id, { frameAccurate: 'yes' }),
+          /frameAccurate must be a boolean/,
+        ],
         ['no clips', (id) => downloadRequest(id, { downloadClips: [] }), /downloadClips needs at least one clip/],
-        ['clips that are not clips', (id) => downloadRequest(id, { downloadClips: 'all' }), /downloadClips must be a clip or a list of clips/],
-        ['an event id that is not a UUID', () => downloadRequest('abc'), /downloadClips.0.eventId must be the UUID of a registered event/],
+        [
+          'clips that are not clips',
+          (id) => downloadRequest(id, { downloadClips: 'all' }),
+          /downloadClips must be a clip or a list of clips/,
+        ],
+        [
+          'an event id that is not a UUID',
+          () => downloadRequest('abc'),
+          /downloadClips.0.eventId must be the UUID of a registered event/,
+        ],
         [
           'an unknown event',
           () => downloadRequest('00000000-0000-4000-8000-000000000000'),
@@ -165,7 +210,9 @@ describe(VodDownloadController.name, () => {
         [
           'an instant outside the event',
           (id) =>
-            downloadRequest(id, { downloadClips: [{ eventId: id, start: '2018-10-10T15:00:00Z', end: '2018-10-10T17:00:00Z' }] }),
+            downloadRequest(id, {
+              downloadClips: [{ eventId: id, start: '2018-10-10T15:00:00Z', end: '2018-10-10T17:00:00Z' }],
+            }),
           /after the end of the event/,
         ],
         [
@@ -175,12 +222,30 @@ describe(VodDownloadController.name, () => {
         ],
         [
           'two master clips',
-          (id) => downloadRequest(id, { downloadClips: [{ eventId: id, isMasterClip: true }, { eventId: id, isMasterClip: true }] }),
+          (id) =>
+            downloadRequest(id, {
+              downloadClips: [
+                { eventId: id, isMasterClip: true },
+                { eventId: id, isMasterClip: true },
+              ],
+            }),
           /Only one clip may have isMasterClip true/,
         ],
-        ['a path as mp4Filename', (id) => downloadRequest(id, { mp4Filename: '../../etc/cron.d/x.mp4' }), /must be a file name, not a path/],
-        ['a contentId with path characters', (id) => downloadRequest(id, { contentId: '../x' }), /contentId must be 1 to 128 letters/],
-        ['a bad language code', (id) => downloadRequest(id, { emailLanguage: 'english!' }), /emailLanguage must be a language code/],
+        [
+          'a path as mp4Filename',
+          (id) => downloadRequest(id, { mp4Filename: '../../etc/cron.d/x.mp4' }),
+          /must be a file name, not a path/,
+        ],
+        [
+          'a contentId with path characters',
+          (id) => downloadRequest(id, { contentId: '../x' }),
+          /contentId must be 1 to 128 letters/,
+        ],
+        [
+          'a bad language code',
+          (id) => downloadRequest(id, { emailLanguage: 'english!' }),
+          /emailLanguage must be a language code/,
+        ],
       ];
       it.each(cases)('%s', async (_name, body, message) => {
         const response = await api.post('/voddownload').send(body(event.id)).expect(400);
@@ -188,12 +253,19 @@ describe(VodDownloadController.name, () => {
       });
 
       it('malformed JSON', async () => {
-        const response = await api.post('/voddownload').set('Content-Type', 'application/json').send('{"emailAddress": ').expect(400);
+        const response = await api
+          .post('/voddownload')
+          .set('Content-Type', 'application/json')
+          .send('{"emailAddress": ')
+          .expect(400);
         expect(response.body.message).toMatch(/JSON/);
       });
 
       it('an oversized body', async () => {
-        const response = await api.post('/voddownload').send(downloadRequest(event.id, { mp4Filename: 'x'.repeat(70_000) })).expect(413);
+        const response = await api
+          .post('/voddownload')
+          .send(downloadRequest(event.id, { mp4Filename: 'x'.repeat(70_000) }))
+          .expect(413);
         expect(response.body.message).toBe('The request body is too large: the limit is 65536 bytes');
       });
     });
@@ -201,7 +273,7 @@ describe(VodDownloadController.name, () => {
 
   describe('GET', () => {
     it('finds a download by id and by content id, and answers 204 when there is none', async () => {
-      const created = await createDownload(testApp.baseUrl, event.id, { contentId: 'a b/c' .replace(/[ /]/g, '-') });
+      const created = await createDownload(testApp.baseUrl, event.id, { contentId: 'a b/c'.replace(/[ /]/g, '-') });
       expect((await api.get(`/voddownload/${created.id}`).expect(200)).body).toEqual(created);
       expect((await api.get('/voddownload/contentid').query({ id: 'a-b-c' }).expect(200)).body).toEqual(created);
       await api.get('/voddownload/00000000-0000-4000-8000-000000000000').expect(204, '');
@@ -210,12 +282,18 @@ describe(VodDownloadController.name, () => {
 
     it('reads a percent-encoded content id', async () => {
       const created = await createDownload(testApp.baseUrl, event.id, { contentId: 'session_2018.10.10' });
-      expect((await api.get('/voddownload/contentid?id=session%5F2018%2E10%2E10').expect(200)).body.id).toBe(created.id);
+      expect((await api.get('/voddownload/contentid?id=session%5F2018%2E10%2E10').expect(200)).body.id).toBe(
+        created.id,
+      );
     });
 
     it('never takes contentid, event or retry for an id', async () => {
-      expect((await api.get('/voddownload/contentid').expect(400)).body.message).toContain('id (the content id) is required');
-      expect((await api.get('/voddownload/contentid?id=').expect(400)).body.message).toContain('id (the content id) must not be empty');
+      expect((await api.get('/voddownload/contentid').expect(400)).body.message).toContain(
+        'id (the content id) is required',
+      );
+      expect((await api.get('/voddownload/contentid?id=').expect(400)).body.message).toContain(
+        'id (the content id) must not be empty',
+      );
       await api.get('/voddownload/retry/contentid').expect(400);
       await api.delete('/voddownload/contentid').expect(400);
       await api.get(`/voddownload/event/${event.id}`).expect(204);
@@ -244,14 +322,24 @@ describe(VodDownloadController.name, () => {
     it('puts a failed download back in the queue with its failure cleared', async () => {
       const created = await createDownload(testApp.baseUrl, event.id, { contentId: 'to-retry' });
       await testApp.dataSource.manager.clear(Job);
-      await testApp.dataSource.manager.update(VodDownload, { id: created.id }, {
-        status: 'failed',
-        failureDate: new Date(),
-        failureReason: 'ffmpeg exited with code 1',
-      });
+      await testApp.dataSource.manager.update(
+        VodDownload,
+        { id: created.id },
+        {
+          status: 'failed',
+          failureDate: new Date(),
+          failureReason: 'ffmpeg exited with code 1',
+        },
+      );
 
       const retried = (await api.get('/voddownload/retry/contentid?id=to-retry').expect(200)).body;
-      expect(retried).toMatchObject({ id: created.id, status: 'queued', failureDate: null, failureReason: null, progress: 0 });
+      expect(retried).toMatchObject({
+        id: created.id,
+        status: 'queued',
+        failureDate: null,
+        failureReason: null,
+        progress: 0,
+      });
       expect(await jobsFor(created.id)).toHaveLength(1);
 
       const conflict = await api.get(`/voddownload/retry/${created.id}`).expect(409);
@@ -276,7 +364,10 @@ describe(VodDownloadController.name, () => {
       const byId = await createDownload(testApp.baseUrl, event.id);
       const byContent = await createDownload(testApp.baseUrl, event.id, { contentId: 'by-content' });
       const other = await registerEvent(testApp.baseUrl);
-      const byEvent = [await createDownload(testApp.baseUrl, other.id), await createDownload(testApp.baseUrl, other.id)];
+      const byEvent = [
+        await createDownload(testApp.baseUrl, other.id),
+        await createDownload(testApp.baseUrl, other.id),
+      ];
       const folders = [byId, byContent, ...byEvent].map((download) => publishFiles(download.contentId));
 
       await api.delete(`/voddownload/${byId.id}`).expect(410);
@@ -295,11 +386,15 @@ describe(VodDownloadController.name, () => {
 
       async function downloadCompletedAt(completion: Date | null, failure: Date | null = null) {
         const created = await createDownload(testApp.baseUrl, event.id);
-        await testApp.dataSource.manager.update(VodDownload, { id: created.id }, {
-          status: completion ? 'completed' : failure ? 'failed' : 'queued',
-          completionDate: completion,
-          failureDate: failure,
-        });
+        await testApp.dataSource.manager.update(
+          VodDownload,
+          { id: created.id },
+          {
+            status: completion ? 'completed' : failure ? 'failed' : 'queued',
+            completionDate: completion,
+            failureDate: failure,
+          },
+        );
         publishFiles(created.contentId);
         return created.id as string;
       }
@@ -316,9 +411,13 @@ describe(VodDownloadController.name, () => {
         const neverFinished = await downloadCompletedAt(null);
 
         await api.delete('/voddownload/?buffer=2').expect(410);
-        expect(await remaining()).toEqual([completedJustExpired, completedNotYet, failedLongAgo, completedWeekAndHalfDayAgo, neverFinished].sort());
+        expect(await remaining()).toEqual(
+          [completedJustExpired, completedNotYet, failedLongAgo, completedWeekAndHalfDayAgo, neverFinished].sort(),
+        );
         await api.delete('/voddownload/?buffer=1').expect(410);
-        expect(await remaining()).toEqual([completedJustExpired, completedNotYet, completedWeekAndHalfDayAgo, neverFinished].sort());
+        expect(await remaining()).toEqual(
+          [completedJustExpired, completedNotYet, completedWeekAndHalfDayAgo, neverFinished].sort(),
+        );
         await api.delete('/voddownload/').expect(410);
         expect(await remaining()).toEqual([completedNotYet, neverFinished].sort());
         expect(existsSync(join(testApp.config.downloadsDir, completedJustExpired))).toBe(false);

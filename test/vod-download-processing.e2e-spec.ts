@@ -45,12 +45,14 @@ describe(VodDownloadProcessor.name, () => {
     let callbackCalls = 0;
     callbackServer = createServer((req, res) => {
       let body = '';
-      req.on('data', (chunk) => (body += chunk)).on('end', () => {
-        // The first call fails, so the callback has to be retried.
-        if (callbackCalls++ === 0) return void res.writeHead(500).end();
-        callbackBodies.push(JSON.parse(body));
-        res.writeHead(204).end();
-      });
+      req
+        .on('data', (chunk) => (body += chunk))
+        .on('end', () => {
+          // The first call fails, so the callback has to be retried.
+          if (callbackCalls++ === 0) return void res.writeHead(500).end();
+          callbackBodies.push(JSON.parse(body));
+          res.writeHead(204).end();
+        });
     });
     await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
     callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/hook`;
@@ -74,10 +76,19 @@ describe(VodDownloadProcessor.name, () => {
   const api = () => request(testApp.baseUrl);
 
   async function event(sourceUrl: string, overrides: Record<string, unknown> = {}) {
-    return registerEvent(testApp.baseUrl, { sourceUrl, startTime: EVENT_START, duration: SOURCE_SECONDS, ...overrides });
+    return registerEvent(testApp.baseUrl, {
+      sourceUrl,
+      startTime: EVENT_START,
+      duration: SOURCE_SECONDS,
+      ...overrides,
+    });
   }
 
-  async function download(clips: Record<string, unknown>[], overrides: Record<string, unknown> = {}, app = testApp): Promise<Download> {
+  async function download(
+    clips: Record<string, unknown>[],
+    overrides: Record<string, unknown> = {},
+    app = testApp,
+  ): Promise<Download> {
     const response = await request(app.baseUrl)
       .post('/voddownload')
       .send({ emailAddress: 'viewer@example.com', downloadClips: clips, ...overrides })
@@ -90,7 +101,8 @@ describe(VodDownloadProcessor.name, () => {
     for (;;) {
       const response = await request(app.baseUrl).get(`/voddownload/${id}`);
       if (response.status === 200 && statuses.includes(response.body.status)) return response.body;
-      if (Date.now() > deadline) throw new Error(`Download ${id} is ${JSON.stringify(response.body)}, not ${statuses.join('/')}`);
+      if (Date.now() > deadline)
+        throw new Error(`Download ${id} is ${JSON.stringify(response.body)}, not ${statuses.join('/')}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -98,11 +110,14 @@ describe(VodDownloadProcessor.name, () => {
   const finished = (id: string, app = testApp) => waitFor(id, ['completed', 'failed'], app);
   const fileOf = (body: Download, app = testApp) => join(app.dataDir, body.downloadPath);
   const duration = (file: string) => Number(ffprobe(file).format.duration);
-  const streamsOf = (file: string) => ffprobe(file).streams.map((s) => `${s.codec_type}:${s.width ?? s.tags?.language ?? ''}`);
+  const streamsOf = (file: string) =>
+    ffprobe(file).streams.map((s) => `${s.codec_type}:${s.width ?? s.tags?.language ?? ''}`);
 
   it('cuts one clip by stream copy from the keyframe before the start, and publishes it with Range support', async () => {
     const { id: eventId } = await event('src/multi.mp4');
-    const created = await download([{ eventId, start: '00:00:03.300', end: '00:00:06.000' }], { mp4Filename: 'one clip.mp4' });
+    const created = await download([{ eventId, start: '00:00:03.300', end: '00:00:06.000' }], {
+      mp4Filename: 'one clip.mp4',
+    });
     const done = await finished(created.id);
 
     expect(done).toMatchObject({ status: 'completed', progress: 100, failureDate: null, failureReason: null });
@@ -119,7 +134,10 @@ describe(VodDownloadProcessor.name, () => {
     // The ready e-mail was queued with the completion (no SMTP_URL: written to the outbox).
     const outbox = join(testApp.dataDir, 'outbox');
     await expect
-      .poll(() => (existsSync(outbox) ? readdirSync(outbox).filter((name) => name.includes(done.contentId)) : []).length, { timeout: 5000 })
+      .poll(
+        () => (existsSync(outbox) ? readdirSync(outbox).filter((name) => name.includes(done.contentId)) : []).length,
+        { timeout: 5000 },
+      )
       .toBe(1);
 
     const url = new URL(done.downloadUrl);
@@ -171,8 +189,12 @@ describe(VodDownloadProcessor.name, () => {
     const exactFile = fileOf(exact);
     expect(Number(ffprobe(exactFile).streams[0].duration)).toBeCloseTo(2.7 + 1.9, 2);
     const first = frameBytes(exactFile);
-    expect(meanDifference(first, frameBytes(sources.bFrames, 1.3))).toBeLessThan(meanDifference(first, frameBytes(sources.bFrames, 1.2)));
-    expect(meanDifference(first, frameBytes(sources.bFrames, 1.3))).toBeLessThan(meanDifference(first, frameBytes(sources.bFrames, 1.4)));
+    expect(meanDifference(first, frameBytes(sources.bFrames, 1.3))).toBeLessThan(
+      meanDifference(first, frameBytes(sources.bFrames, 1.2)),
+    );
+    expect(meanDifference(first, frameBytes(sources.bFrames, 1.3))).toBeLessThan(
+      meanDifference(first, frameBytes(sources.bFrames, 1.4)),
+    );
     for (const file of [exactFile, fileOf(copied)]) {
       const times = videoDecodeTimes(file);
       expect(times.every((time, i) => i === 0 || time > times[i - 1])).toBe(true);
@@ -189,7 +211,15 @@ describe(VodDownloadProcessor.name, () => {
     try {
       await testApp.app.get(DownloadRenderer).render(
         {
-          clips: [{ input: { location: sources.multi, remote: false }, label: 'multi', startSeconds: 1.3, endSeconds: 7, filter: undefined }],
+          clips: [
+            {
+              input: { location: sources.multi, remote: false },
+              label: 'multi',
+              startSeconds: 1.3,
+              endSeconds: 7,
+              filter: undefined,
+            },
+          ],
           frameAccurate: true,
           output: join(workDir, 'out.mp4'),
           workDir,
@@ -225,14 +255,22 @@ describe(VodDownloadProcessor.name, () => {
 
   it("cuts a Unified Streaming origin's Smooth Streaming URL, read as its DASH twin, on the exact frame", async () => {
     const { id: eventId } = await event(`${origin.url}/plenary.ism/Manifest`);
-    const done = await finished((await download([{ eventId, start: '00:00:03.300', end: '00:00:06', filter: SEED_FILTER }], { frameAccurate: true })).id);
+    const done = await finished(
+      (
+        await download([{ eventId, start: '00:00:03.300', end: '00:00:06', filter: SEED_FILTER }], {
+          frameAccurate: true,
+        })
+      ).id,
+    );
 
     expect(done.failureReason).toBeNull();
     const file = fileOf(done);
     expect(streamsOf(file)).toEqual(['video:160', 'audio:eng']);
     expect(Number(ffprobe(file).streams[0].duration)).toBeCloseTo(2.7, 2);
     const first = frameBytes(file, undefined, 160, 90);
-    expect(meanDifference(first, frameBytes(sources.multi, 3.3, 160, 90))).toBeLessThan(meanDifference(first, frameBytes(sources.multi, 3.2, 160, 90)));
+    expect(meanDifference(first, frameBytes(sources.multi, 3.3, 160, 90))).toBeLessThan(
+      meanDifference(first, frameBytes(sources.multi, 3.2, 160, 90)),
+    );
     expect(origin.requests).toContain(`${new URL(origin.url).host}/plenary.ism/.mpd`);
   });
 
@@ -246,14 +284,18 @@ describe(VodDownloadProcessor.name, () => {
     const failed = await finished((await download([{ eventId }])).id);
 
     expect(failed.status).toBe('failed');
-    expect(failed.failureReason).toContain(`Refused by the source rules: ${elsewhere}/hi.m3u8: host not in ALLOWED_SOURCE_HOSTS`);
+    expect(failed.failureReason).toContain(
+      `Refused by the source rules: ${elsewhere}/hi.m3u8: host not in ALLOWED_SOURCE_HOSTS`,
+    );
     expect(origin.requests.filter((line) => line.startsWith('localhost'))).toEqual([]);
     expect(origin.requests).toContain(`${new URL(origin.url).host}/hls/elsewhere.m3u8`);
   });
 
   it('reads a local HLS manifest under MEDIA_ROOT, and nothing its playlists name outside it', async () => {
     const local = await event('src/hls/master.m3u8');
-    const done = await finished((await download([{ eventId: local.id, start: '00:00:02', end: '00:00:04', filter: SEED_FILTER }])).id);
+    const done = await finished(
+      (await download([{ eventId: local.id, start: '00:00:02', end: '00:00:04', filter: SEED_FILTER }])).id,
+    );
     expect(done.failureReason).toBeNull();
     expect(streamsOf(fileOf(done))).toEqual(['video:160', 'audio:eng']);
 
@@ -269,7 +311,9 @@ describe(VodDownloadProcessor.name, () => {
         const escaping = await event(`src/hls/${name}`);
         const failed = await finished((await download([{ eventId: escaping.id }])).id);
         expect(failed.status).toBe('failed');
-        expect(failed.failureReason).toContain(`ffprobe failed (exit code 1): src/hls/${name}: Server returned 404 Not Found`);
+        expect(failed.failureReason).toContain(
+          `ffprobe failed (exit code 1): src/hls/${name}: Server returned 404 Not Found`,
+        );
         expect(failed.failureReason).toMatch(/Refused by the source rules: .*hi\.m3u8: not a file under MEDIA_ROOT/);
       }
     } finally {
@@ -315,7 +359,9 @@ describe(VodDownloadProcessor.name, () => {
 
     expect(failed).toMatchObject({ status: 'failed', downloadUrl: null, completionDate: null });
     expect(failed.failureDate).toMatch(/Z$/);
-    expect(failed.failureReason).toBe('Clip 1 (src/later.mp4): the source file src/later.mp4 does not exist under MEDIA_ROOT');
+    expect(failed.failureReason).toBe(
+      'Clip 1 (src/later.mp4): the source file src/later.mp4 does not exist under MEDIA_ROOT',
+    );
 
     copyFileSync(sources.multi, join(mediaRoot, 'src/later.mp4'));
     await api().get(`/voddownload/retry/${created.id}`).expect(200);
@@ -332,14 +378,20 @@ describe(VodDownloadProcessor.name, () => {
     const failed = await finished(created.id);
 
     expect(failed.status).toBe('failed');
-    expect(failed.failureReason).toBe(`Clip 1 (src/multi.mp4): the filter ${filter} selects no audio or video track of the source`);
+    expect(failed.failureReason).toBe(
+      `Clip 1 (src/multi.mp4): the filter ${filter} selects no audio or video track of the source`,
+    );
   });
 
   it('refuses callbacks to hosts outside CALLBACK_ALLOWED_HOSTS', async () => {
     const { id: eventId } = await event('src/multi.mp4');
     const response = await api()
       .post('/voddownload')
-      .send({ emailAddress: 'viewer@example.com', downloadClips: [{ eventId }], restEndpoints: ['https://evil.example.com/x'] })
+      .send({
+        emailAddress: 'viewer@example.com',
+        downloadClips: [{ eventId }],
+        restEndpoints: ['https://evil.example.com/x'],
+      })
       .expect(400);
     expect(response.body.message).toContain('restEndpoints[0]: the host "evil.example.com"');
   });
@@ -372,7 +424,10 @@ describe(VodDownloadProcessor.name, () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'media-delivery-restart-'));
     let app = await createTestApp(env, { dataDir });
     try {
-      const { id: eventId } = await registerEvent(app.baseUrl, { sourceUrl: `${origin.url}/hls/master.m3u8`, startTime: EVENT_START });
+      const { id: eventId } = await registerEvent(app.baseUrl, {
+        sourceUrl: `${origin.url}/hls/master.m3u8`,
+        startTime: EVENT_START,
+      });
       origin.closeGate();
       const created = await download([{ eventId, start: '00:00:01', end: '00:00:05' }], {}, app);
       await waitFor(created.id, ['processing'], app);
@@ -380,7 +435,9 @@ describe(VodDownloadProcessor.name, () => {
 
       const db = new Database(join(dataDir, 'app.sqlite'), { readonly: true });
       expect(db.prepare('SELECT status FROM vod_download WHERE id = ?').get(created.id)).toEqual({ status: 'queued' });
-      expect(db.prepare("SELECT status FROM job WHERE key = ? AND name = 'vod-download.process'").get(created.id)).toEqual({ status: 'queued' });
+      expect(
+        db.prepare("SELECT status FROM job WHERE key = ? AND name = 'vod-download.process'").get(created.id),
+      ).toEqual({ status: 'queued' });
       db.close();
       expect(toolsReading(origin.url)).toEqual([]);
 
@@ -388,7 +445,9 @@ describe(VodDownloadProcessor.name, () => {
       const crashed = new Database(join(dataDir, 'app.sqlite'));
       crashed.prepare("UPDATE vod_download SET status = 'processing', progress = 40 WHERE id = ?").run(created.id);
       crashed
-        .prepare("UPDATE job SET status = 'active', lockedBy = 'dead-worker', lockedUntil = '2000-01-01 00:00:00.000' WHERE key = ?")
+        .prepare(
+          "UPDATE job SET status = 'active', lockedBy = 'dead-worker', lockedUntil = '2000-01-01 00:00:00.000' WHERE key = ?",
+        )
         .run(created.id);
       crashed.close();
 

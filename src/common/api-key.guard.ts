@@ -7,7 +7,8 @@ import { DigestAuthenticator } from './digest-authenticator.js';
 import { ACCEPTS_OPENCAST_DIGEST, IS_PUBLIC } from './public.decorator.js';
 
 /** How the API documentation describes a 401 on a protected route. */
-export const API_KEY_REQUIRED = 'API_KEYS is set and the request carries no valid key (or, on Opencast routes, no valid Digest credentials)';
+export const API_KEY_REQUIRED =
+  'API_KEYS is set and the request carries no valid key (or, on Opencast routes, no valid Digest credentials)';
 
 /**
  * With API_KEYS set, every route not marked @Public needs `Authorization: Bearer <key>` or
@@ -38,7 +39,8 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const targets = [context.getHandler(), context.getClass()];
     const digestApplies =
-      this.digestAuthenticator.enabled && Boolean(this.reflector.getAllAndOverride<boolean>(ACCEPTS_OPENCAST_DIGEST, targets));
+      this.digestAuthenticator.enabled &&
+      Boolean(this.reflector.getAllAndOverride<boolean>(ACCEPTS_OPENCAST_DIGEST, targets));
     if (this.keyDigests.length === 0 && !digestApplies) return true;
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const presented = presentedKey(request);

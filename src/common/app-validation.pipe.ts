@@ -18,6 +18,9 @@ export function IgnoresUnknownFields(): ClassDecorator {
 export class AppValidationPipe extends ValidationPipe {
   protected override validate(object: object, validatorOptions?: ValidatorOptions) {
     const ignoresUnknown = Reflect.getMetadata(IGNORES_UNKNOWN_FIELDS, object.constructor) === true;
-    return super.validate(object, ignoresUnknown ? { ...validatorOptions, forbidNonWhitelisted: false } : validatorOptions);
+    return super.validate(
+      object,
+      ignoresUnknown ? { ...validatorOptions, forbidNonWhitelisted: false } : validatorOptions,
+    );
   }
 }

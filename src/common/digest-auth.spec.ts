@@ -20,7 +20,11 @@ describe(expectedDigestResponse.name, () => {
 
 describe(parseDigestAuthorization.name, () => {
   it('reads quoted values with escapes and unquoted tokens', () => {
-    expect(parseDigestAuthorization('Digest username="a\\"b", realm="r", nonce="n", uri="/x?y=1,2", response="f", qop=auth, nc=00000002')).toMatchObject({
+    expect(
+      parseDigestAuthorization(
+        'Digest username="a\\"b", realm="r", nonce="n", uri="/x?y=1,2", response="f", qop=auth, nc=00000002',
+      ),
+    ).toMatchObject({
       username: 'a"b',
       uri: '/x?y=1,2',
       qop: 'auth',
@@ -28,12 +32,15 @@ describe(parseDigestAuthorization.name, () => {
     });
   });
 
-  it.each([undefined, 'Bearer abc', 'Digest username="a"', 'Digest ===', 'Digest username="a", realm="r", nonce="n", uri="/", response'])(
-    'answers null for %j',
-    (header) => {
-      expect(parseDigestAuthorization(header)).toBeNull();
-    },
-  );
+  it.each([
+    undefined,
+    'Bearer abc',
+    'Digest username="a"',
+    'Digest ===',
+    'Digest username="a", realm="r", nonce="n", uri="/", response',
+  ])('answers null for %j', (header) => {
+    expect(parseDigestAuthorization(header)).toBeNull();
+  });
 });
 
 describe(NonceIssuer.name, () => {
@@ -82,13 +89,26 @@ describe(NonceCounts.name, () => {
 
 describe(answerDigestChallenge.name, () => {
   it('answers a challenge with credentials the server side accepts', () => {
-    const header = answerDigestChallenge(digestChallenge('Opencast', 'abc'), { username: 'u', password: 'p' }, 'POST', '/distribution/download')!;
+    const header = answerDigestChallenge(
+      digestChallenge('Opencast', 'abc'),
+      { username: 'u', password: 'p' },
+      'POST',
+      '/distribution/download',
+    )!;
     const credentials = parseDigestAuthorization(header)!;
-    expect(credentials).toMatchObject({ username: 'u', realm: 'Opencast', nonce: 'abc', uri: '/distribution/download', qop: 'auth' });
+    expect(credentials).toMatchObject({
+      username: 'u',
+      realm: 'Opencast',
+      nonce: 'abc',
+      uri: '/distribution/download',
+      qop: 'auth',
+    });
     expect(credentials.response).toBe(expectedDigestResponse(credentials, 'p', 'POST'));
   });
 
   it('does not answer a challenge without qop=auth', () => {
-    expect(answerDigestChallenge('Digest realm="r", nonce="n"', { username: 'u', password: 'p' }, 'GET', '/')).toBeNull();
+    expect(
+      answerDigestChallenge('Digest realm="r", nonce="n"', { username: 'u', password: 'p' }, 'GET', '/'),
+    ).toBeNull();
   });
 });

@@ -47,7 +47,9 @@ export function parseDigestParams(header: string | undefined): Record<string, st
 export function expectedDigestResponse(credentials: DigestCredentials, password: string, method: string): string {
   const ha1 = md5(`${credentials.username}:${credentials.realm}:${password}`);
   const ha2 = md5(`${method.toUpperCase()}:${credentials.uri}`);
-  return md5(`${ha1}:${credentials.nonce}:${credentials.nc ?? ''}:${credentials.cnonce ?? ''}:${credentials.qop ?? ''}:${ha2}`);
+  return md5(
+    `${ha1}:${credentials.nonce}:${credentials.nc ?? ''}:${credentials.cnonce ?? ''}:${credentials.qop ?? ''}:${ha2}`,
+  );
 }
 
 export type NonceCheck = 'valid' | 'stale' | 'invalid';
@@ -83,7 +85,8 @@ export class NonceIssuer {
   /** When a nonce this secret signed was issued, or null for anything else. */
   issuedAt(nonce: string): number | null {
     const [timestamp, signature] = Buffer.from(nonce, 'base64url').toString().split(':');
-    if (!timestamp || !signature || !/^\d{1,15}$/.test(timestamp) || !safeEqual(signature, this.sign(timestamp))) return null;
+    if (!timestamp || !signature || !/^\d{1,15}$/.test(timestamp) || !safeEqual(signature, this.sign(timestamp)))
+      return null;
     return Number(timestamp);
   }
 

@@ -47,7 +47,8 @@ export class DigestAuthenticator {
   authenticate(request: Request): DigestOutcome {
     const { digestUser, digestPassword } = this.config.distribution;
     const credentials = parseDigestAuthorization(request.headers.authorization);
-    if (!credentials || !digestUser || !digestPassword) return { challenge: digestChallenge(DIGEST_REALM, this.nonces.issue()) };
+    if (!credentials || !digestUser || !digestPassword)
+      return { challenge: digestChallenge(DIGEST_REALM, this.nonces.issue()) };
     const nonce = this.nonces.check(credentials.nonce);
     const valid =
       nonce !== 'invalid' &&
@@ -58,7 +59,10 @@ export class DigestAuthenticator {
       (credentials.algorithm ?? 'MD5').toUpperCase() === 'MD5' &&
       sameRequestTarget(credentials.uri, request.originalUrl) &&
       safeEqual(credentials.username, digestUser) &&
-      safeEqual(credentials.response.toLowerCase(), expectedDigestResponse(credentials, digestPassword, request.method));
+      safeEqual(
+        credentials.response.toLowerCase(),
+        expectedDigestResponse(credentials, digestPassword, request.method),
+      );
     if (!valid) return { challenge: digestChallenge(DIGEST_REALM, this.nonces.issue()) };
     const fresh =
       nonce === 'valid' &&

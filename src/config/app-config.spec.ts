@@ -20,7 +20,12 @@ describe('loadConfig', () => {
   });
 
   it('derives URLs and folders from PORT, PUBLIC_URL and DATA_DIR', () => {
-    const config = loadConfig({ PORT: '8080', DATA_DIR: '/srv/media', PUBLIC_URL: 'https://media.example.com/', API_KEYS: 'a, b,,' });
+    const config = loadConfig({
+      PORT: '8080',
+      DATA_DIR: '/srv/media',
+      PUBLIC_URL: 'https://media.example.com/',
+      API_KEYS: 'a, b,,',
+    });
     expect(config.publicUrl).toBe('https://media.example.com');
     expect(config.distribution.baseUrl).toBe('https://media.example.com/static');
     expect(config.downloadsDir).toBe('/srv/media/downloads');
@@ -31,13 +36,20 @@ describe('loadConfig', () => {
 
   it('names every bad variable at once', () => {
     const load = () =>
-      loadConfig({ PORT: 'eighty', DOWNLOAD_EXPIRY_DAYS: '-1', CLEANUP_CRON: 'every night', PUBLIC_URL: 'ftp://x', DATABASE_URL: 'mysql://db' });
+      loadConfig({
+        PORT: 'eighty',
+        DOWNLOAD_EXPIRY_DAYS: '-1',
+        CLEANUP_CRON: 'every night',
+        PUBLIC_URL: 'ftp://x',
+        DATABASE_URL: 'mysql://db',
+      });
     expect(load).toThrow(ConfigError);
     try {
       load();
     } catch (error) {
       const message = (error as Error).message;
-      for (const name of ['PORT', 'DOWNLOAD_EXPIRY_DAYS', 'CLEANUP_CRON', 'PUBLIC_URL', 'DATABASE_URL']) expect(message).toContain(name);
+      for (const name of ['PORT', 'DOWNLOAD_EXPIRY_DAYS', 'CLEANUP_CRON', 'PUBLIC_URL', 'DATABASE_URL'])
+        expect(message).toContain(name);
     }
   });
 
@@ -49,7 +61,10 @@ describe('loadConfig', () => {
   });
 
   it('refuses ALLOWED_SOURCE_HOSTS entries that are not host or host:port', () => {
-    expect(loadConfig({ ALLOWED_SOURCE_HOSTS: 'Origin.example.com, 127.0.0.1:8080' }).allowedSourceHosts).toEqual(['origin.example.com', '127.0.0.1:8080']);
+    expect(loadConfig({ ALLOWED_SOURCE_HOSTS: 'Origin.example.com, 127.0.0.1:8080' }).allowedSourceHosts).toEqual([
+      'origin.example.com',
+      '127.0.0.1:8080',
+    ]);
     expect(() => loadConfig({ ALLOWED_SOURCE_HOSTS: 'https://origin.example.com' })).toThrow('ALLOWED_SOURCE_HOSTS');
   });
 

@@ -118,11 +118,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       organization: read('DISTRIBUTION_ORGANIZATION', 'mh_default_org', pathSegment),
       concurrency: read('DISTRIBUTION_CONCURRENCY', 2, (raw) => integer(raw, 1, 64)),
       maxQueuedJobs: read('DISTRIBUTION_MAX_QUEUED_JOBS', 1000, (raw) => integer(raw, 1, 1_000_000)),
-      availabilityTimeoutMs: read('DISTRIBUTION_AVAILABILITY_TIMEOUT_MS', 30_000, (raw) =>
-        integer(raw, 0, 3_600_000),
-      ),
+      availabilityTimeoutMs: read('DISTRIBUTION_AVAILABILITY_TIMEOUT_MS', 30_000, (raw) => integer(raw, 0, 3_600_000)),
       fetchTimeoutMs: read('DISTRIBUTION_FETCH_TIMEOUT_MS', 600_000, (raw) => integer(raw, 100, 86_400_000)),
-      maxSourceBytes: read('DISTRIBUTION_MAX_SOURCE_BYTES', 50 * 1024 ** 3, (raw) => integer(raw, 0, Number.MAX_SAFE_INTEGER)),
+      maxSourceBytes: read('DISTRIBUTION_MAX_SOURCE_BYTES', 50 * 1024 ** 3, (raw) =>
+        integer(raw, 0, Number.MAX_SAFE_INTEGER),
+      ),
       digestUser: read<string | undefined>('OPENCAST_DIGEST_USER', undefined, String),
       digestPassword: read<string | undefined>('OPENCAST_DIGEST_PASSWORD', undefined, String),
     },

@@ -22,7 +22,9 @@ export class AvailabilityChecker {
         const response = await fetch(url, {
           method: 'HEAD',
           redirect: 'follow',
-          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          signal: signal
+            ? AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)])
+            : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         });
         if (response.status === 200) return;
         lastOutcome = `HTTP ${response.status}`;

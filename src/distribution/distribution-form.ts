@@ -14,13 +14,16 @@ export function parseElementIds(raw: string): string[] {
   if (trimmed.startsWith('[')) {
     ids = parseJsonArray(trimmed) ?? parseJsonArray(singleToDoubleQuotes(trimmed));
     if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
-      throw new FormFieldError(`elementId ${JSON.stringify(raw)} is not a JSON array of strings such as ["track-1","catalog-1"]`);
+      throw new FormFieldError(
+        `elementId ${JSON.stringify(raw)} is not a JSON array of strings such as ["track-1","catalog-1"]`,
+      );
     }
   } else {
     ids = [trimmed];
   }
   const unique = [...new Set((ids as string[]).map((id) => id.trim()))];
-  if (unique.length === 0 || unique.includes('')) throw new FormFieldError('elementId names no element: send an id or a JSON array of ids');
+  if (unique.length === 0 || unique.includes(''))
+    throw new FormFieldError('elementId names no element: send an id or a JSON array of ids');
   for (const id of unique) {
     const problem = idSegmentProblem('The element id', id);
     if (problem) throw new FormFieldError(problem);

@@ -87,7 +87,12 @@ export class DistributionJobsService implements OnModuleInit {
 
   /** The newest `limit` jobs after skipping the newest `offset`, oldest first. */
   async listJobs({ status, limit = DEFAULT_LIST_LIMIT, offset = 0 }: JobListing): Promise<DistributionJob[]> {
-    const newest = await this.jobs.find({ where: status ? { status } : {}, order: { id: 'DESC' }, skip: offset, take: limit });
+    const newest = await this.jobs.find({
+      where: status ? { status } : {},
+      order: { id: 'DESC' },
+      skip: offset,
+      take: limit,
+    });
     return newest.reverse();
   }
 
@@ -100,7 +105,9 @@ export class DistributionJobsService implements OnModuleInit {
     try {
       const request = await this.distribution.fromArguments(job.operation, JSON.parse(job.argsJson) as string[]);
       const documents =
-        request.operation === 'Distribute' ? await this.distribution.distribute(request, signal) : await this.distribution.retract(request);
+        request.operation === 'Distribute'
+          ? await this.distribution.distribute(request, signal)
+          : await this.distribution.retract(request);
       payload = joinElementDocuments(documents);
     } catch (error) {
       if (signal.aborted) throw error;

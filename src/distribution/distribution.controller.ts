@@ -1,6 +1,14 @@
 import { Body, Controller, Header, HttpCode, Post, Req, UseFilters, UseInterceptors } from '@nestjs/common';
 import { NoFilesInterceptor } from '@nestjs/platform-express';
-import { ApiBadRequestResponse, ApiConsumes, ApiOkResponse, ApiProduces, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { API_KEY_REQUIRED, authenticatedUser } from '../common/api-key.guard.js';
 import { AcceptsOpencastDigest } from '../common/public.decorator.js';

@@ -17,7 +17,9 @@ import { PublishedFiles } from './published-files.js';
     // multipart/form-data bodies: fields only, each at most MAX_BODY_BYTES.
     MulterModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ limits: { fieldSize: config.maxBodyBytes, fields: 10, files: 0, parts: 10 } }),
+      useFactory: (config: AppConfig) => ({
+        limits: { fieldSize: config.maxBodyBytes, fields: 10, files: 0, parts: 10 },
+      }),
     }),
   ],
   controllers: [DistributionController, JobsController],

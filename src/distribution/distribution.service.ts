@@ -73,7 +73,8 @@ export class DistributionService {
         preserveReference: operation === 'Distribute' && parseFlag('preserveReference', form.preserveReference, false),
       } as RequestFor<O>;
     } catch (error) {
-      if (error instanceof MediaPackageError || error instanceof FormFieldError) throw new BadRequestException(error.message);
+      if (error instanceof MediaPackageError || error instanceof FormFieldError)
+        throw new BadRequestException(error.message);
       throw error;
     }
   }
@@ -117,7 +118,8 @@ export class DistributionService {
       }
       await publication.commit();
       if (request.checkAvailability) {
-        for (const planned of request.elements) await this.availability.waitUntilAvailable(this.publishedUrl(planned), signal);
+        for (const planned of request.elements)
+          await this.availability.waitUntilAvailable(this.publishedUrl(planned), signal);
       }
     } catch (error) {
       await publication.rollback();
@@ -140,7 +142,8 @@ export class DistributionService {
     elementId: string,
   ): Promise<PlannedRetraction | PlannedDistribution> {
     const element = mediaPackage.findElement(elementId, channelId);
-    if (!element) throw new BadRequestException(`The mediapackage ${mediaPackage.id} has no element with id ${elementId}`);
+    if (!element)
+      throw new BadRequestException(`The mediapackage ${mediaPackage.id} has no element with id ${elementId}`);
     const location: ElementLocation = {
       organization: this.config.distribution.organization,
       channelId,

@@ -90,12 +90,17 @@ export class ElementSources {
 
   async readText(source: LocatedSource, signal?: AbortSignal): Promise<string> {
     if (source.kind === 'file') {
-      if ((await stat(source.path)).size > MAX_PLAYLIST_BYTES) throw new BadRequestException(`The playlist ${source.path} is too large`);
+      if ((await stat(source.path)).size > MAX_PLAYLIST_BYTES)
+        throw new BadRequestException(`The playlist ${source.path} is too large`);
       return readFile(source.path, 'utf8');
     }
     return this.withDeadline(source.url, signal, async (deadline) => {
       const response = await this.fetchAllowed(source.url, deadline);
-      const limit = { bytes: MAX_PLAYLIST_BYTES, what: `The playlist ${source.url.href}`, setting: 'the playlist limit' };
+      const limit = {
+        bytes: MAX_PLAYLIST_BYTES,
+        what: `The playlist ${source.url.href}`,
+        setting: 'the playlist limit',
+      };
       refuseDeclaredSize(response, limit);
       const chunks: Buffer[] = [];
       let received = 0;
@@ -120,7 +125,11 @@ export class ElementSources {
   /** Streams the body to disk, never holding the whole file in memory, up to DISTRIBUTION_MAX_SOURCE_BYTES. */
   private async download(url: URL, target: string, signal: AbortSignal): Promise<void> {
     const response = await this.fetchAllowed(url, signal);
-    const limit = { bytes: this.config.distribution.maxSourceBytes, what: `The source ${url.href}`, setting: 'DISTRIBUTION_MAX_SOURCE_BYTES' };
+    const limit = {
+      bytes: this.config.distribution.maxSourceBytes,
+      what: `The source ${url.href}`,
+      setting: 'DISTRIBUTION_MAX_SOURCE_BYTES',
+    };
     if (limit.bytes > 0) refuseDeclaredSize(response, limit);
     await pipeline(
       Readable.fromWeb(response.body as ReadableStream),
@@ -134,7 +143,11 @@ export class ElementSources {
    * Runs a remote fetch under DISTRIBUTION_FETCH_TIMEOUT_MS as well as the caller's signal
    * (the job's shutdown); passing the deadline is a 504 naming the URL.
    */
-  private async withDeadline<T>(url: URL, signal: AbortSignal | undefined, fetchWith: (deadline: AbortSignal) => Promise<T>): Promise<T> {
+  private async withDeadline<T>(
+    url: URL,
+    signal: AbortSignal | undefined,
+    fetchWith: (deadline: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const timeoutMs = this.config.distribution.fetchTimeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
@@ -158,14 +171,20 @@ export class ElementSources {
       const { digestUser, digestPassword } = this.config.distribution;
       if (response.status === 401 && challenge && digestUser && digestPassword) {
         await response.body?.cancel();
-        const authorization = answerDigestChallenge(challenge, { username: digestUser, password: digestPassword }, 'GET', `${current.pathname}${current.search}`);
+        const authorization = answerDigestChallenge(
+          challenge,
+          { username: digestUser, password: digestPassword },
+          'GET',
+          `${current.pathname}${current.search}`,
+        );
         if (authorization) response = await this.get(current, authorization, signal);
       }
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
         await response.body?.cancel();
         const next = this.allowed(new URL(location, current).href);
-        if (next.kind !== 'remote') throw new BadGatewayException(`${current.href} redirects to ${location}, which is not an http(s) URL`);
+        if (next.kind !== 'remote')
+          throw new BadGatewayException(`${current.href} redirects to ${location}, which is not an http(s) URL`);
         current = next.url;
         continue;
       }

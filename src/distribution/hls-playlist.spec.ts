@@ -16,11 +16,18 @@ const MEDIA_PLAYLIST = [
 
 describe(rewritePlaylist.name, () => {
   it('finds media lines and URI attributes', () => {
-    expect(playlistReferences(MEDIA_PLAYLIST)).toEqual(['init.mp4', 'keys/key.bin', 'seg0.m4s', 'https://cdn.example.com/seg1.m4s']);
+    expect(playlistReferences(MEDIA_PLAYLIST)).toEqual([
+      'init.mp4',
+      'keys/key.bin',
+      'seg0.m4s',
+      'https://cdn.example.com/seg1.m4s',
+    ]);
   });
 
   it('replaces what the callback answers and keeps everything else byte for byte', () => {
-    const rewritten = rewritePlaylist(MEDIA_PLAYLIST, (uri) => (referenceKind(uri) === 'relative' ? `../el/${uri.split('/').pop()}` : undefined));
+    const rewritten = rewritePlaylist(MEDIA_PLAYLIST, (uri) =>
+      referenceKind(uri) === 'relative' ? `../el/${uri.split('/').pop()}` : undefined,
+    );
     expect(rewritten).toBe(
       MEDIA_PLAYLIST.replace('URI="init.mp4"', 'URI="../el/init.mp4"')
         .replace('URI="keys/key.bin"', 'URI="../el/key.bin"')

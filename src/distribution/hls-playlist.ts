@@ -3,7 +3,9 @@
 const URI_ATTRIBUTE = /URI="([^"]*)"/g;
 
 export function isHlsPlaylist(fileName: string, mimetype: string | null): boolean {
-  return /\.m3u8$/i.test(fileName) || /^(application\/(x-mpegurl|vnd\.apple\.mpegurl)|audio\/mpegurl)$/i.test(mimetype ?? '');
+  return (
+    /\.m3u8$/i.test(fileName) || /^(application\/(x-mpegurl|vnd\.apple\.mpegurl)|audio\/mpegurl)$/i.test(mimetype ?? '')
+  );
 }
 
 export type ReferenceKind = 'relative' | 'root-relative' | 'network-path' | 'http' | 'unsupported';

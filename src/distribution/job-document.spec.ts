@@ -22,31 +22,67 @@ const job: DistributionJob = {
 
 describe(renderJobXml.name, () => {
   it("writes JaxbJob's attributes and children, in its order, with times in ms", () => {
-    const root = new DOMParser().parseFromString(renderJobXml(toJobView(job, 'http://node')), 'text/xml').documentElement!;
+    const root = new DOMParser().parseFromString(
+      renderJobXml(toJobView(job, 'http://node')),
+      'text/xml',
+    ).documentElement!;
     expect(root.namespaceURI).toBe(JOB_NS);
-    expect([root.getAttribute('id'), root.getAttribute('version'), root.getAttribute('status'), root.getAttribute('type')]).toEqual([
-      '42', '3', 'FINISHED', 'org.opencastproject.distribution.download',
-    ]);
+    expect([
+      root.getAttribute('id'),
+      root.getAttribute('version'),
+      root.getAttribute('status'),
+      root.getAttribute('type'),
+    ]).toEqual(['42', '3', 'FINISHED', 'org.opencastproject.distribution.download']);
     const children: Element[] = [];
     for (let node = root.firstChild; node; node = node.nextSibling) children.push(node as Element);
     expect(children.map((node) => node.localName)).toEqual([
-      'creator', 'organization', 'url', 'operation', 'args', 'createdHost', 'processingHost',
-      'dateCreated', 'dateStarted', 'dateCompleted', 'queueTime', 'runTime', 'payload', 'dispatchable', 'jobLoad',
+      'creator',
+      'organization',
+      'url',
+      'operation',
+      'args',
+      'createdHost',
+      'processingHost',
+      'dateCreated',
+      'dateStarted',
+      'dateCompleted',
+      'queueTime',
+      'runTime',
+      'payload',
+      'dispatchable',
+      'jobLoad',
     ]);
     const text = (name: string) => root.getElementsByTagNameNS(JOB_NS, name)[0].textContent;
     expect(text('url')).toBe('http://node/services/job/42.xml');
     expect(text('queueTime')).toBe('1500');
     expect(text('runTime')).toBe('2500');
     expect(text('payload')).toBe(job.payload);
-    expect([...Array(root.getElementsByTagNameNS(JOB_NS, 'arg').length).keys()].map((i) => root.getElementsByTagNameNS(JOB_NS, 'arg')[i].textContent)).toEqual(
-      JSON.parse(job.argsJson),
-    );
+    expect(
+      [...Array(root.getElementsByTagNameNS(JOB_NS, 'arg').length).keys()].map(
+        (i) => root.getElementsByTagNameNS(JOB_NS, 'arg')[i].textContent,
+      ),
+    ).toEqual(JSON.parse(job.argsJson));
   });
 
   it('leaves out what a queued job does not have yet', () => {
-    const queued = { ...job, status: 'QUEUED' as const, payload: null, processingHost: null, dateStarted: null, dateCompleted: null };
+    const queued = {
+      ...job,
+      status: 'QUEUED' as const,
+      payload: null,
+      processingHost: null,
+      dateStarted: null,
+      dateCompleted: null,
+    };
     const xml = renderJobXml(toJobView(queued, 'http://node'));
-    for (const absent of ['processingHost', 'dateStarted', 'dateCompleted', 'queueTime', 'runTime', 'payload', 'failureReason']) {
+    for (const absent of [
+      'processingHost',
+      'dateStarted',
+      'dateCompleted',
+      'queueTime',
+      'runTime',
+      'payload',
+      'failureReason',
+    ]) {
       expect(xml).not.toContain(`<${absent}>`);
     }
   });
@@ -55,7 +91,13 @@ describe(renderJobXml.name, () => {
 describe(renderJobJson.name, () => {
   it('wraps the job and its args as Opencast does', () => {
     expect(renderJobJson(toJobView(job, 'http://node'))).toMatchObject({
-      job: { id: 42, status: 'FINISHED', operation: 'Distribute', args: { arg: JSON.parse(job.argsJson) }, runTime: 2500 },
+      job: {
+        id: 42,
+        status: 'FINISHED',
+        operation: 'Distribute',
+        args: { arg: JSON.parse(job.argsJson) },
+        runTime: 2500,
+      },
     });
   });
 });

@@ -43,7 +43,10 @@ export class JobsController {
   @Get('jobs.xml')
   @Header('Content-Type', XML_CONTENT_TYPE)
   @ApiProduces('text/xml')
-  @ApiOkResponse({ description: '`<jobs xmlns="http://job.opencastproject.org">` with the jobs, oldest first', type: String })
+  @ApiOkResponse({
+    description: '`<jobs xmlns="http://job.opencastproject.org">` with the jobs, oldest first',
+    type: String,
+  })
   async listDistributionJobsXml(@Query() query: ListJobsQueryDto): Promise<string> {
     const jobs = await this.jobs.listJobs(query);
     return renderJobListXml(jobs.map((job) => toJobView(job, this.config.publicUrl)));

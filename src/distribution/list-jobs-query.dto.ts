@@ -9,7 +9,9 @@ export class ListJobsQueryDto {
    * @example "FINISHED"
    */
   @IsOptional()
-  @IsIn(['QUEUED', 'RUNNING', 'FINISHED', 'FAILED'], { message: 'status must be one of QUEUED, RUNNING, FINISHED, FAILED' })
+  @IsIn(['QUEUED', 'RUNNING', 'FINISHED', 'FAILED'], {
+    message: 'status must be one of QUEUED, RUNNING, FINISHED, FAILED',
+  })
   status?: 'QUEUED' | 'RUNNING' | 'FINISHED' | 'FAILED';
 
   /**

@@ -1,9 +1,18 @@
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
-import { ELEMENT_SEPARATOR, joinElementDocuments, MediaPackage, MEDIAPACKAGE_NS, MediaPackageError } from './mediapackage.js';
+import {
+  ELEMENT_SEPARATOR,
+  joinElementDocuments,
+  MediaPackage,
+  MEDIAPACKAGE_NS,
+  MediaPackageError,
+} from './mediapackage.js';
 
 const DEFAULT_NS = `<mediapackage xmlns="${MEDIAPACKAGE_NS}" id="mp-1"><media><track id="t1" type="presenter/source" ref="track:t0"><mimetype>video/mp4</mimetype><tags><tag>archive</tag></tags><url>file:///a/video.mp4</url><checksum type="md5">abc</checksum><unknown xmlns="urn:x" a="1">kept</unknown></track></media><metadata><catalog id="c1" type="dublincore/episode"><mimetype>text/xml</mimetype><url>http://h/episode.xml</url></catalog></metadata><attachments><attachment id="a1" type="presenter/preview"><url>http://h/cover.png</url></attachment></attachments><publications><publication id="p1" channel="engage-player"><media><track id="pt1" type="presenter/delivery"><url>http://h/static/x.mp4</url></track></media></publication></publications></mediapackage>`;
-const PREFIXED = DEFAULT_NS.replace(/<(\/?)([a-z]+)/g, '<$1ns2:$2').replace(`xmlns="${MEDIAPACKAGE_NS}"`, `xmlns:ns2="${MEDIAPACKAGE_NS}"`).replace('<ns2:unknown xmlns="urn:x"', '<unknown xmlns="urn:x"').replace('</ns2:unknown>', '</unknown>');
+const PREFIXED = DEFAULT_NS.replace(/<(\/?)([a-z]+)/g, '<$1ns2:$2')
+  .replace(`xmlns="${MEDIAPACKAGE_NS}"`, `xmlns:ns2="${MEDIAPACKAGE_NS}"`)
+  .replace('<ns2:unknown xmlns="urn:x"', '<unknown xmlns="urn:x"')
+  .replace('</ns2:unknown>', '</unknown>');
 
 function parseRoot(xml: string): Element {
   return new DOMParser().parseFromString(xml, 'text/xml').documentElement!;
@@ -16,7 +25,12 @@ describe(MediaPackage.name, () => {
   ])('finds tracks, catalogs, attachments and publication elements (%s)', (_form, xml) => {
     const mediaPackage = MediaPackage.parse(xml);
     expect(mediaPackage.id).toBe('mp-1');
-    expect(mediaPackage.findElement('t1', 'x')).toMatchObject({ kind: 'track', id: 't1', url: 'file:///a/video.mp4', mimetype: 'video/mp4' });
+    expect(mediaPackage.findElement('t1', 'x')).toMatchObject({
+      kind: 'track',
+      id: 't1',
+      url: 'file:///a/video.mp4',
+      mimetype: 'video/mp4',
+    });
     expect(mediaPackage.findElement('c1', 'x')?.kind).toBe('catalog');
     expect(mediaPackage.findElement('a1', 'x')?.kind).toBe('attachment');
     expect(mediaPackage.findElement('pt1', 'engage-player')?.url).toBe('http://h/static/x.mp4');
@@ -31,7 +45,9 @@ describe(MediaPackage.name, () => {
     expect(root.namespaceURI).toBe(MEDIAPACKAGE_NS);
     expect(root.localName).toBe('track');
     expect(root.getAttribute('ref')).toBe('track:t0');
-    expect(root.getElementsByTagNameNS(MEDIAPACKAGE_NS, 'url')[0].textContent).toBe('http://cdn/static/o/c/mp-1/t1/video.mp4');
+    expect(root.getElementsByTagNameNS(MEDIAPACKAGE_NS, 'url')[0].textContent).toBe(
+      'http://cdn/static/o/c/mp-1/t1/video.mp4',
+    );
     expect(root.getElementsByTagNameNS(MEDIAPACKAGE_NS, 'tag')[0].textContent).toBe('archive');
     expect(root.getElementsByTagNameNS('urn:x', 'unknown')[0].getAttribute('a')).toBe('1');
     // Unchanged apart from the url: the same document once the url is put back.

@@ -88,8 +88,12 @@ export class MediaPackage {
     const document = parseUntrustedXml(xml, 'mediapackage');
     const root = document.documentElement;
     if (!root || root.localName !== 'mediapackage' || root.namespaceURI !== MEDIAPACKAGE_NS) {
-      const found = root ? `<${root.tagName}>${root.namespaceURI ? ` in namespace ${root.namespaceURI}` : ' without a namespace'}` : 'nothing';
-      throw new MediaPackageError(`The mediapackage must be a <mediapackage> in namespace ${MEDIAPACKAGE_NS}; found ${found}`);
+      const found = root
+        ? `<${root.tagName}>${root.namespaceURI ? ` in namespace ${root.namespaceURI}` : ' without a namespace'}`
+        : 'nothing';
+      throw new MediaPackageError(
+        `The mediapackage must be a <mediapackage> in namespace ${MEDIAPACKAGE_NS}; found ${found}`,
+      );
     }
     const id = root.getAttribute('id')?.trim();
     if (!id) throw new MediaPackageError('The mediapackage has no id attribute');
@@ -104,7 +108,9 @@ export class MediaPackage {
     const topLevel = this.elementsIn(this.root).find((element) => element.id === elementId);
     if (topLevel) return topLevel;
     const publications = childrenNamed(this.root, 'publications').flatMap((list) => childrenNamed(list, 'publication'));
-    publications.sort((a, b) => Number(b.getAttribute('channel') === channelId) - Number(a.getAttribute('channel') === channelId));
+    publications.sort(
+      (a, b) => Number(b.getAttribute('channel') === channelId) - Number(a.getAttribute('channel') === channelId),
+    );
     for (const publication of publications) {
       const found = this.elementsIn(publication).find((element) => element.id === elementId);
       if (found) return found;
@@ -130,7 +136,11 @@ export function joinElementDocuments(documents: readonly string[]): string {
 function childrenNamed(parent: Element, localName: string): Element[] {
   const found: Element[] = [];
   for (let node = parent.firstChild; node; node = node.nextSibling) {
-    if (node.nodeType === 1 && (node as Element).localName === localName && (node as Element).namespaceURI === MEDIAPACKAGE_NS) {
+    if (
+      node.nodeType === 1 &&
+      (node as Element).localName === localName &&
+      (node as Element).namespaceURI === MEDIAPACKAGE_NS
+    ) {
       found.push(node as Element);
     }
   }

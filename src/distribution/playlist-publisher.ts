@@ -47,7 +47,9 @@ export class PlaylistPublisher {
     for (const reference of playlistReferences(text)) {
       const referenced = await this.sources.locateReference(reference, source);
       const key = sourceKey(referenced.source);
-      const sibling = this.siblings.find((candidate) => sourceKey(candidate.source) === key && candidate.folder !== folder);
+      const sibling = this.siblings.find(
+        (candidate) => sourceKey(candidate.source) === key && candidate.folder !== folder,
+      );
       if (sibling) {
         replacements.set(reference, `../${encodeURIComponent(sibling.elementId)}/${encodeURIComponent(sibling.name)}`);
         continue;
@@ -60,16 +62,22 @@ export class PlaylistPublisher {
       const before = this.staged.get(target);
       if (before?.key === key) continue;
       if (before !== undefined) {
-        throw new BadRequestException(`The playlist references ${before.reference} and ${reference}, which would both be published as ${name}`);
+        throw new BadRequestException(
+          `The playlist references ${before.reference} and ${reference}, which would both be published as ${name}`,
+        );
       }
       this.staged.set(target, { key, reference });
       if (isHlsPlaylist(name, null)) {
         if (depth >= MAX_PLAYLIST_DEPTH) {
-          throw new BadRequestException(`The playlist reference ${reference} nests playlists more than ${MAX_PLAYLIST_DEPTH} deep`);
+          throw new BadRequestException(
+            `The playlist reference ${reference} nests playlists more than ${MAX_PLAYLIST_DEPTH} deep`,
+          );
         }
         await this.stagePlaylist(referenced.source, target, depth + 1);
       } else {
-        await this.publication.stage(target, (temporary) => this.sources.placeAt(referenced.source, temporary, this.signal));
+        await this.publication.stage(target, (temporary) =>
+          this.sources.placeAt(referenced.source, temporary, this.signal),
+        );
       }
     }
     const rewritten = rewritePlaylist(text, (uri) => replacements.get(uri));

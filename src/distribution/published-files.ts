@@ -44,7 +44,12 @@ export class PublishedFiles {
   async startPublication(elementFolders: readonly string[]): Promise<Publication> {
     const folders = elementFolders.map((folder) => this.inside(folder));
     const release = await this.locks.acquire(folders);
-    return new Publication((path) => this.inside(path), folders, release, () => this.clock.now().getTime());
+    return new Publication(
+      (path) => this.inside(path),
+      folders,
+      release,
+      () => this.clock.now().getTime(),
+    );
   }
 
   /**
@@ -117,7 +122,8 @@ export class Publication {
   async stage(destination: string, write: (temporaryPath: string) => Promise<unknown>): Promise<void> {
     const target = this.checkInside(destination);
     const folder = dirname(target);
-    if (!this.elementFolders.includes(folder)) throw new Error(`${target} is not in an element folder of this publication`);
+    if (!this.elementFolders.includes(folder))
+      throw new Error(`${target} is not in an element folder of this publication`);
     const created = await mkdir(folder, { recursive: true });
     if (created) this.createdFolders.push(...foldersBetween(created, folder));
     await this.sweepLeftovers(folder);

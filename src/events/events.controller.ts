@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
 import { noContentWhenEmpty } from '../common/no-content.js';
@@ -33,7 +40,10 @@ export class EventsController {
   @Get(':id')
   @ApiOkResponse({ type: RecordedEvent })
   @ApiNoContentResponse({ description: 'No event has this id' })
-  async getEvent(@Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<RecordedEvent | undefined> {
+  async getEvent(
+    @Param('id') id: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<RecordedEvent | undefined> {
     return noContentWhenEmpty(response, await this.events.find(id));
   }
 

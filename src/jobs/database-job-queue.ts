@@ -32,11 +32,17 @@ interface Registration {
  * handler runs, and a job whose worker died becomes claimable again when its lease runs out.
  */
 @Injectable()
-export class DatabaseJobQueue extends JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class DatabaseJobQueue
+  extends JobQueue
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(JobQueue.name);
   private readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   private readonly registrations = new Map<JobName, Registration>();
-  private readonly runningJobs = new Map<string, { key: string; name: JobName; controller: AbortController; done: Promise<void> }>();
+  private readonly runningJobs = new Map<
+    string,
+    { key: string; name: JobName; controller: AbortController; done: Promise<void> }
+  >();
   private pollTimer: NodeJS.Timeout | undefined;
   private polling = false;
   private pollAgain = false;
@@ -89,7 +95,12 @@ export class DatabaseJobQueue extends JobQueue implements OnApplicationBootstrap
   }
 
   async countPending(name: JobName): Promise<number> {
-    return this.dataSource.manager.count(Job, { where: [{ name, status: 'queued' }, { name, status: 'active' }] });
+    return this.dataSource.manager.count(Job, {
+      where: [
+        { name, status: 'queued' },
+        { name, status: 'active' },
+      ],
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -149,7 +160,11 @@ export class DatabaseJobQueue extends JobQueue implements OnApplicationBootstrap
     const manager = this.dataSource.manager;
     for (let tries = 0; tries < 5; tries++) {
       const now = new Date();
-      const candidate = await manager.findOne(Job, { select: { id: true }, where: dueJobs(name, now), order: { runAt: 'ASC' } });
+      const candidate = await manager.findOne(Job, {
+        select: { id: true },
+        where: dueJobs(name, now),
+        order: { runAt: 'ASC' },
+      });
       if (!candidate) return null;
       const claimed = await manager.update(Job, dueJobs(name, now, candidate.id), {
         status: 'active',
@@ -175,7 +190,10 @@ export class DatabaseJobQueue extends JobQueue implements OnApplicationBootstrap
   }
 
   private async run(job: Job, registration: Registration, controller: AbortController): Promise<void> {
-    const heartbeat = setInterval(() => void this.renewLease(job, controller), Math.max(100, this.config.jobLeaseMs / 3));
+    const heartbeat = setInterval(
+      () => void this.renewLease(job, controller),
+      Math.max(100, this.config.jobLeaseMs / 3),
+    );
     try {
       await registration.handler(JSON.parse(job.data), { signal: controller.signal, attempt: job.attempts });
       if (controller.signal.aborted) throw controller.signal.reason;
@@ -187,7 +205,12 @@ export class DatabaseJobQueue extends JobQueue implements OnApplicationBootstrap
     }
   }
 
-  private async settleFailure(job: Job, options: JobHandlerOptions, signal: AbortSignal, error: unknown): Promise<void> {
+  private async settleFailure(
+    job: Job,
+    options: JobHandlerOptions,
+    signal: AbortSignal,
+    error: unknown,
+  ): Promise<void> {
     const mine = { id: job.id, lockedBy: this.workerId };
     if (signal.reason === JOB_CANCELLED) return;
     if (signal.reason === WORKER_SHUTDOWN) {
@@ -202,7 +225,9 @@ export class DatabaseJobQueue extends JobQueue implements OnApplicationBootstrap
     const message = error instanceof Error ? error.message : String(error);
     if (job.attempts < options.maxAttempts) {
       const delayMs = options.backoffMs * 2 ** (job.attempts - 1);
-      this.logger.warn(`Job ${job.name} ${job.key} failed (attempt ${job.attempts}), retrying in ${delayMs} ms: ${message}`);
+      this.logger.warn(
+        `Job ${job.name} ${job.key} failed (attempt ${job.attempts}), retrying in ${delayMs} ms: ${message}`,
+      );
       await this.dataSource.manager.update(Job, mine, {
         status: 'queued',
         runAt: new Date(Date.now() + delayMs),
@@ -212,7 +237,12 @@ export class DatabaseJobQueue extends JobQueue implements OnApplicationBootstrap
       });
     } else {
       this.logger.error(`Job ${job.name} ${job.key} failed after ${job.attempts} attempt(s): ${message}`);
-      await this.dataSource.manager.update(Job, mine, { status: 'failed', lockedBy: null, lockedUntil: null, lastError: message });
+      await this.dataSource.manager.update(Job, mine, {
+        status: 'failed',
+        lockedBy: null,
+        lockedUntil: null,
+        lastError: message,
+      });
     }
   }
 

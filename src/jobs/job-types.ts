@@ -16,4 +16,9 @@ export type DownloadMessage = 'download-ready' | 'download-failed';
 
 export type JobName = keyof JobDataByName;
 
-export const JOB_NAMES: readonly JobName[] = ['vod-download.process', 'vod-download.callback', 'mail.send', 'distribution.run'];
+export const JOB_NAMES: readonly JobName[] = [
+  'vod-download.process',
+  'vod-download.callback',
+  'mail.send',
+  'distribution.run',
+];

@@ -26,7 +26,10 @@ export class ScheduleClaims {
       if (await this.dataSource.manager.existsBy(ScheduleClaim, { name, scheduledAt: tick })) return false;
       throw error;
     }
-    await this.dataSource.manager.delete(ScheduleClaim, { name, scheduledAt: LessThan(new Date(tick.getTime() - KEEP_CLAIMS_MS)) });
+    await this.dataSource.manager.delete(ScheduleClaim, {
+      name,
+      scheduledAt: LessThan(new Date(tick.getTime() - KEEP_CLAIMS_MS)),
+    });
     return true;
   }
 }

@@ -66,7 +66,8 @@ export class DownloadMailer implements OnModuleInit {
 
   private contextFor(download: VodDownload): Record<string, unknown> {
     const language = download.emailLanguage ?? this.config.defaultEmailLanguage;
-    const expires = download.completionDate && new Date(download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS);
+    const expires =
+      download.completionDate && new Date(download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS);
     return {
       fileName: download.mp4Filename,
       contentId: download.contentId,
@@ -79,7 +80,10 @@ export class DownloadMailer implements OnModuleInit {
 
 function formatDate(date: Date, language: string): string {
   try {
-    return new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date) + ' UTC';
+    return (
+      new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date) +
+      ' UTC'
+    );
   } catch {
     return date.toISOString();
   }

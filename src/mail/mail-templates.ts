@@ -38,7 +38,9 @@ export class MailTemplates implements OnModuleInit {
     const text = Handlebars.create();
     html.registerPartial('layout', readFileSync(join(this.directory, 'layout.html.hbs'), 'utf8'));
     text.registerPartial('layout', readFileSync(join(this.directory, 'layout.text.hbs'), 'utf8'));
-    for (const language of readdirSync(this.directory).filter((name) => statSync(join(this.directory, name)).isDirectory())) {
+    for (const language of readdirSync(this.directory).filter((name) =>
+      statSync(join(this.directory, name)).isDirectory(),
+    )) {
       const messages = new Map<DownloadMessage, CompiledMessage>();
       for (const message of MESSAGES) {
         const read = (part: string) => readFileSync(join(this.directory, language, `${message}.${part}.hbs`), 'utf8');
@@ -51,7 +53,9 @@ export class MailTemplates implements OnModuleInit {
       this.compiled.set(language, messages);
     }
     if (!this.compiled.has(this.defaultLanguage)) {
-      throw new Error(`DEFAULT_EMAIL_LANGUAGE is "${this.defaultLanguage}" but ${this.directory} has no templates for it`);
+      throw new Error(
+        `DEFAULT_EMAIL_LANGUAGE is "${this.defaultLanguage}" but ${this.directory} has no templates for it`,
+      );
     }
   }
 

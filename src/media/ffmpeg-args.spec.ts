@@ -19,19 +19,42 @@ const valueAfter = (args: string[], flag: string, nth = 0) => args.filter((_, i)
 
 describe('ffmpeg arguments', () => {
   it('never lets a remote source open local files, nor a local source the network', () => {
-    expect(inputArgs(remote)).toEqual(['-protocol_whitelist', 'http,https,tcp,tls,crypto,httpproxy', '-i', remote.location]);
-    expect(inputArgs(local, 3.5)).toEqual(['-protocol_whitelist', 'file,crypto', '-ss', '3.500000', '-i', local.location]);
+    expect(inputArgs(remote)).toEqual([
+      '-protocol_whitelist',
+      'http,https,tcp,tls,crypto,httpproxy',
+      '-i',
+      remote.location,
+    ]);
+    expect(inputArgs(local, 3.5)).toEqual([
+      '-protocol_whitelist',
+      'file,crypto',
+      '-ss',
+      '3.500000',
+      '-i',
+      local.location,
+    ]);
     expect(probeArgs(remote)).toEqual([
-      '-v', 'error', '-of', 'json', '-show_format', '-show_streams',
-      '-protocol_whitelist', 'http,https,tcp,tls,crypto,httpproxy', remote.location,
+      '-v',
+      'error',
+      '-of',
+      'json',
+      '-show_format',
+      '-show_streams',
+      '-protocol_whitelist',
+      'http,https,tcp,tls,crypto,httpproxy',
+      remote.location,
     ]);
   });
 
   it("reads a Unified Streaming origin's Smooth Streaming presentation as DASH, and other URLs as they are", () => {
     const seed = 'http://origin-url.com/content/vod/6f9b/6f9b_nodrm_07dc.ism/Manifest';
     expect(readableSourceUrl(new URL(seed))).toBe('http://origin-url.com/content/vod/6f9b/6f9b_nodrm_07dc.ism/.mpd');
-    expect(readableSourceUrl(new URL('https://o.example.com/live/a.isml/manifest?t=1'))).toBe('https://o.example.com/live/a.isml/.mpd?t=1');
-    expect(readableSourceUrl(new URL('https://o.example.com/vod/a.ism/.m3u8'))).toBe('https://o.example.com/vod/a.ism/.m3u8');
+    expect(readableSourceUrl(new URL('https://o.example.com/live/a.isml/manifest?t=1'))).toBe(
+      'https://o.example.com/live/a.isml/.mpd?t=1',
+    );
+    expect(readableSourceUrl(new URL('https://o.example.com/vod/a.ism/.m3u8'))).toBe(
+      'https://o.example.com/vod/a.ism/.m3u8',
+    );
     expect(readableSourceUrl(new URL('https://o.example.com/vod/Manifest'))).toBe('https://o.example.com/vod/Manifest');
   });
 
@@ -44,7 +67,10 @@ describe('ffmpeg arguments', () => {
   it('copies from the keyframe, without earlier audio, and stops before the first decode time left out', () => {
     const cut = {
       input: local,
-      streams: [{ index: 0, type: 'video' as const }, { index: 2, type: 'audio' as const }],
+      streams: [
+        { index: 0, type: 'video' as const },
+        { index: 2, type: 'audio' as const },
+      ],
       fromSeconds: 2,
       untilDecodeSeconds: 6,
       halfFrameSeconds: 0.05,
@@ -56,7 +82,19 @@ describe('ffmpeg arguments', () => {
     expect(copyCutArgs({ ...cut, untilDecodeSeconds: undefined })).not.toContain('-t');
     expect(copyCutArgs({ ...cut, fromSeconds: 0 })).not.toContain('-ss');
     expect(args.filter((arg) => arg.startsWith('0:'))).toEqual(['0:0', '0:2']);
-    expect(args.slice(-11)).toEqual(['-c', 'copy', '-copypriorss', '0', '-f', 'mpegts', '-muxdelay', '0', '-muxpreload', '0', '/w/clip-0.ts']);
+    expect(args.slice(-11)).toEqual([
+      '-c',
+      'copy',
+      '-copypriorss',
+      '0',
+      '-f',
+      'mpegts',
+      '-muxdelay',
+      '0',
+      '-muxpreload',
+      '0',
+      '/w/clip-0.ts',
+    ]);
     expect(args).not.toContain('libx264');
   });
 
@@ -76,9 +114,16 @@ describe('ffmpeg arguments', () => {
     });
     expect([0, 1, 2].map((n) => valueAfter(args, '-ss', n))).toEqual(['3.300000', '4.000500', '3.300000']);
     // The head's input stops at the keyframe, so no video past it is decoded.
-    expect(args.slice(args.indexOf('-ss') - 2, args.indexOf('-ss') + 6)).toEqual(
-      ['-protocol_whitelist', 'file,crypto', '-ss', '3.300000', '-t', '0.750000', '-i', '/media/a.mp4'],
-    );
+    expect(args.slice(args.indexOf('-ss') - 2, args.indexOf('-ss') + 6)).toEqual([
+      '-protocol_whitelist',
+      'file,crypto',
+      '-ss',
+      '3.300000',
+      '-t',
+      '0.750000',
+      '-i',
+      '/media/a.mp4',
+    ]);
     const head = args.slice(args.lastIndexOf('-i') + 2, args.indexOf('head.ts'));
     const tail = args.slice(args.indexOf('head.ts') + 1, args.indexOf('tail.ts'));
     const audio = args.slice(args.indexOf('tail.ts') + 1);
@@ -97,7 +142,10 @@ describe('ffmpeg arguments', () => {
   it('re-encodes a whole clip when the smart cut cannot apply, keeping audio by copy', () => {
     const args = reencodeCutArgs({
       input: remote,
-      streams: [{ index: 1, type: 'video' }, { index: 4, type: 'audio' }],
+      streams: [
+        { index: 1, type: 'video' },
+        { index: 4, type: 'audio' },
+      ],
       startSeconds: 1.25,
       endSeconds: 3,
       encoding: { pixelFormat: undefined },
@@ -109,23 +157,34 @@ describe('ffmpeg arguments', () => {
   });
 
   it('joins a smart cut from its concat list and audio', () => {
-    expect(joinPiecesArgs({ videoList: 'pieces.txt', audio: 'audio.ts', audioStreamCount: 2, output: 'clip.ts' })).toEqual(
-      expect.arrayContaining(['-f', 'concat', '-safe', '0', '-i', 'pieces.txt', '-i', 'audio.ts']),
+    expect(
+      joinPiecesArgs({ videoList: 'pieces.txt', audio: 'audio.ts', audioStreamCount: 2, output: 'clip.ts' }),
+    ).toEqual(expect.arrayContaining(['-f', 'concat', '-safe', '0', '-i', 'pieces.txt', '-i', 'audio.ts']));
+    const mapped = joinPiecesArgs({ videoList: 'p.txt', audio: 'a.ts', audioStreamCount: 2, output: 'c.ts' }).filter(
+      (_, i, all) => all[i - 1] === '-map',
     );
-    const mapped = joinPiecesArgs({ videoList: 'p.txt', audio: 'a.ts', audioStreamCount: 2, output: 'c.ts' }).filter((_, i, all) => all[i - 1] === '-map');
     expect(mapped).toEqual(['0:v:0', '1:a:0', '1:a:1']);
   });
 
   it('writes concat lists with exact durations and quoted paths', () => {
-    expect(concatList([{ path: "/w/it's.ts", durationSeconds: 0.7 }, { path: '/w/b.ts', durationSeconds: 2 }])).toBe(
-      "file '/w/it'\\''s.ts'\nduration 0.700000\nfile '/w/b.ts'\nduration 2.000000\n",
-    );
+    expect(
+      concatList([
+        { path: "/w/it's.ts", durationSeconds: 0.7 },
+        { path: '/w/b.ts', durationSeconds: 2 },
+      ]),
+    ).toBe("file '/w/it'\\''s.ts'\nduration 0.700000\nfile '/w/b.ts'\nduration 2.000000\n");
   });
 
   it('stitches by copy into a non-fragmented faststart MP4 with the audio languages', () => {
-    const args = stitchCopyArgs({ list: 'clips.txt', audioLanguages: ['eng', undefined, 'fra'], output: 'out.mp4.part' });
+    const args = stitchCopyArgs({
+      list: 'clips.txt',
+      audioLanguages: ['eng', undefined, 'fra'],
+      output: 'out.mp4.part',
+    });
     expect(args).toEqual(expect.arrayContaining(['-c', 'copy', '-movflags', '+faststart', '-f', 'mp4']));
-    expect(args).toEqual(expect.arrayContaining(['-metadata:s:a:0', 'language=eng', '-metadata:s:a:2', 'language=fra']));
+    expect(args).toEqual(
+      expect.arrayContaining(['-metadata:s:a:0', 'language=eng', '-metadata:s:a:2', 'language=fra']),
+    );
     expect(args).not.toContain('-metadata:s:a:1');
     expect(args.join(' ')).not.toContain('frag');
   });
@@ -136,7 +195,11 @@ describe('ffmpeg arguments', () => {
         { path: 'a.ts', durationSeconds: 4, videoCount: 1, audioCount: 0 },
         { path: 'b.ts', durationSeconds: 3, videoCount: 0, audioCount: 1 },
       ],
-      { videos: [{ width: 320, height: 180 }], audios: [{ sampleRate: 44100, channels: 2, language: 'eng' }], frameRate: 10 },
+      {
+        videos: [{ width: 320, height: 180 }],
+        audios: [{ sampleRate: 44100, channels: 2, language: 'eng' }],
+        frameRate: 10,
+      },
       'out.mp4',
     );
     const graph = valueAfter(args, '-filter_complex');
@@ -146,6 +209,8 @@ describe('ffmpeg arguments', () => {
     expect(graph).toContain('[1:a:0]aresample=44100');
     expect(graph).toContain('[v0_0][a0_0][v1_0][a1_0]concat=n=2:v=1:a=1[ov0][oa0]');
     expect(args.filter((_, i) => args[i - 1] === '-map')).toEqual(['[ov0]', '[oa0]']);
-    expect(args).toEqual(expect.arrayContaining(['-c:a', 'aac', '-metadata:s:a:0', 'language=eng', '-movflags', '+faststart']));
+    expect(args).toEqual(
+      expect.arrayContaining(['-c:a', 'aac', '-metadata:s:a:0', 'language=eng', '-movflags', '+faststart']),
+    );
   });
 });

@@ -47,14 +47,28 @@ export function inputArgs(input: MediaInput, seekSeconds?: number, readSeconds?:
 }
 
 export function probeArgs(input: MediaInput): string[] {
-  return ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', ...inputArgs(input).slice(0, 2), input.location];
+  return [
+    '-v',
+    'error',
+    '-of',
+    'json',
+    '-show_format',
+    '-show_streams',
+    ...inputArgs(input).slice(0, 2),
+    input.location,
+  ];
 }
 
 /**
  * Video packets (time and key flag) between `fromSeconds` and `toSeconds`, read without decoding.
  * These are the source's own timestamps: add its start time to media-time offsets.
  */
-export function keyframeProbeArgs(input: MediaInput, streamIndex: number, fromSeconds: number, toSeconds: number): string[] {
+export function keyframeProbeArgs(
+  input: MediaInput,
+  streamIndex: number,
+  fromSeconds: number,
+  toSeconds: number,
+): string[] {
   return [
     '-v',
     'error',
@@ -336,10 +350,7 @@ export function stitchNormalisedArgs(clips: NormaliseClip[], target: TargetLayou
       segments.push(`[${label}]`);
     });
   });
-  const outputs = [
-    ...target.videos.map((_, v) => `[ov${v}]`),
-    ...target.audios.map((_, a) => `[oa${a}]`),
-  ];
+  const outputs = [...target.videos.map((_, v) => `[ov${v}]`), ...target.audios.map((_, a) => `[oa${a}]`)];
   filters.push(
     `${segments.join('')}concat=n=${clips.length}:v=${target.videos.length}:a=${target.audios.length}${outputs.join('')}`,
   );

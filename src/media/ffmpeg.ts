@@ -12,7 +12,9 @@ export class MediaCommandError extends Error {
     readonly exitCode: number | null,
     readonly stderrTail: string,
   ) {
-    super(`${command.split(' ')[0]} failed (${exitCode === null ? 'killed' : `exit code ${exitCode}`}): ${stderrTail || 'no error output'}`);
+    super(
+      `${command.split(' ')[0]} failed (${exitCode === null ? 'killed' : `exit code ${exitCode}`}): ${stderrTail || 'no error output'}`,
+    );
   }
 }
 
@@ -86,19 +88,29 @@ export class Ffmpeg implements OnModuleInit {
     signal?: AbortSignal,
   ): Promise<VideoPackets> {
     const { streamIndex, startSeconds } = source;
-    const args = keyframeProbeArgs(input, streamIndex, fromSeconds > 0 ? fromSeconds + startSeconds : 0, toSeconds + startSeconds);
+    const args = keyframeProbeArgs(
+      input,
+      streamIndex,
+      fromSeconds > 0 ? fromSeconds + startSeconds : 0,
+      toSeconds + startSeconds,
+    );
     const packets = parseVideoPackets(await this.execute(this.config.ffprobePath, args, { signal }));
     const toMediaTime = (times: number[]) => times.map((time) => time - startSeconds);
     return {
       frames: toMediaTime(packets.frames),
       keyframes: toMediaTime(packets.keyframes),
-      keyframeDecodeTimes: new Map([...packets.keyframeDecodeTimes].map(([time, decode]) => [time - startSeconds, decode - startSeconds])),
+      keyframeDecodeTimes: new Map(
+        [...packets.keyframeDecodeTimes].map(([time, decode]) => [time - startSeconds, decode - startSeconds]),
+      ),
     };
   }
 
   private explain(stderrTail: string, since: number): string {
     const refused = this.proxy.refusedSince(since);
-    return this.proxy.readable(stderrTail) + (refused.length > 0 ? `\nRefused by the source rules: ${refused.join('; ')}` : '');
+    return (
+      this.proxy.readable(stderrTail) +
+      (refused.length > 0 ? `\nRefused by the source rules: ${refused.join('; ')}` : '')
+    );
   }
 
   /** Spawns the tool and resolves with its stdout; `-progress` lines on stdout are reported, not returned. */

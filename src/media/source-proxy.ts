@@ -48,7 +48,13 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
         return;
       }
       const upstream = httpRequest(
-        { host: target.hostname, port: target.port || 80, path: `${target.pathname}${target.search}`, method: request.method, headers: request.headers },
+        {
+          host: target.hostname,
+          port: target.port || 80,
+          path: `${target.pathname}${target.search}`,
+          method: request.method,
+          headers: request.headers,
+        },
         (answer) => {
           response.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(response);
@@ -60,7 +66,9 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
       });
       request.pipe(upstream);
     });
-    server.on('connect', (request: IncomingMessage, client: Socket, head: Buffer) => this.tunnel(request, client, head));
+    server.on('connect', (request: IncomingMessage, client: Socket, head: Buffer) =>
+      this.tunnel(request, client, head),
+    );
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -107,12 +115,18 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
       const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
       let [start, end] = [0, size - 1];
       if (range && (range[1] || range[2])) {
-        [start, end] = range[1] ? [Number(range[1]), range[2] ? Math.min(Number(range[2]), size - 1) : size - 1] : [Math.max(0, size - Number(range[2])), size - 1];
+        [start, end] = range[1]
+          ? [Number(range[1]), range[2] ? Math.min(Number(range[2]), size - 1) : size - 1]
+          : [Math.max(0, size - Number(range[2])), size - 1];
         if (start > end || start >= size) {
           response.writeHead(416, { 'content-range': `bytes */${size}` }).end();
           return;
         }
-        response.writeHead(206, { 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1, 'accept-ranges': 'bytes' });
+        response.writeHead(206, {
+          'content-range': `bytes ${start}-${end}/${size}`,
+          'content-length': end - start + 1,
+          'accept-ranges': 'bytes',
+        });
       } else {
         response.writeHead(200, { 'content-length': size, 'accept-ranges': 'bytes' });
       }

@@ -2,7 +2,13 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { insideRoot, locateSource, parseAllowedHost, realPathInsideRoot, SourceNotAllowedError } from './source-locator.js';
+import {
+  insideRoot,
+  locateSource,
+  parseAllowedHost,
+  realPathInsideRoot,
+  SourceNotAllowedError,
+} from './source-locator.js';
 
 const root = '/srv/media';
 const hosts = ['origin.example.com', '127.0.0.1:8080'];
@@ -11,13 +17,17 @@ describe('locateSource', () => {
   it('resolves paths and file: URLs inside the media root', () => {
     expect(locateSource('plenary/a.mp4', root, hosts)).toEqual({ kind: 'file', path: '/srv/media/plenary/a.mp4' });
     expect(locateSource('/srv/media/b.mp4', root, hosts)).toEqual({ kind: 'file', path: '/srv/media/b.mp4' });
-    expect(locateSource('file:///srv/media/c%20d.mp4', root, hosts)).toEqual({ kind: 'file', path: '/srv/media/c d.mp4' });
+    expect(locateSource('file:///srv/media/c%20d.mp4', root, hosts)).toEqual({
+      kind: 'file',
+      path: '/srv/media/c d.mp4',
+    });
   });
 
   it('allows a bare host on its default port only, and host:port on exactly that port', () => {
     const allowed = ['origin.example.com', '127.0.0.1:8080', '[::1]:9000', 'fe80::1', 'Media.Example.ORG.'];
     const ok = (url: string) => expect(locateSource(url, root, allowed)).toMatchObject({ kind: 'remote' });
-    const refused = (url: string) => expect(() => locateSource(url, root, allowed)).toThrow('is not in ALLOWED_SOURCE_HOSTS');
+    const refused = (url: string) =>
+      expect(() => locateSource(url, root, allowed)).toThrow('is not in ALLOWED_SOURCE_HOSTS');
     ok('https://origin.example.com/a.mp4');
     ok('http://origin.example.com:80/a.mp4');
     ok('https://ORIGIN.example.com.:443/a.mp4');
@@ -44,12 +54,16 @@ describe('locateSource', () => {
     expect(() => locateSource('http://169.254.169.254/latest/meta-data', root, hosts)).toThrow(SourceNotAllowedError);
   });
 
-  it.each(['../etc/passwd', '/etc/passwd', 'file:///etc/passwd', 'plenary/../../etc/passwd', '/srv/media', '/srv/media-other/x.mp4'])(
-    'refuses %j outside the root',
-    (source) => {
-      expect(() => locateSource(source, root, hosts)).toThrow('outside the media root');
-    },
-  );
+  it.each([
+    '../etc/passwd',
+    '/etc/passwd',
+    'file:///etc/passwd',
+    'plenary/../../etc/passwd',
+    '/srv/media',
+    '/srv/media-other/x.mp4',
+  ])('refuses %j outside the root', (source) => {
+    expect(() => locateSource(source, root, hosts)).toThrow('outside the media root');
+  });
 
   it.each(['ftp://origin.example.com/a.mp4', 'gopher://x', 'data:text/plain,hi', ''])('refuses %j', (source) => {
     expect(() => locateSource(source, root, hosts)).toThrow(SourceNotAllowedError);

@@ -2,9 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type MediaSource =
-  | { kind: 'file'; path: string }
-  | { kind: 'remote'; url: URL };
+export type MediaSource = { kind: 'file'; path: string } | { kind: 'remote'; url: URL };
 
 /** A source that the configured roots and allowed hosts do not permit; the message says why. */
 export class SourceNotAllowedError extends Error {}
@@ -29,7 +27,9 @@ export function locateSource(source: string, mediaRoot: string, allowedHosts: re
   if (scheme === 'file') return { kind: 'file', path: insideRoot(fileURLToPath(trimmed), mediaRoot, trimmed) };
   // One-letter "schemes" are Windows drive letters, which resolve() handles as paths.
   if (scheme && scheme.length > 1) {
-    throw new SourceNotAllowedError(`The scheme "${scheme}:" of ${trimmed} is not supported: use http(s), file: or a path`);
+    throw new SourceNotAllowedError(
+      `The scheme "${scheme}:" of ${trimmed} is not supported: use http(s), file: or a path`,
+    );
   }
   return { kind: 'file', path: insideRoot(resolve(mediaRoot, trimmed), mediaRoot, trimmed) };
 }

@@ -33,7 +33,10 @@ function canonicalizeKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonicalizeKeys);
   if (!isPlainObject(value)) return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [CANONICAL_NAMES.get(key.toLowerCase()) ?? key, canonicalizeKeys(inner)]),
+    Object.entries(value).map(([key, inner]) => [
+      CANONICAL_NAMES.get(key.toLowerCase()) ?? key,
+      canonicalizeKeys(inner),
+    ]),
   );
 }
 

@@ -5,8 +5,14 @@ const recording = { startTime: new Date('2018-10-10T14:00:00.000Z'), duration: 7
 
 describe('parseClipTime', () => {
   it('reads ISO 8601 instants with a zone', () => {
-    expect(parseClipTime('2018-10-10T14:30:31.081Z')).toEqual({ kind: 'instant', at: new Date('2018-10-10T14:30:31.081Z') });
-    expect(parseClipTime('2018-10-10T16:30:31+02:00')).toEqual({ kind: 'instant', at: new Date('2018-10-10T14:30:31Z') });
+    expect(parseClipTime('2018-10-10T14:30:31.081Z')).toEqual({
+      kind: 'instant',
+      at: new Date('2018-10-10T14:30:31.081Z'),
+    });
+    expect(parseClipTime('2018-10-10T16:30:31+02:00')).toEqual({
+      kind: 'instant',
+      at: new Date('2018-10-10T14:30:31Z'),
+    });
   });
 
   it('reads elapsed times', () => {
@@ -14,12 +20,17 @@ describe('parseClipTime', () => {
     expect(parseClipTime('01:02:03.5')).toEqual({ kind: 'elapsed', seconds: 3723.5 });
   });
 
-  it.each(['2018-10-10T14:30:31', '2018-13-10T14:30:31Z', '2018-10-10T25:00:00Z', '1:2:3', '00:61:00', 'yesterday', ''])(
-    'rejects %j',
-    (raw) => {
-      expect(() => parseClipTime(raw)).toThrow(ClipTimeError);
-    },
-  );
+  it.each([
+    '2018-10-10T14:30:31',
+    '2018-13-10T14:30:31Z',
+    '2018-10-10T25:00:00Z',
+    '1:2:3',
+    '00:61:00',
+    'yesterday',
+    '',
+  ])('rejects %j', (raw) => {
+    expect(() => parseClipTime(raw)).toThrow(ClipTimeError);
+  });
 });
 
 describe('resolveClipRange', () => {
@@ -52,8 +63,8 @@ describe('resolveClipRange', () => {
   });
 
   it('refuses instants in a recording without a start time', () => {
-    expect(() => resolveClipRange('2018-10-10T14:30:00Z', '2018-10-10T15:00:00Z', { startTime: null, duration: null })).toThrow(
-      'use elapsed times',
-    );
+    expect(() =>
+      resolveClipRange('2018-10-10T14:30:00Z', '2018-10-10T15:00:00Z', { startTime: null, duration: null }),
+    ).toThrow('use elapsed times');
   });
 });

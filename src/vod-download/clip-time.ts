@@ -10,7 +10,10 @@ export function parseClipTime(raw: string): ClipTime {
   const elapsed = ELAPSED.exec(raw);
   if (elapsed) {
     const [, hours, minutes, seconds, fraction = ''] = elapsed;
-    return { kind: 'elapsed', seconds: Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds) + Number(`0${fraction}`) };
+    return {
+      kind: 'elapsed',
+      seconds: Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds) + Number(`0${fraction}`),
+    };
   }
   const instant = INSTANT.exec(raw);
   if (instant) {
@@ -18,9 +21,13 @@ export function parseClipTime(raw: string): ClipTime {
     const [, , month, day, hour, minute, second = '0'] = instant;
     const valid =
       !Number.isNaN(at.getTime()) &&
-      Number(month) >= 1 && Number(month) <= 12 &&
-      Number(day) >= 1 && Number(day) <= 31 &&
-      Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 59;
+      Number(month) >= 1 &&
+      Number(month) <= 12 &&
+      Number(day) >= 1 &&
+      Number(day) <= 31 &&
+      Number(hour) <= 23 &&
+      Number(minute) <= 59 &&
+      Number(second) <= 59;
     if (valid) return { kind: 'instant', at };
   }
   throw new ClipTimeError(
@@ -44,7 +51,11 @@ export interface RecordingTimes {
  * Checks a clip's start and end against each other and the recording, and turns them into
  * media-time offsets. Both null means the whole recording.
  */
-export function resolveClipRange(start: string | null | undefined, end: string | null | undefined, recording: RecordingTimes): ClipRange {
+export function resolveClipRange(
+  start: string | null | undefined,
+  end: string | null | undefined,
+  recording: RecordingTimes,
+): ClipRange {
   if (start == null && end == null) return { startSeconds: 0, endSeconds: undefined };
   if (start == null || end == null) {
     throw new ClipTimeError('Give both start and end, or neither for the whole event');
@@ -54,7 +65,9 @@ export function resolveClipRange(start: string | null | undefined, end: string |
   let range: ClipRange;
   if (from.kind === 'instant' && to.kind === 'instant') {
     if (!recording.startTime) {
-      throw new ClipTimeError('The event has no startTime, so instants cannot be placed in it: use elapsed times (HH:MM:SS)');
+      throw new ClipTimeError(
+        'The event has no startTime, so instants cannot be placed in it: use elapsed times (HH:MM:SS)',
+      );
     }
     const origin = recording.startTime.getTime();
     range = { startSeconds: (from.at.getTime() - origin) / 1000, endSeconds: (to.at.getTime() - origin) / 1000 };

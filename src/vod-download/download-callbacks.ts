@@ -39,7 +39,8 @@ export class DownloadCallbacks implements OnModuleInit {
 
   /** Enqueues the callbacks in the transaction that completes or fails the download. */
   async enqueue(urls: string[], body: VodDownloadResponseDto, manager: EntityManager): Promise<void> {
-    for (const url of urls) await this.jobs.enqueue('vod-download.callback', body.id, { downloadId: body.id, url, body }, { manager });
+    for (const url of urls)
+      await this.jobs.enqueue('vod-download.callback', body.id, { downloadId: body.id, url, body }, { manager });
   }
 
   private async post(url: string, body: object, signal: AbortSignal): Promise<void> {

@@ -116,11 +116,21 @@ export class DownloadRenderer {
     try {
       if (copyStitch) {
         const list = join(request.workDir, 'clips.txt');
-        await writeFile(list, concatList(plans.map((plan) => ({ path: plan.output, durationSeconds: clipDuration(plan) }))));
-        await this.ffmpeg.run(stitchCopyArgs({ list, audioLanguages: target.audios.map((audio) => audio.language), output: request.output }), {
-          signal,
-          onProgress: stitchProgress,
-        });
+        await writeFile(
+          list,
+          concatList(plans.map((plan) => ({ path: plan.output, durationSeconds: clipDuration(plan) }))),
+        );
+        await this.ffmpeg.run(
+          stitchCopyArgs({
+            list,
+            audioLanguages: target.audios.map((audio) => audio.language),
+            output: request.output,
+          }),
+          {
+            signal,
+            onProgress: stitchProgress,
+          },
+        );
       } else {
         const clips = plans.map((plan) => ({
           path: plan.output,
@@ -128,10 +138,15 @@ export class DownloadRenderer {
           videoCount: plan.layout.videos.length,
           audioCount: plan.layout.audios.length,
         }));
-        await this.ffmpeg.run(stitchNormalisedArgs(clips, target, request.output), { signal, onProgress: stitchProgress });
+        await this.ffmpeg.run(stitchNormalisedArgs(clips, target, request.output), {
+          signal,
+          onProgress: stitchProgress,
+        });
       }
     } catch (error) {
-      throw error instanceof MediaCommandAborted ? error : new RenderError(`Joining the clips failed: ${(error as Error).message}`);
+      throw error instanceof MediaCommandAborted
+        ? error
+        : new RenderError(`Joining the clips failed: ${(error as Error).message}`);
     }
     await this.checkNoTrackLost(request.output, target, total, signal);
   }
@@ -173,8 +188,16 @@ export class DownloadRenderer {
       ...plan,
       method,
       layout: {
-        videos: videos.map((stream) => ({ codec: reencoded ? 'h264' : stream.codec, width: stream.width ?? 0, height: stream.height ?? 0 })),
-        audios: audios.map((stream) => ({ codec: stream.codec, sampleRate: stream.sampleRate ?? 0, channels: stream.channels ?? 0 })),
+        videos: videos.map((stream) => ({
+          codec: reencoded ? 'h264' : stream.codec,
+          width: stream.width ?? 0,
+          height: stream.height ?? 0,
+        })),
+        audios: audios.map((stream) => ({
+          codec: stream.codec,
+          sampleRate: stream.sampleRate ?? 0,
+          channels: stream.channels ?? 0,
+        })),
       },
     };
   }
@@ -183,13 +206,19 @@ export class DownloadRenderer {
     const length = probe.durationSeconds;
     const endSeconds = clip.endSeconds ?? length;
     if (endSeconds === undefined) {
-      throw new RenderError('the length of the source cannot be told (a live stream?): give the clip a start and an end');
+      throw new RenderError(
+        'the length of the source cannot be told (a live stream?): give the clip a start and an end',
+      );
     }
     if (length !== undefined && clip.startSeconds >= length) {
-      throw new RenderError(`the clip starts at ${clip.startSeconds.toFixed(3)} s but the source is only ${length.toFixed(3)} s long`);
+      throw new RenderError(
+        `the clip starts at ${clip.startSeconds.toFixed(3)} s but the source is only ${length.toFixed(3)} s long`,
+      );
     }
     if (length !== undefined && endSeconds > length + 0.05) {
-      throw new RenderError(`the clip ends at ${endSeconds.toFixed(3)} s but the source is only ${length.toFixed(3)} s long`);
+      throw new RenderError(
+        `the clip ends at ${endSeconds.toFixed(3)} s but the source is only ${length.toFixed(3)} s long`,
+      );
     }
     return endSeconds;
   }
@@ -209,15 +238,26 @@ export class DownloadRenderer {
     const { startSeconds, endSeconds, halfFrameSeconds } = plan;
     const toSourceEnd = plan.sourceSeconds !== undefined && endSeconds >= plan.sourceSeconds - halfFrameSeconds;
     const copyTo = (until: number | undefined, untilDecode = until) =>
-      toSourceEnd ? { untilSeconds: undefined, untilDecodeSeconds: undefined } : { untilSeconds: until, untilDecodeSeconds: untilDecode };
+      toSourceEnd
+        ? { untilSeconds: undefined, untilDecodeSeconds: undefined }
+        : { untilSeconds: until, untilDecodeSeconds: untilDecode };
     if (!videoSource) return { kind: 'copy', fromSeconds: startSeconds, ...copyTo(endSeconds) };
     const video = videoSource.stream;
     const packetsBetween = (from: number, to: number) =>
-      this.ffmpeg.videoPackets(plan.request.input, { streamIndex: video.index, startSeconds: videoSource.sourceStartSeconds }, from, to, signal);
+      this.ffmpeg.videoPackets(
+        plan.request.input,
+        { streamIndex: video.index, startSeconds: videoSource.sourceStartSeconds },
+        from,
+        to,
+        signal,
+      );
 
     const { frames, keyframes } =
       startSeconds > 0
-        ? await packetsBetween(Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS), Math.min(endSeconds, startSeconds + KEYFRAME_SEARCH_SECONDS))
+        ? await packetsBetween(
+            Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS),
+            Math.min(endSeconds, startSeconds + KEYFRAME_SEARCH_SECONDS),
+          )
         : { frames: [0], keyframes: [0] };
     const before = keyframes.filter((time) => time <= startSeconds + halfFrameSeconds).at(-1);
     const startsOnKeyframe = before !== undefined && startSeconds - before < halfFrameSeconds;
@@ -225,24 +265,43 @@ export class DownloadRenderer {
       const fromSeconds = before ?? Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS);
       if (video.reorderDelay === 0 || toSourceEnd) return { kind: 'copy', fromSeconds, ...copyTo(endSeconds) };
       // With B-frames, pictures before the end can depend on pictures after it: end on the next keyframe, where none do.
-      const after = await packetsBetween(Math.max(0, endSeconds - halfFrameSeconds), endSeconds + KEYFRAME_SEARCH_SECONDS);
+      const after = await packetsBetween(
+        Math.max(0, endSeconds - halfFrameSeconds),
+        endSeconds + KEYFRAME_SEARCH_SECONDS,
+      );
       const next = after.keyframes.find((time) => time >= endSeconds - halfFrameSeconds);
-      if (next !== undefined) return { kind: 'copy', fromSeconds, ...copyTo(next, after.keyframeDecodeTimes.get(next)) };
+      if (next !== undefined)
+        return { kind: 'copy', fromSeconds, ...copyTo(next, after.keyframeDecodeTimes.get(next)) };
       // No keyframe follows: the source ends soon after, or its keyframes are far apart (then a few pictures end late).
-      const nearSourceEnd = plan.sourceSeconds !== undefined && endSeconds + KEYFRAME_SEARCH_SECONDS >= plan.sourceSeconds;
-      return { kind: 'copy', fromSeconds, ...(nearSourceEnd ? { untilSeconds: undefined, untilDecodeSeconds: undefined } : copyTo(endSeconds)) };
+      const nearSourceEnd =
+        plan.sourceSeconds !== undefined && endSeconds + KEYFRAME_SEARCH_SECONDS >= plan.sourceSeconds;
+      return {
+        kind: 'copy',
+        fromSeconds,
+        ...(nearSourceEnd ? { untilSeconds: undefined, untilDecodeSeconds: undefined } : copyTo(endSeconds)),
+      };
     }
-    const after = keyframes.find((time) => time > startSeconds + halfFrameSeconds && time < endSeconds - halfFrameSeconds);
+    const after = keyframes.find(
+      (time) => time > startSeconds + halfFrameSeconds && time < endSeconds - halfFrameSeconds,
+    );
     const firstFrame = frames.find((time) => time >= startSeconds - SEEK_EPSILON);
     // With B-frames a copied piece cannot end on an exact frame, so the whole clip is re-encoded.
-    const smartCuttable = video.codec === 'h264' && video.frameRate !== undefined && videoCount === 1 && video.reorderDelay === 0;
+    const smartCuttable =
+      video.codec === 'h264' && video.frameRate !== undefined && videoCount === 1 && video.reorderDelay === 0;
     return smartCuttable && after !== undefined && firstFrame !== undefined
       ? { kind: 'smart', keyframeSeconds: after, firstFrameSeconds: firstFrame }
       : { kind: 'reencode' };
   }
 
-  private async cut(plan: ClipPlan, workDir: string, options: { signal?: AbortSignal; onProgress: (seconds: number) => void }) {
-    const refs: StreamRef[] = plan.streams.map((stream) => ({ index: stream.index, type: stream.type as 'video' | 'audio' }));
+  private async cut(
+    plan: ClipPlan,
+    workDir: string,
+    options: { signal?: AbortSignal; onProgress: (seconds: number) => void },
+  ) {
+    const refs: StreamRef[] = plan.streams.map((stream) => ({
+      index: stream.index,
+      type: stream.type as 'video' | 'audio',
+    }));
     const { input } = plan.request;
     const { method, startSeconds, endSeconds, halfFrameSeconds } = plan;
     const video = plan.streams.find((stream) => stream.type === 'video');
@@ -260,11 +319,18 @@ export class DownloadRenderer {
         options,
       );
     } else if (method.kind === 'reencode') {
-      await this.ffmpeg.run(reencodeCutArgs({ input, streams: refs, startSeconds, endSeconds, encoding, output: plan.output }), options);
+      await this.ffmpeg.run(
+        reencodeCutArgs({ input, streams: refs, startSeconds, endSeconds, encoding, output: plan.output }),
+        options,
+      );
     } else {
       const base = plan.output.replace(/\.ts$/, '');
       const audios = plan.streams.filter((stream) => stream.type === 'audio');
-      const [head, tail, audio] = [`${base}-head.ts`, `${base}-tail.ts`, audios.length > 0 ? `${base}-audio.ts` : undefined];
+      const [head, tail, audio] = [
+        `${base}-head.ts`,
+        `${base}-tail.ts`,
+        audios.length > 0 ? `${base}-audio.ts` : undefined,
+      ];
       await this.ffmpeg.run(
         smartCutArgs({
           input,
@@ -290,9 +356,12 @@ export class DownloadRenderer {
           { path: tail, durationSeconds: endSeconds - method.keyframeSeconds },
         ]),
       );
-      await this.ffmpeg.run(joinPiecesArgs({ videoList, audio, audioStreamCount: audios.length, output: plan.output }), {
-        signal: options.signal,
-      });
+      await this.ffmpeg.run(
+        joinPiecesArgs({ videoList, audio, audioStreamCount: audios.length, output: plan.output }),
+        {
+          signal: options.signal,
+        },
+      );
     }
   }
 
@@ -330,7 +399,8 @@ export class DownloadRenderer {
 /** The clip's length in the output: a stream copy runs from the keyframe at or before the start, a smart cut from the first frame at or after it. */
 function clipDuration(plan: ClipPlan): number {
   const { method } = plan;
-  if (method.kind === 'copy') return (method.untilSeconds ?? plan.sourceSeconds ?? plan.endSeconds) - method.fromSeconds;
+  if (method.kind === 'copy')
+    return (method.untilSeconds ?? plan.sourceSeconds ?? plan.endSeconds) - method.fromSeconds;
   return plan.endSeconds - (method.kind === 'smart' ? method.firstFrameSeconds : plan.startSeconds);
 }
 
@@ -339,14 +409,18 @@ function targetLayout(plans: ClipPlan[]): TargetLayout {
   const videoCount = Math.max(...plans.map((plan) => plan.layout.videos.length));
   const audioCount = Math.max(...plans.map((plan) => plan.layout.audios.length));
   const even = (value: number) => Math.max(2, Math.ceil(value / 2) * 2);
-  const frameRates = plans.flatMap((plan) => plan.streams.filter((s) => s.type === 'video').map((s) => s.frameRate ?? 0));
+  const frameRates = plans.flatMap((plan) =>
+    plan.streams.filter((s) => s.type === 'video').map((s) => s.frameRate ?? 0),
+  );
   return {
     videos: Array.from({ length: videoCount }, (_, v) => ({
       width: even(Math.max(...plans.map((plan) => plan.layout.videos[v]?.width ?? 0))),
       height: even(Math.max(...plans.map((plan) => plan.layout.videos[v]?.height ?? 0))),
     })),
     audios: Array.from({ length: audioCount }, (_, a) => {
-      const streams = plans.map((plan) => plan.streams.filter((s) => s.type === 'audio')[a]).filter((s) => s !== undefined);
+      const streams = plans
+        .map((plan) => plan.streams.filter((s) => s.type === 'audio')[a])
+        .filter((s) => s !== undefined);
       return {
         sampleRate: Math.max(...streams.map((s) => s.sampleRate ?? 48000)),
         channels: Math.min(2, Math.max(...streams.map((s) => s.channels ?? 2))),

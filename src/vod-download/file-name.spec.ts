@@ -13,9 +13,12 @@ describe('toSafeMp4FileName', () => {
     expect(toSafeMp4FileName(requested)).toBe(expected);
   });
 
-  it.each(['../etc/passwd', 'folder/file.mp4', 'C:\\videos\\file.mp4', '..', 'nul\0.mp4', '<>|.mp4'])('refuses %j', (requested) => {
-    expect(() => toSafeMp4FileName(requested)).toThrow(FileNameError);
-  });
+  it.each(['../etc/passwd', 'folder/file.mp4', 'C:\\videos\\file.mp4', '..', 'nul\0.mp4', '<>|.mp4'])(
+    'refuses %j',
+    (requested) => {
+      expect(() => toSafeMp4FileName(requested)).toThrow(FileNameError);
+    },
+  );
 });
 
 describe('toSafeFileStem', () => {

@@ -28,6 +28,7 @@ export function toSafeMp4FileName(requested: string): string {
     throw new FileNameError(`mp4Filename "${requested}" must be a file name, not a path`);
   }
   const stem = toSafeFileStem(requested.replace(/\.mp4$/i, ''));
-  if (stem === '') throw new FileNameError(`mp4Filename "${requested}" has no letters or digits to make a file name of`);
+  if (stem === '')
+    throw new FileNameError(`mp4Filename "${requested}" has no letters or digits to make a file name of`);
   return `${stem}.mp4`;
 }

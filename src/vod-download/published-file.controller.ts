@@ -28,10 +28,14 @@ export class PublishedFileController {
     const path = await this.downloads.publishedFilePath(contentId, fileName);
     response.attachment(fileName);
     await new Promise<void>((resolve, reject) => {
-      response.sendFile(path, { headers: { 'Content-Type': 'video/mp4' }, dotfiles: 'deny', acceptRanges: true }, (error) => {
-        if (error && !response.headersSent) reject(error);
-        else resolve();
-      });
+      response.sendFile(
+        path,
+        { headers: { 'Content-Type': 'video/mp4' }, dotfiles: 'deny', acceptRanges: true },
+        (error) => {
+          if (error && !response.headersSent) reject(error);
+          else resolve();
+        },
+      );
     });
   }
 }

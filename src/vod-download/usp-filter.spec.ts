@@ -4,8 +4,22 @@ import { FilterSyntaxError, matchesFilter, parseFilter, sameLanguage, TrackPrope
 const SEED_FILTER = '(type=="audio"&&systemLanguage=="eng")||(type=="video"&&DisplayWidth==1024&&DisplayHeight==576)';
 
 const tracks: Record<string, TrackProperties> = {
-  video1024: { type: 'video', DisplayWidth: 1024, DisplayHeight: 576, systemBitrate: 2_000_000, FourCC: 'avc1', trackID: 1 },
-  video640: { type: 'video', DisplayWidth: 640, DisplayHeight: 360, systemBitrate: 800_000, FourCC: 'avc1', trackID: 2 },
+  video1024: {
+    type: 'video',
+    DisplayWidth: 1024,
+    DisplayHeight: 576,
+    systemBitrate: 2_000_000,
+    FourCC: 'avc1',
+    trackID: 1,
+  },
+  video640: {
+    type: 'video',
+    DisplayWidth: 640,
+    DisplayHeight: 360,
+    systemBitrate: 800_000,
+    FourCC: 'avc1',
+    trackID: 2,
+  },
   audioEn: { type: 'audio', systemLanguage: 'en', channels: 2, SamplingRate: 48000, FourCC: 'mp4a', trackID: 3 },
   audioFr: { type: 'audio', systemLanguage: 'fra', channels: 2, SamplingRate: 48000, FourCC: 'mp4a', trackID: 4 },
 };

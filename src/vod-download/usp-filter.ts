@@ -45,7 +45,14 @@ type Token =
   | { kind: 'end'; position: number };
 
 const FIELD_BY_LOWER_NAME = new Map<string, TrackField>(TRACK_FIELDS.map((field) => [field.toLowerCase(), field]));
-const FLIPPED: Record<ComparisonOperator, ComparisonOperator> = { '==': '==', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+const FLIPPED: Record<ComparisonOperator, ComparisonOperator> = {
+  '==': '==',
+  '!=': '!=',
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+};
 
 export function parseFilter(source: string): FilterExpression {
   const tokens = tokenize(source);
@@ -75,12 +82,16 @@ export function parseFilter(source: string): FilterExpression {
       take();
       const inner = parseOr();
       const closing = take();
-      if (!isOperator(closing, ')')) throw new FilterSyntaxError(`Expected ")" but found ${describe(closing)}`, closing.position);
+      if (!isOperator(closing, ')'))
+        throw new FilterSyntaxError(`Expected ")" but found ${describe(closing)}`, closing.position);
       return inner;
     }
     const left = take();
     if (left.kind === 'end' || left.kind === 'operator') {
-      throw new FilterSyntaxError(`Expected a comparison such as type=="audio" but found ${describe(left)}`, left.position);
+      throw new FilterSyntaxError(
+        `Expected a comparison such as type=="audio" but found ${describe(left)}`,
+        left.position,
+      );
     }
     const operator = take();
     if (operator.kind !== 'operator' || !(operator.text in FLIPPED)) {
@@ -95,7 +106,10 @@ export function parseFilter(source: string): FilterExpression {
       return { kind: 'compare', field: right.text, operator: FLIPPED[comparison], value: left.value };
     }
     const culprit = left.kind === 'field' ? right : left;
-    throw new FilterSyntaxError(`A comparison needs a track field and a value, found ${describe(culprit)}`, culprit.position);
+    throw new FilterSyntaxError(
+      `A comparison needs a track field and a value, found ${describe(culprit)}`,
+      culprit.position,
+    );
   };
 
   const expression = parseOr();
@@ -116,7 +130,10 @@ export function matchesFilter(expression: FilterExpression, track: TrackProperti
   }
 }
 
-function compare(expression: Extract<FilterExpression, { kind: 'compare' }>, actual: string | number | undefined): boolean {
+function compare(
+  expression: Extract<FilterExpression, { kind: 'compare' }>,
+  actual: string | number | undefined,
+): boolean {
   if (actual === undefined) return expression.operator === '!=';
   const { field, operator, value } = expression;
   if (operator === '==' || operator === '!=') {
@@ -135,14 +152,54 @@ function compare(expression: Extract<FilterExpression, { kind: 'compare' }>, act
 
 // ISO 639-1 to 639-2 (bibliographic codes after the slash) for the languages recordings are likely to carry.
 const ISO_639: Record<string, string> = {
-  ar: 'ara', bg: 'bul', ca: 'cat', cs: 'ces/cze', cy: 'cym/wel', da: 'dan', de: 'deu/ger', el: 'ell/gre', en: 'eng',
-  es: 'spa', et: 'est', eu: 'eus/baq', fi: 'fin', fr: 'fra/fre', ga: 'gle', he: 'heb', hi: 'hin', hr: 'hrv', hu: 'hun',
-  is: 'isl/ice', it: 'ita', ja: 'jpn', ko: 'kor', lb: 'ltz', lt: 'lit', lv: 'lav', mk: 'mkd/mac', mt: 'mlt',
-  nl: 'nld/dut', no: 'nor', pl: 'pol', pt: 'por', ro: 'ron/rum', ru: 'rus', sk: 'slk/slo', sl: 'slv', sq: 'sqi/alb',
-  sr: 'srp', sv: 'swe', tr: 'tur', uk: 'ukr', zh: 'zho/chi',
+  ar: 'ara',
+  bg: 'bul',
+  ca: 'cat',
+  cs: 'ces/cze',
+  cy: 'cym/wel',
+  da: 'dan',
+  de: 'deu/ger',
+  el: 'ell/gre',
+  en: 'eng',
+  es: 'spa',
+  et: 'est',
+  eu: 'eus/baq',
+  fi: 'fin',
+  fr: 'fra/fre',
+  ga: 'gle',
+  he: 'heb',
+  hi: 'hin',
+  hr: 'hrv',
+  hu: 'hun',
+  is: 'isl/ice',
+  it: 'ita',
+  ja: 'jpn',
+  ko: 'kor',
+  lb: 'ltz',
+  lt: 'lit',
+  lv: 'lav',
+  mk: 'mkd/mac',
+  mt: 'mlt',
+  nl: 'nld/dut',
+  no: 'nor',
+  pl: 'pol',
+  pt: 'por',
+  ro: 'ron/rum',
+  ru: 'rus',
+  sk: 'slk/slo',
+  sl: 'slv',
+  sq: 'sqi/alb',
+  sr: 'srp',
+  sv: 'swe',
+  tr: 'tur',
+  uk: 'ukr',
+  zh: 'zho/chi',
 };
 const LANGUAGE_GROUP = new Map<string, string>(
-  Object.entries(ISO_639).flatMap(([two, threes]) => [[two, two], ...threes.split('/').map((three) => [three, two] as [string, string])]),
+  Object.entries(ISO_639).flatMap(([two, threes]) => [
+    [two, two],
+    ...threes.split('/').map((three) => [three, two] as [string, string]),
+  ]),
 );
 
 /** Compares language codes so that "en", "eng" and "en-GB" all match each other. */

@@ -29,7 +29,11 @@ export class VodDownloadCleanup implements OnApplicationBootstrap {
       this.logger.log('CLEANUP_CRON is off: expired downloads are deleted only through DELETE /voddownload/');
       return;
     }
-    const job = CronJob.from({ cronTime: this.config.cleanupCron, onTick: () => void this.runScheduled(), utcOffset: 0 });
+    const job = CronJob.from({
+      cronTime: this.config.cleanupCron,
+      onTick: () => void this.runScheduled(),
+      utcOffset: 0,
+    });
     this.scheduler.addCronJob(CLEANUP_JOB_NAME, job);
     job.start();
   }

@@ -57,7 +57,10 @@ export class VodDownloadController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<VodDownloadResponseDto[] | undefined> {
     const downloads = await this.downloads.list(page);
-    return noContentWhenEmpty(response, downloads.map((download) => this.downloads.toResponse(download)));
+    return noContentWhenEmpty(
+      response,
+      downloads.map((download) => this.downloads.toResponse(download)),
+    );
   }
 
   /** Get a VOD download by content id. */
@@ -81,7 +84,10 @@ export class VodDownloadController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<VodDownloadResponseDto[] | undefined> {
     const downloads = await this.downloads.list(page, eventId);
-    return noContentWhenEmpty(response, downloads.map((download) => this.downloads.toResponse(download)));
+    return noContentWhenEmpty(
+      response,
+      downloads.map((download) => this.downloads.toResponse(download)),
+    );
   }
 
   /** Retry a VOD download by content id: it goes back to the queue. */

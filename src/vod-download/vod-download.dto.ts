@@ -94,7 +94,9 @@ export class CreateVodDownloadDto {
    */
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, { message: 'emailLanguage must be a language code such as "en" or "fr-BE"' })
+  @Matches(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, {
+    message: 'emailLanguage must be a language code such as "en" or "fr-BE"',
+  })
   emailLanguage?: string | null;
 
   /**

@@ -48,12 +48,16 @@ export class VodDownloadProcessor implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.jobs.registerHandler('vod-download.process', ({ downloadId }, { signal }) => this.process(downloadId, signal), {
-      concurrency: this.config.workerConcurrency,
-      // Failures of the download itself are recorded on it; only an unreachable database makes the job retry.
-      maxAttempts: 5,
-      backoffMs: 5_000,
-    });
+    this.jobs.registerHandler(
+      'vod-download.process',
+      ({ downloadId }, { signal }) => this.process(downloadId, signal),
+      {
+        concurrency: this.config.workerConcurrency,
+        // Failures of the download itself are recorded on it; only an unreachable database makes the job retry.
+        maxAttempts: 5,
+        backoffMs: 5_000,
+      },
+    );
   }
 
   async process(downloadId: string, signal: AbortSignal): Promise<void> {
@@ -88,7 +92,8 @@ export class VodDownloadProcessor implements OnModuleInit {
         await this.onStopped(download, signal.reason);
         throw error;
       }
-      if (!isExpectedFailure(error)) this.logger.error(`Download ${download.id} failed unexpectedly`, (error as Error).stack);
+      if (!isExpectedFailure(error))
+        this.logger.error(`Download ${download.id} failed unexpectedly`, (error as Error).stack);
       outcome = { status: 'failed', failureDate: this.clock.now(), failureReason: failureReason(error) };
     } finally {
       // Before the download is settled: whoever sees it finished never sees its temporary files.
@@ -99,7 +104,11 @@ export class VodDownloadProcessor implements OnModuleInit {
   }
 
   /** Marks the download completed or failed, and queues its e-mail and callbacks in the same transaction. */
-  private async settle(download: VodDownload, task: DownloadTask | undefined, outcome: Partial<VodDownload>): Promise<void> {
+  private async settle(
+    download: VodDownload,
+    task: DownloadTask | undefined,
+    outcome: Partial<VodDownload>,
+  ): Promise<void> {
     const settled = await this.dataSource.transaction(async (manager: EntityManager) => {
       const result = await manager.update(VodDownload, { id: download.id, status: 'processing' }, outcome);
       if (result.affected === 0) return false;
@@ -116,7 +125,11 @@ export class VodDownloadProcessor implements OnModuleInit {
   /** Shutdown hands the download back to the queue; a cancel (delete) has removed it already. */
   private async onStopped(download: VodDownload, reason: unknown): Promise<void> {
     if (reason === WORKER_SHUTDOWN) {
-      await this.dataSource.manager.update(VodDownload, { id: download.id, status: 'processing' }, { status: 'queued', progress: 0 });
+      await this.dataSource.manager.update(
+        VodDownload,
+        { id: download.id, status: 'processing' },
+        { status: 'queued', progress: 0 },
+      );
       this.logger.log(`Download ${download.id} stopped by shutdown; it stays queued`);
     } else if (reason === JOB_CANCELLED) {
       this.logger.log(`Download ${download.id} cancelled`);
@@ -135,7 +148,13 @@ export class VodDownloadProcessor implements OnModuleInit {
             : await this.localInput(source.path, clip.source);
         const event = await this.eventFor(clip, masterEventId);
         const range = resolveClipRange(clip.start, clip.end, event ?? { startTime: null, duration: null });
-        requests.push({ input, label: clip.source, startSeconds: range.startSeconds, endSeconds: range.endSeconds, filter: clip.filter });
+        requests.push({
+          input,
+          label: clip.source,
+          startSeconds: range.startSeconds,
+          endSeconds: range.endSeconds,
+          filter: clip.filter,
+        });
       } catch (error) {
         if (error instanceof SourceNotAllowedError || error instanceof ClipTimeError || error instanceof RenderError) {
           throw new RenderError(`Clip ${n + 1} (${clip.source}): ${error.message}`);
@@ -153,7 +172,9 @@ export class VodDownloadProcessor implements OnModuleInit {
   private async localInput(path: string, shownAs: string): Promise<MediaInput> {
     try {
       const realPath = await realPathInsideRoot(path, this.config.mediaRoot);
-      return MANIFEST.test(realPath) ? { location: this.proxy.mediaRootUrl(realPath), remote: true } : { location: realPath, remote: false };
+      return MANIFEST.test(realPath)
+        ? { location: this.proxy.mediaRootUrl(realPath), remote: true }
+        : { location: realPath, remote: false };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new RenderError(`the source file ${shownAs} does not exist under MEDIA_ROOT`);
@@ -170,11 +191,14 @@ export class VodDownloadProcessor implements OnModuleInit {
     if (!clip.start || parseClipTime(clip.start).kind !== 'instant') return undefined;
     const candidates = (await this.events.findBySourceUrl(clip.source)).filter((event) => event.startTime);
     if (candidates.length === 0) {
-      throw new RenderError('no registered event with a startTime has this source any more, so its instants cannot be placed');
+      throw new RenderError(
+        'no registered event with a startTime has this source any more, so its instants cannot be placed',
+      );
     }
     const at = new Date(clip.start).getTime();
     const holds = (event: RecordedEvent) =>
-      event.startTime!.getTime() <= at && (event.duration == null || at <= event.startTime!.getTime() + event.duration * 1000);
+      event.startTime!.getTime() <= at &&
+      (event.duration == null || at <= event.startTime!.getTime() + event.duration * 1000);
     return candidates.find((event) => event.id === masterEventId) ?? candidates.find(holds) ?? candidates[0];
   }
 
@@ -192,7 +216,9 @@ export class VodDownloadProcessor implements OnModuleInit {
       written = percent;
       this.dataSource.manager
         .update(VodDownload, { id: downloadId, status: 'processing' }, { progress: percent })
-        .catch((error: Error) => this.logger.warn(`Could not record the progress of download ${downloadId}: ${error.message}`))
+        .catch((error: Error) =>
+          this.logger.warn(`Could not record the progress of download ${downloadId}: ${error.message}`),
+        )
         .finally(() => (writing = false));
     };
   }

@@ -62,7 +62,11 @@ export class VodDownloadService {
 
     const contentId = request.contentId ?? randomUUID();
     const masterEvent = events.get((masterClips[0] ?? clips[0]).eventId)!;
-    const mp4Filename = this.chooseFileName(request.mp4Filename, masterClips.length > 0 ? masterEvent : undefined, contentId);
+    const mp4Filename = this.chooseFileName(
+      request.mp4Filename,
+      masterClips.length > 0 ? masterEvent : undefined,
+      contentId,
+    );
     const frameAccurate = request.frameAccurate ?? false;
     const task = buildDownloadTask({
       contentId,
@@ -97,7 +101,9 @@ export class VodDownloadService {
     } catch (error) {
       // The unique index on contentId decides, also between two requests racing for one id.
       if (await this.downloads.existsBy({ contentId })) {
-        throw new ConflictException(`A VOD download with contentId "${contentId}" exists already; choose another contentId`);
+        throw new ConflictException(
+          `A VOD download with contentId "${contentId}" exists already; choose another contentId`,
+        );
       }
       throw error;
     }
@@ -118,8 +124,15 @@ export class VodDownloadService {
    */
   async publishedFilePath(contentId: string, fileName: string): Promise<string> {
     const download = await this.byContentId.findOne(contentId);
-    const expiresAt = download?.completionDate && download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS;
-    if (!download || download.status !== 'completed' || download.mp4Filename !== fileName || !expiresAt || expiresAt <= this.clock.now().getTime()) {
+    const expiresAt =
+      download?.completionDate && download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS;
+    if (
+      !download ||
+      download.status !== 'completed' ||
+      download.mp4Filename !== fileName ||
+      !expiresAt ||
+      expiresAt <= this.clock.now().getTime()
+    ) {
       throw new NotFoundException('No such download: it may have expired or been deleted');
     }
     return this.store.absolutePath(download.downloadPath);
@@ -141,9 +154,17 @@ export class VodDownloadService {
       const download = await manager.findOneBy(VodDownload, selector);
       if (!download) throw new NotFoundException(`No VOD download has ${describe(selector)}`);
       if (download.status === 'queued' || download.status === 'processing') {
-        throw new ConflictException(`The download is ${download.status} already; retry it once it has completed or failed`);
+        throw new ConflictException(
+          `The download is ${download.status} already; retry it once it has completed or failed`,
+        );
       }
-      Object.assign(download, { status: 'queued', progress: 0, completionDate: null, failureDate: null, failureReason: null });
+      Object.assign(download, {
+        status: 'queued',
+        progress: 0,
+        completionDate: null,
+        failureDate: null,
+        failureReason: null,
+      });
       await manager.save(download);
       await this.enqueueProcessing(download, manager);
       return download;
@@ -216,7 +237,11 @@ export class VodDownloadService {
     }
   }
 
-  private chooseFileName(requested: string | null | undefined, masterEvent: RecordedEvent | undefined, contentId: string): string {
+  private chooseFileName(
+    requested: string | null | undefined,
+    masterEvent: RecordedEvent | undefined,
+    contentId: string,
+  ): string {
     if (requested) {
       try {
         return toSafeMp4FileName(requested);

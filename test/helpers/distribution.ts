@@ -33,7 +33,9 @@ export function mediaPackageXml(spec: MediaPackageSpec): string {
   const list = (elements: ElementSpec[]) => {
     const of = (kind: string, wrapper: string) => {
       const items = elements.filter((element) => (element.kind ?? 'track') === kind);
-      return items.length ? `<${p}${wrapper}>${items.map((element) => elementXml(element, p)).join('')}</${p}${wrapper}>` : '';
+      return items.length
+        ? `<${p}${wrapper}>${items.map((element) => elementXml(element, p)).join('')}</${p}${wrapper}>`
+        : '';
     };
     return of('track', 'media') + of('catalog', 'metadata') + of('attachment', 'attachments');
   };
@@ -56,10 +58,15 @@ function elementXml(element: ElementSpec, p: string): string {
   const kind = element.kind ?? 'track';
   const attributes = [`id="${element.id}"`, `type="${element.flavor ?? 'presenter/source'}"`];
   if (element.ref) attributes.push(`ref="${element.ref}"`);
-  const tags = element.tags?.length ? `<${p}tags>${element.tags.map((tag) => `<${p}tag>${tag}</${p}tag>`).join('')}</${p}tags>` : '';
+  const tags = element.tags?.length
+    ? `<${p}tags>${element.tags.map((tag) => `<${p}tag>${tag}</${p}tag>`).join('')}</${p}tags>`
+    : '';
   const checksum = element.checksum ? `<${p}checksum type="md5">${element.checksum}</${p}checksum>` : '';
   const size = element.size !== undefined ? `<${p}size>${element.size}</${p}size>` : '';
-  const trackParts = kind === 'track' ? `<${p}duration>2000</${p}duration><${p}video id="video-1"><${p}resolution>160x90</${p}resolution></${p}video>` : '';
+  const trackParts =
+    kind === 'track'
+      ? `<${p}duration>2000</${p}duration><${p}video id="video-1"><${p}resolution>160x90</${p}resolution></${p}video>`
+      : '';
   return (
     `<${p}${kind} ${attributes.join(' ')}><${p}mimetype>${element.mimetype ?? 'video/mp4'}</${p}mimetype>${tags}` +
     `<${p}url>${escapeXml(element.url)}</${p}url>${checksum}${size}${trackParts}${element.extraXml ?? ''}</${p}${kind}>`
@@ -92,7 +99,8 @@ export function parseElementDocuments(body: string): Element[] {
 
 export function child(element: Element, localName: string, ns = MP_NS): Element | undefined {
   for (let node = element.firstChild; node; node = node.nextSibling) {
-    if (node.nodeType === 1 && (node as Element).localName === localName && (node as Element).namespaceURI === ns) return node as Element;
+    if (node.nodeType === 1 && (node as Element).localName === localName && (node as Element).namespaceURI === ns)
+      return node as Element;
   }
   return undefined;
 }
@@ -146,6 +154,7 @@ export function parseJobList(xml: string): ParsedJob[] {
   expect(root.localName).toBe('jobs');
   expect(root.namespaceURI).toBe(JOB_NS);
   const jobs: ParsedJob[] = [];
-  for (let node = root.firstChild; node; node = node.nextSibling) if (node.nodeType === 1) jobs.push(parseJob(node as Element));
+  for (let node = root.firstChild; node; node = node.nextSibling)
+    if (node.nodeType === 1) jobs.push(parseJob(node as Element));
   return jobs;
 }

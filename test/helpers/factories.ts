@@ -22,7 +22,9 @@ export async function registerEvent(
 export function downloadRequest(eventId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     emailAddress: 'viewer@example.com',
-    downloadClips: [{ eventId, start: '2018-10-10T14:30:31.081Z', end: '2018-10-10T15:30:20.361Z', filter: '', isMasterClip: true }],
+    downloadClips: [
+      { eventId, start: '2018-10-10T14:30:31.081Z', end: '2018-10-10T15:30:20.361Z', filter: '', isMasterClip: true },
+    ],
     ...overrides,
   };
 }

@@ -10,7 +10,20 @@ export const SOURCE_SECONDS = 8;
 export const FRAME_RATE = 10;
 
 const QUIET = ['-hide_banner', '-loglevel', 'error', '-y'];
-const VIDEO = ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20', '-keyint_min', '20', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
+const VIDEO = [
+  '-c:v',
+  'libx264',
+  '-preset',
+  'ultrafast',
+  '-g',
+  '20',
+  '-keyint_min',
+  '20',
+  '-sc_threshold',
+  '0',
+  '-pix_fmt',
+  'yuv420p',
+];
 const AUDIO = ['-c:a', 'aac', '-b:a', '24k', '-ac', '1', '-ar', '22050'];
 const lavfi = (graph: string) => ['-f', 'lavfi', '-i', graph];
 
@@ -45,18 +58,46 @@ export function generateSources(dir: string): TestSources {
     multi,
   ]);
   const videoOnly = join(dir, 'video-only.mp4');
-  execFileSync('ffmpeg', [...QUIET, ...lavfi(`testsrc2=size=240x136:rate=${FRAME_RATE}:duration=4`), ...VIDEO, videoOnly]);
+  execFileSync('ffmpeg', [
+    ...QUIET,
+    ...lavfi(`testsrc2=size=240x136:rate=${FRAME_RATE}:duration=4`),
+    ...VIDEO,
+    videoOnly,
+  ]);
   const bFrames = join(dir, 'b-frames.mp4');
   execFileSync('ffmpeg', [
     ...QUIET,
     ...lavfi(`testsrc=size=320x180:rate=${FRAME_RATE}:${duration}`),
     ...lavfi(`sine=frequency=550:sample_rate=22050:${duration}`),
-    ...['-c:v', 'libx264', '-preset', 'veryfast', '-bf', '3', '-g', '20', '-keyint_min', '20', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'],
+    ...[
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-bf',
+      '3',
+      '-g',
+      '20',
+      '-keyint_min',
+      '20',
+      '-sc_threshold',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+    ],
     ...AUDIO,
     bFrames,
   ]);
   const audioOnly = join(dir, 'audio-only.m4a');
-  execFileSync('ffmpeg', [...QUIET, ...lavfi('sine=frequency=330:sample_rate=44100:duration=3'), '-c:a', 'aac', '-b:a', '32k', audioOnly]);
+  execFileSync('ffmpeg', [
+    ...QUIET,
+    ...lavfi('sine=frequency=330:sample_rate=44100:duration=3'),
+    '-c:a',
+    'aac',
+    '-b:a',
+    '32k',
+    audioOnly,
+  ]);
 
   const hlsDir = join(dir, 'hls');
   mkdirSync(hlsDir, { recursive: true });
@@ -65,7 +106,16 @@ export function generateSources(dir: string): TestSources {
     '-i',
     multi,
     ...['-map', '0:0', '-map', '0:1', '-map', '0:2', '-map', '0:3', '-c', 'copy'],
-    ...['-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod', '-hls_segment_filename', join(hlsDir, '%v_%03d.ts')],
+    ...[
+      '-f',
+      'hls',
+      '-hls_time',
+      '2',
+      '-hls_playlist_type',
+      'vod',
+      '-hls_segment_filename',
+      join(hlsDir, '%v_%03d.ts'),
+    ],
     ...['-var_stream_map', 'v:0,name:hi v:1,name:lo a:0,name:eng a:1,name:fra'],
     join(hlsDir, '%v.m3u8'),
   ]);
@@ -86,7 +136,20 @@ export function generateSources(dir: string): TestSources {
   // Laid out as a Unified Streaming origin serves a presentation as DASH: <name>.ism/.mpd
   const dashDir = join(dir, 'plenary.ism');
   mkdirSync(dashDir, { recursive: true });
-  execFileSync('ffmpeg', [...QUIET, '-i', multi, '-map', '0', '-c', 'copy', '-f', 'dash', '-seg_duration', '2', join(dashDir, '.mpd')]);
+  execFileSync('ffmpeg', [
+    ...QUIET,
+    '-i',
+    multi,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-f',
+    'dash',
+    '-seg_duration',
+    '2',
+    join(dashDir, '.mpd'),
+  ]);
   return { multi, videoOnly, audioOnly, bFrames, hlsDir, dashDir };
 }
 
@@ -106,14 +169,25 @@ export interface ProbedFile {
 
 /** Decode times of the first video stream's packets, in file order. */
 export function videoDecodeTimes(file: string): number[] {
-  const csv = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=dts_time', '-of', 'csv=p=0', file], {
-    encoding: 'utf8',
-  });
-  return csv.split('\n').filter((line) => line.trim() !== '').map(Number);
+  const csv = execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=dts_time', '-of', 'csv=p=0', file],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return csv
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map(Number);
 }
 
 export function ffprobe(file: string): ProbedFile {
-  return JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', file], { encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync('ffprobe', ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', file], {
+      encoding: 'utf8',
+    }),
+  );
 }
 
 /** True when the MP4's index (moov) comes before its media data, i.e. it was written with +faststart. */
@@ -131,7 +205,19 @@ export function frameBytes(file: string, atSeconds?: number, width = 320, height
     ...(atSeconds === undefined ? [] : ['-ss', atSeconds.toFixed(3)]),
     '-i',
     file,
-    ...['-map', '0:v:0', '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    ...[
+      '-map',
+      '0:v:0',
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${width}:${height}`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      '-',
+    ],
   ]);
 }
 
@@ -165,7 +251,11 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
       response.writeHead(404).end();
       return;
     }
-    const type = path.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : path.endsWith('.ts') ? 'video/mp2t' : 'video/mp4';
+    const type = path.endsWith('.m3u8')
+      ? 'application/vnd.apple.mpegurl'
+      : path.endsWith('.ts')
+        ? 'video/mp2t'
+        : 'video/mp4';
     response.writeHead(200, { 'content-type': type, 'content-length': statSync(path).size });
     createReadStream(path).pipe(response);
   });

@@ -44,7 +44,10 @@ export interface TestApp {
  * The real application, listening on a loopback port, on a fresh SQLite file in a temporary
  * data directory with the real migrations. `env` overrides configuration variables.
  */
-export async function createTestApp(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { dataDir?: string } = {},
+): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'media-delivery-test-'));
   const config = loadConfig({ JOB_POLL_INTERVAL_MS: '50', CLEANUP_CRON: 'off', ...env, DATA_DIR: dataDir, PORT: '0' });
   const clock = new TestClock();
