@@ -58,8 +58,8 @@ describe(NonceIssuer.name, () => {
   });
 
   it('shares nonces between issuers whose secret comes from the same password', () => {
-    const nonce = new NonceIssuer(1000, nonceSecretFor('CHANGE_ME')).issue(10_000);
-    expect(new NonceIssuer(1000, nonceSecretFor('CHANGE_ME')).check(nonce, 10_500)).toBe('valid');
+    const nonce = new NonceIssuer(1000, nonceSecretFor('opencast-password')).issue(10_000);
+    expect(new NonceIssuer(1000, nonceSecretFor('opencast-password')).check(nonce, 10_500)).toBe('valid');
     expect(new NonceIssuer(1000, nonceSecretFor('other')).check(nonce, 10_500)).toBe('invalid');
   });
 });
