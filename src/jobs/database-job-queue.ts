@@ -9,6 +9,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, FindOptionsWhere, In, LessThan, LessThanOrEqual } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { insertRow } from '../database/insert-row.js';
 import {
   EnqueueOptions,
   JOB_CANCELLED,
@@ -80,7 +81,7 @@ export class DatabaseJobQueue
       lastError: null,
       createdAt: new Date(now),
     };
-    await (options.manager ?? this.dataSource.manager).insert(Job, job);
+    await insertRow(options.manager ?? this.dataSource.manager, Job, job);
     // Inside a transaction the row is not visible yet; the next poll finds it after the commit.
     if (!options.manager) this.wake();
   }

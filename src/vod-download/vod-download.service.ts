@@ -4,6 +4,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
+import { insertRow } from '../database/insert-row.js';
 import { PreparedLookup } from '../database/prepared-lookup.js';
 import { EventsService } from '../events/events.service.js';
 import { RecordedEvent } from '../events/recorded-event.entity.js';
@@ -95,7 +96,7 @@ export class VodDownloadService {
 
     try {
       await this.dataSource.transaction(async (manager) => {
-        await manager.insert(VodDownload, download);
+        await insertRow(manager, VodDownload, download);
         await this.enqueueProcessing(download, manager);
       });
     } catch (error) {
