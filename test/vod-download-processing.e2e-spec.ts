@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -315,6 +324,26 @@ describe(VodDownloadProcessor.name, () => {
           `ffprobe failed (exit code 1): src/hls/${name}: Server returned 404 Not Found`,
         );
         expect(failed.failureReason).toMatch(/Refused by the source rules: .*hi\.m3u8: not a file under MEDIA_ROOT/);
+      }
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('reads nothing outside MEDIA_ROOT through a playlist disguised as an MP4 (ffmpeg detects formats by content)', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'outside-media-root-'));
+    try {
+      const secret = join(outside, 'secret.ts');
+      copyFileSync(join(sources.hlsDir, 'hi_000.ts'), secret);
+      const hls = `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n${secret}\n#EXT-X-ENDLIST\n`;
+      writeFileSync(join(mediaRoot, 'src/disguised-hls.mp4'), hls);
+      symlinkSync(secret, join(mediaRoot, 'src/link.ts'));
+      writeFileSync(join(mediaRoot, 'src/disguised-concat.mp4'), 'ffconcat version 1.0\nfile link.ts\n');
+      for (const name of ['disguised-hls.mp4', 'disguised-concat.mp4']) {
+        const disguised = await event(`src/${name}`);
+        const failed = await finished((await download([{ eventId: disguised.id }])).id);
+        expect(failed.status).toBe('failed');
+        expect(failed.failureReason).toMatch(/Refused by the source rules: .*: not a file under MEDIA_ROOT/);
       }
     } finally {
       rmSync(outside, { recursive: true, force: true });

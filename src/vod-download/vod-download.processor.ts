@@ -22,7 +22,6 @@ import { VodDownload } from './vod-download.entity.js';
 import { VodDownloadService } from './vod-download.service.js';
 
 const PROGRESS_WRITE_INTERVAL_MS = 500;
-const MANIFEST = /\.(m3u8|m3u|mpd)$/i;
 
 /**
  * Runs queued downloads: `queued → processing → completed | failed`. The task JSON is the whole
@@ -166,15 +165,14 @@ export class VodDownloadProcessor implements OnModuleInit {
   }
 
   /**
-   * A file under MEDIA_ROOT. Manifests are read over http from the source proxy, so that the
-   * playlists and segments they name cannot be files outside MEDIA_ROOT.
+   * A file under MEDIA_ROOT, always read over http from the source proxy: ffmpeg picks a demuxer by
+   * content, not by name, so any file may turn out to be a playlist (HLS, DASH, ffconcat), and what
+   * it names must not be a file outside MEDIA_ROOT.
    */
   private async localInput(path: string, shownAs: string): Promise<MediaInput> {
     try {
-      const realPath = await realPathInsideRoot(path, this.config.mediaRoot);
-      return MANIFEST.test(realPath)
-        ? { location: this.proxy.mediaRootUrl(realPath), remote: true }
-        : { location: realPath, remote: false };
+      await realPathInsideRoot(path, this.config.mediaRoot);
+      return { location: this.proxy.mediaRootUrl(path), remote: true };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new RenderError(`the source file ${shownAs} does not exist under MEDIA_ROOT`);
