@@ -1,6 +1,7 @@
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -398,6 +399,19 @@ describe(VodDownloadProcessor.name, () => {
     expect(retried).toMatchObject({ status: 'completed', failureDate: null, failureReason: null });
     // Stream copy starts on the keyframe at 0 s.
     expect(duration(fileOf(retried))).toBeCloseTo(3, 1);
+  });
+
+  it('fails an internal error with a reason that shows no server paths', async () => {
+    const { id: eventId } = await event('src/multi.mp4');
+    // A file where the download's folder should go makes creating the folder fail.
+    mkdirSync(join(testApp.dataDir, 'downloads'), { recursive: true });
+    writeFileSync(join(testApp.dataDir, 'downloads', 'blocked'), '');
+    const failed = await finished((await download([{ eventId }], { contentId: 'blocked' })).id);
+
+    expect(failed.status).toBe('failed');
+    expect(failed.failureReason).toBe(
+      "An internal error stopped the download (EEXIST); the details are in the server's log. Retry it, and tell the operator if it fails again.",
+    );
   });
 
   it('fails naming the filter when it selects no track', async () => {

@@ -96,8 +96,7 @@ export class VodDownloadProcessor implements OnModuleInit {
       outcome = { status: 'failed', failureDate: this.clock.now(), failureReason: failureReason(error) };
     } finally {
       // Before the download is settled: whoever sees it finished never sees its temporary files.
-      await rm(workDir, { recursive: true, force: true });
-      await rm(partPath, { force: true });
+      await this.removeTemporaryFiles(download.id, [workDir, partPath]);
     }
     await this.settle(download, task, outcome);
   }
@@ -119,6 +118,15 @@ export class VodDownloadProcessor implements OnModuleInit {
     });
     // Deleted while we finished: the delete may have removed the folder before the file arrived.
     if (!settled && outcome.status === 'completed') await this.store.removeFolder(download.contentId);
+  }
+
+  /** Never throws: a file that cannot be removed must not keep the download from being settled. */
+  private async removeTemporaryFiles(downloadId: string, paths: string[]): Promise<void> {
+    for (const path of paths) {
+      await rm(path, { recursive: true, force: true }).catch((error: Error) =>
+        this.logger.warn(`Could not remove ${path} of download ${downloadId}: ${error.message}`),
+      );
+    }
   }
 
   /** Shutdown hands the download back to the queue; a cancel (delete) has removed it already. */
@@ -226,8 +234,11 @@ function isExpectedFailure(error: unknown): boolean {
   return error instanceof RenderError;
 }
 
+/** A RenderError's message is written for the requester; anything else may show internals (paths, SQL) and is only logged. */
 function failureReason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (isExpectedFailure(error)) return (error as Error).message;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return `An internal error stopped the download${typeof code === 'string' ? ` (${code})` : ''}; the details are in the server's log. Retry it, and tell the operator if it fails again.`;
 }
 
 function safeParse(json: string): DownloadTask | undefined {
