@@ -222,12 +222,7 @@ export interface JoinPiecesOptions {
 export function joinPiecesArgs(options: JoinPiecesOptions): string[] {
   return [
     ...COMMON,
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    options.videoList,
+    ...concatInputArgs(options.videoList),
     ...(options.audio ? ['-i', options.audio] : []),
     '-map',
     '0:v:0',
@@ -274,6 +269,11 @@ export function concatList(pieces: { path: string; durationSeconds: number }[]):
     .join('');
 }
 
+/** A concat list written by concatList(); `-safe 0` lets it name the absolute paths of our own intermediate files. */
+function concatInputArgs(list: string): string[] {
+  return ['-f', 'concat', '-safe', '0', '-i', list];
+}
+
 export interface StitchCopyOptions {
   list: string;
   /** ISO 639-2 language per output audio stream, in order; undefined leaves the stream untagged. */
@@ -285,12 +285,7 @@ export interface StitchCopyOptions {
 export function stitchCopyArgs(options: StitchCopyOptions): string[] {
   return [
     ...COMMON,
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    options.list,
+    ...concatInputArgs(options.list),
     '-map',
     '0',
     '-c',
