@@ -70,20 +70,21 @@ export class VodDownloadProcessor implements OnModuleInit {
     if (started.affected === 0) return; // deleted, or settled some other way
     const download = await manager.findOneByOrFail(VodDownload, { id: downloadId });
     const finalPath = this.store.absolutePath(download.downloadPath);
-    const partPath = `${finalPath}.part`;
     const workDir = join(this.config.dataDir, 'work', download.id);
+    // In the work folder, not the download's: a download deleted while it runs never gets its folder back.
+    const partPath = join(workDir, 'download.mp4.part');
     const task = safeParse(download.downloadTaskJson);
     let outcome: Partial<VodDownload>;
     try {
       await rm(workDir, { recursive: true, force: true });
       await mkdir(workDir, { recursive: true });
-      await mkdir(dirname(finalPath), { recursive: true });
       if (!task) throw new RenderError('The download task JSON cannot be read');
       const clips = await this.resolveClips(task.parameters.clips, download.eventId);
       await this.renderer.render(
         { clips, frameAccurate: task.parameters.frame_accurate, output: partPath, workDir },
         { signal, onProgress: this.progressWriter(download.id) },
       );
+      await mkdir(dirname(finalPath), { recursive: true });
       await rename(partPath, finalPath);
       outcome = { status: 'completed', progress: 100, completionDate: this.clock.now() };
     } catch (error) {
@@ -96,7 +97,7 @@ export class VodDownloadProcessor implements OnModuleInit {
       outcome = { status: 'failed', failureDate: this.clock.now(), failureReason: failureReason(error) };
     } finally {
       // Before the download is settled: whoever sees it finished never sees its temporary files.
-      await this.removeTemporaryFiles(download.id, [workDir, partPath]);
+      await this.removeWorkDir(download.id, workDir);
     }
     await this.settle(download, task, outcome);
   }
@@ -121,12 +122,10 @@ export class VodDownloadProcessor implements OnModuleInit {
   }
 
   /** Never throws: a file that cannot be removed must not keep the download from being settled. */
-  private async removeTemporaryFiles(downloadId: string, paths: string[]): Promise<void> {
-    for (const path of paths) {
-      await rm(path, { recursive: true, force: true }).catch((error: Error) =>
-        this.logger.warn(`Could not remove ${path} of download ${downloadId}: ${error.message}`),
-      );
-    }
+  private async removeWorkDir(downloadId: string, workDir: string): Promise<void> {
+    await rm(workDir, { recursive: true, force: true }).catch((error: Error) =>
+      this.logger.warn(`Could not remove the temporary files of download ${downloadId}: ${error.message}`),
+    );
   }
 
   /** Shutdown hands the download back to the queue; a cancel (delete) has removed it already. */
