@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SourceProxy } from '../src/media/source-proxy.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
 import { VodDownloadProcessor } from '../src/vod-download/vod-download.processor.js';
 import { registerEvent } from './helpers/factories.js';
@@ -299,6 +300,19 @@ describe(VodDownloadProcessor.name, () => {
     );
     expect(origin.requests.filter((line) => line.startsWith('localhost'))).toEqual([]);
     expect(origin.requests).toContain(`${new URL(origin.url).host}/hls/elsewhere.m3u8`);
+  });
+
+  it('never lets a remote manifest read MEDIA_ROOT through the source proxy', async () => {
+    const proxyUrl = testApp.app.get(SourceProxy).url!;
+    writeFileSync(
+      join(sources.hlsDir, 'via-proxy.m3u8'),
+      `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=150000,RESOLUTION=320x180\n${proxyUrl}/media-root/src/hls/hi.m3u8\n`,
+    );
+    const { id: eventId } = await event(`${origin.url}/hls/via-proxy.m3u8`);
+    const failed = await finished((await download([{ eventId }])).id);
+
+    expect(failed.status).toBe('failed');
+    expect(failed.failureReason).toContain('Server returned 404 Not Found');
   });
 
   it('reads a local HLS manifest under MEDIA_ROOT, and nothing its playlists name outside it', async () => {
