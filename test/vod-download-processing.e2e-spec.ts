@@ -377,6 +377,11 @@ describe(VodDownloadProcessor.name, () => {
     expect(streamsOf(file)).toEqual(['video:320', 'audio:eng', 'audio:fra']);
     for (const stream of ffprobe(file).streams) expect(Number(stream.duration)).toBeCloseTo(2 + SOURCE_SECONDS, 0);
     expect(meanDifference(frameBytes(file, 2.0), frameBytes(sources.multi, 0))).toBeLessThan(0.5);
+
+    // A file gone from the disk (removed by hand, a lost volume) is a 404 too, not a server error.
+    rmSync(file);
+    const url = new URL(done.downloadUrl);
+    await request(url.origin).get(url.pathname).expect(404);
   });
 
   it('normalises clips whose tracks differ: sizes, a missing audio and a missing video', async () => {
