@@ -147,7 +147,7 @@ describe(VodDownloadProcessor.name, () => {
     await expect
       .poll(
         () => (existsSync(outbox) ? readdirSync(outbox).filter((name) => name.includes(done.contentId)) : []).length,
-        { timeout: 5000 },
+        { timeout: 10_000 },
       )
       .toBe(1);
 
@@ -260,7 +260,7 @@ describe(VodDownloadProcessor.name, () => {
     expect(streamsOf(file)).toEqual(['video:160', 'audio:eng']);
     expect(duration(file)).toBeCloseTo(4.0, 1);
     // The callback failed once and was retried.
-    await expect.poll(() => callbackBodies.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => callbackBodies.length, { timeout: 10_000 }).toBe(1);
     expect(callbackBodies[0]).toMatchObject({ id: done.id, status: 'completed', downloadUrl: done.downloadUrl });
   });
 
@@ -466,8 +466,8 @@ describe(VodDownloadProcessor.name, () => {
       await waitFor(created.id, ['processing']);
       await api().delete(`/voddownload/${created.id}`).expect(410);
       await api().get(`/voddownload/${created.id}`).expect(204);
-      await expect.poll(() => toolsReading(origin.url), { timeout: 5000 }).toEqual([]);
-      await expect.poll(() => existsSync(join(testApp.dataDir, 'work', created.id)), { timeout: 5000 }).toBe(false);
+      await expect.poll(() => toolsReading(origin.url), { timeout: 10_000 }).toEqual([]);
+      await expect.poll(() => existsSync(join(testApp.dataDir, 'work', created.id)), { timeout: 10_000 }).toBe(false);
       expect(existsSync(join(testApp.dataDir, 'downloads', created.contentId))).toBe(false);
     } finally {
       origin.openGate();
