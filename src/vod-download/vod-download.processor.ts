@@ -92,7 +92,7 @@ export class VodDownloadProcessor implements OnModuleInit {
         await this.onStopped(download, signal.reason);
         throw error;
       }
-      if (!isExpectedFailure(error))
+      if (!(error instanceof RenderError))
         this.logger.error(`Download ${download.id} failed unexpectedly`, (error as Error).stack);
       outcome = { status: 'failed', failureDate: this.clock.now(), failureReason: failureReason(error) };
     } finally {
@@ -229,13 +229,9 @@ export class VodDownloadProcessor implements OnModuleInit {
   }
 }
 
-function isExpectedFailure(error: unknown): boolean {
-  return error instanceof RenderError;
-}
-
 /** A RenderError's message is written for the requester; anything else may show internals (paths, SQL) and is only logged. */
 function failureReason(error: unknown): string {
-  if (isExpectedFailure(error)) return (error as Error).message;
+  if (error instanceof RenderError) return error.message;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return `An internal error stopped the download${typeof code === 'string' ? ` (${code})` : ''}; the details are in the server's log. Retry it, and tell the operator if it fails again.`;
 }
