@@ -264,6 +264,9 @@ export function reencodeCutArgs(options: ReencodeCutOptions): string[] {
 
 /** The concat demuxer's list file: one entry per piece, each with its exact duration. */
 export function concatList(pieces: { path: string; durationSeconds: number }[]): string {
+  const broken = pieces.find(({ path }) => /[\r\n]/.test(path));
+  // Quoting cannot carry a line break: the list is read line by line.
+  if (broken) throw new Error(`The path ${JSON.stringify(broken.path)} has a line break; a concat list cannot name it`);
   return pieces
     .map(({ path, durationSeconds }) => `file '${path.replace(/'/g, "'\\''")}'\nduration ${seconds(durationSeconds)}\n`)
     .join('');
