@@ -119,6 +119,12 @@ describe(VodDownloadProcessor.name, () => {
   }
 
   const finished = (id: string, app = testApp) => waitFor(id, ['completed', 'failed'], app);
+  /** The e-mails (no SMTP_URL: .eml files in the outbox) written for a download, by message name. */
+  const outboxMessages = (contentId: string) => {
+    const outbox = join(testApp.dataDir, 'outbox');
+    const names = existsSync(outbox) ? readdirSync(outbox) : [];
+    return names.flatMap((name) => new RegExp(`-${contentId}-(download-\\w+)\\.eml$`).exec(name)?.[1] ?? []);
+  };
   const fileOf = (body: Download, app = testApp) => join(app.dataDir, body.downloadPath);
   const duration = (file: string) => Number(ffprobe(file).format.duration);
   const streamsOf = (file: string) =>
@@ -143,13 +149,7 @@ describe(VodDownloadProcessor.name, () => {
     expect(readdirSync(join(testApp.dataDir, 'downloads', done.contentId))).toEqual(['one_clip.mp4']);
     expect(readdirSync(join(testApp.dataDir, 'work'))).toEqual([]);
     // The ready e-mail was queued with the completion (no SMTP_URL: written to the outbox).
-    const outbox = join(testApp.dataDir, 'outbox');
-    await expect
-      .poll(
-        () => (existsSync(outbox) ? readdirSync(outbox).filter((name) => name.includes(done.contentId)) : []).length,
-        { timeout: 10_000 },
-      )
-      .toBe(1);
+    await expect.poll(() => outboxMessages(done.contentId), { timeout: 10_000 }).toEqual(['download-ready']);
 
     const url = new URL(done.downloadUrl);
     const whole = await request(url.origin).get(url.pathname).buffer(true).expect(200);
@@ -443,6 +443,7 @@ describe(VodDownloadProcessor.name, () => {
     expect(failed.failureReason).toBe(
       `Clip 1 (src/multi.mp4): the filter ${filter} selects no audio or video track of the source`,
     );
+    await expect.poll(() => outboxMessages(failed.contentId), { timeout: 10_000 }).toEqual(['download-failed']);
   });
 
   it('refuses callbacks to hosts outside CALLBACK_ALLOWED_HOSTS', async () => {
