@@ -6,7 +6,8 @@
  * final check), against the very ffmpeg/ffprobe commands it ran, replayed bare from this script:
  * the ratio is the service's own overhead. Also the realtime factor (media seconds per wall
  * second) and, for frame-accurate, a full re-encode of the same clips in one ffmpeg command:
- * what re-encoding only each clip's head saves. Medians of `--runs` runs.
+ * what re-encoding only each clip's head saves. Medians of `--runs` runs. The source is read as
+ * the service reads a file under MEDIA_ROOT: over http from the SourceProxy, bare commands too.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -44,8 +45,11 @@ class RecordingFfmpeg extends Ffmpeg {
 async function main(): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
   ensureSource();
-  const config = loadConfig({ ...process.env, DATA_DIR: join(cacheDir, 'data') });
-  const ffmpeg = new RecordingFfmpeg(config, new SourceProxy(config));
+  const config = loadConfig({ ...process.env, DATA_DIR: join(cacheDir, 'data'), MEDIA_ROOT: cacheDir });
+  const proxy = new SourceProxy(config);
+  await proxy.start();
+  const input = { location: proxy.mediaRootUrl(source), remote: true };
+  const ffmpeg = new RecordingFfmpeg(config, proxy);
   const renderer = new DownloadRenderer(ffmpeg);
   console.log(
     `3 clips, ${mediaSeconds.toFixed(2)} s of media from a 10-minute 1280x720 25 fps source; medians of ${runs} runs\n`,
@@ -65,7 +69,7 @@ async function main(): Promise<void> {
       await renderer.render({
         clips: CLIPS.map((clip) => ({
           ...clip,
-          input: { location: source, remote: false },
+          input,
           label: 'bench',
           filter: undefined,
         })),
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
     };
     const replay = async (commands: { path: string; args: string[] }[]) => {
       const started = performance.now();
-      for (const command of commands) await runBare(command.path, command.args);
+      for (const command of commands) await runBare(command.path, command.args, proxy.environment());
       bare.push(performance.now() - started);
     };
     // A warm-up run records the commands (and warms the page cache); then the two alternate in
@@ -132,6 +136,7 @@ async function main(): Promise<void> {
     `\nframe-accurate by re-encoding only each clip's head: ${(fullMs / smartMs).toFixed(1)}x faster than re-encoding the clips whole`,
   );
   rmSync(join(cacheDir, 'work'), { recursive: true, force: true });
+  await proxy.onModuleDestroy();
 }
 
 /** The frame-accurate alternative: every clip decoded and encoded again, with the same encoder settings. */
@@ -212,9 +217,9 @@ function ensureSource(): void {
   console.log(`  generated in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
-function runBare(path: string, commandArgs: string[]): Promise<void> {
+function runBare(path: string, commandArgs: string[], env?: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path, commandArgs, { stdio: 'ignore' });
+    const child = spawn(path, commandArgs, { stdio: 'ignore', env });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path} exited with ${code}`))));
   });

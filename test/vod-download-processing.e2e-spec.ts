@@ -1,4 +1,14 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +16,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SourceProxy } from '../src/media/source-proxy.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
 import { VodDownloadProcessor } from '../src/vod-download/vod-download.processor.js';
 import { registerEvent } from './helpers/factories.js';
@@ -108,6 +119,12 @@ describe(VodDownloadProcessor.name, () => {
   }
 
   const finished = (id: string, app = testApp) => waitFor(id, ['completed', 'failed'], app);
+  /** The e-mails (no SMTP_URL: .eml files in the outbox) written for a download, by message name. */
+  const outboxMessages = (contentId: string) => {
+    const outbox = join(testApp.dataDir, 'outbox');
+    const names = existsSync(outbox) ? readdirSync(outbox) : [];
+    return names.flatMap((name) => new RegExp(`-${contentId}-(download-\\w+)\\.eml$`).exec(name)?.[1] ?? []);
+  };
   const fileOf = (body: Download, app = testApp) => join(app.dataDir, body.downloadPath);
   const duration = (file: string) => Number(ffprobe(file).format.duration);
   const streamsOf = (file: string) =>
@@ -132,13 +149,7 @@ describe(VodDownloadProcessor.name, () => {
     expect(readdirSync(join(testApp.dataDir, 'downloads', done.contentId))).toEqual(['one_clip.mp4']);
     expect(readdirSync(join(testApp.dataDir, 'work'))).toEqual([]);
     // The ready e-mail was queued with the completion (no SMTP_URL: written to the outbox).
-    const outbox = join(testApp.dataDir, 'outbox');
-    await expect
-      .poll(
-        () => (existsSync(outbox) ? readdirSync(outbox).filter((name) => name.includes(done.contentId)) : []).length,
-        { timeout: 5000 },
-      )
-      .toBe(1);
+    await expect.poll(() => outboxMessages(done.contentId), { timeout: 10_000 }).toEqual(['download-ready']);
 
     const url = new URL(done.downloadUrl);
     const whole = await request(url.origin).get(url.pathname).buffer(true).expect(200);
@@ -249,7 +260,7 @@ describe(VodDownloadProcessor.name, () => {
     expect(streamsOf(file)).toEqual(['video:160', 'audio:eng']);
     expect(duration(file)).toBeCloseTo(4.0, 1);
     // The callback failed once and was retried.
-    await expect.poll(() => callbackBodies.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => callbackBodies.length, { timeout: 10_000 }).toBe(1);
     expect(callbackBodies[0]).toMatchObject({ id: done.id, status: 'completed', downloadUrl: done.downloadUrl });
   });
 
@@ -291,6 +302,19 @@ describe(VodDownloadProcessor.name, () => {
     expect(origin.requests).toContain(`${new URL(origin.url).host}/hls/elsewhere.m3u8`);
   });
 
+  it('never lets a remote manifest read MEDIA_ROOT through the source proxy', async () => {
+    const proxyUrl = testApp.app.get(SourceProxy).url!;
+    writeFileSync(
+      join(sources.hlsDir, 'via-proxy.m3u8'),
+      `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=150000,RESOLUTION=320x180\n${proxyUrl}/media-root/src/hls/hi.m3u8\n`,
+    );
+    const { id: eventId } = await event(`${origin.url}/hls/via-proxy.m3u8`);
+    const failed = await finished((await download([{ eventId }])).id);
+
+    expect(failed.status).toBe('failed');
+    expect(failed.failureReason).toContain('Server returned 404 Not Found');
+  });
+
   it('reads a local HLS manifest under MEDIA_ROOT, and nothing its playlists name outside it', async () => {
     const local = await event('src/hls/master.m3u8');
     const done = await finished(
@@ -321,6 +345,26 @@ describe(VodDownloadProcessor.name, () => {
     }
   });
 
+  it('reads nothing outside MEDIA_ROOT through a playlist disguised as an MP4 (ffmpeg detects formats by content)', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'outside-media-root-'));
+    try {
+      const secret = join(outside, 'secret.ts');
+      copyFileSync(join(sources.hlsDir, 'hi_000.ts'), secret);
+      const hls = `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n${secret}\n#EXT-X-ENDLIST\n`;
+      writeFileSync(join(mediaRoot, 'src/disguised-hls.mp4'), hls);
+      symlinkSync(secret, join(mediaRoot, 'src/link.ts'));
+      writeFileSync(join(mediaRoot, 'src/disguised-concat.mp4'), 'ffconcat version 1.0\nfile link.ts\n');
+      for (const name of ['disguised-hls.mp4', 'disguised-concat.mp4']) {
+        const disguised = await event(`src/${name}`);
+        const failed = await finished((await download([{ eventId: disguised.id }])).id);
+        expect(failed.status).toBe('failed');
+        expect(failed.failureReason).toMatch(/Refused by the source rules: .*: not a file under MEDIA_ROOT/);
+      }
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('stitches several clips, including a whole event, by stream copy', async () => {
     const { id: eventId } = await event('src/multi.mp4');
     const created = await download([
@@ -333,6 +377,11 @@ describe(VodDownloadProcessor.name, () => {
     expect(streamsOf(file)).toEqual(['video:320', 'audio:eng', 'audio:fra']);
     for (const stream of ffprobe(file).streams) expect(Number(stream.duration)).toBeCloseTo(2 + SOURCE_SECONDS, 0);
     expect(meanDifference(frameBytes(file, 2.0), frameBytes(sources.multi, 0))).toBeLessThan(0.5);
+
+    // A file gone from the disk (removed by hand, a lost volume) is a 404 too, not a server error.
+    rmSync(file);
+    const url = new URL(done.downloadUrl);
+    await request(url.origin).get(url.pathname).expect(404);
   });
 
   it('normalises clips whose tracks differ: sizes, a missing audio and a missing video', async () => {
@@ -371,6 +420,19 @@ describe(VodDownloadProcessor.name, () => {
     expect(duration(fileOf(retried))).toBeCloseTo(3, 1);
   });
 
+  it('fails an internal error with a reason that shows no server paths', async () => {
+    const { id: eventId } = await event('src/multi.mp4');
+    // A file where the download's folder should go makes creating the folder fail.
+    mkdirSync(join(testApp.dataDir, 'downloads'), { recursive: true });
+    writeFileSync(join(testApp.dataDir, 'downloads', 'blocked'), '');
+    const failed = await finished((await download([{ eventId }], { contentId: 'blocked' })).id);
+
+    expect(failed.status).toBe('failed');
+    expect(failed.failureReason).toBe(
+      "An internal error stopped the download (EEXIST); the details are in the server's log. Retry it, and tell the operator if it fails again.",
+    );
+  });
+
   it('fails naming the filter when it selects no track', async () => {
     const { id: eventId } = await event('src/multi.mp4');
     const filter = 'type=="video"&&DisplayWidth==1920';
@@ -381,6 +443,7 @@ describe(VodDownloadProcessor.name, () => {
     expect(failed.failureReason).toBe(
       `Clip 1 (src/multi.mp4): the filter ${filter} selects no audio or video track of the source`,
     );
+    await expect.poll(() => outboxMessages(failed.contentId), { timeout: 10_000 }).toEqual(['download-failed']);
   });
 
   it('refuses callbacks to hosts outside CALLBACK_ALLOWED_HOSTS', async () => {
@@ -404,8 +467,8 @@ describe(VodDownloadProcessor.name, () => {
       await waitFor(created.id, ['processing']);
       await api().delete(`/voddownload/${created.id}`).expect(410);
       await api().get(`/voddownload/${created.id}`).expect(204);
-      await expect.poll(() => toolsReading(origin.url), { timeout: 5000 }).toEqual([]);
-      await expect.poll(() => existsSync(join(testApp.dataDir, 'work', created.id)), { timeout: 5000 }).toBe(false);
+      await expect.poll(() => toolsReading(origin.url), { timeout: 10_000 }).toEqual([]);
+      await expect.poll(() => existsSync(join(testApp.dataDir, 'work', created.id)), { timeout: 10_000 }).toBe(false);
       expect(existsSync(join(testApp.dataDir, 'downloads', created.contentId))).toBe(false);
     } finally {
       origin.openGate();

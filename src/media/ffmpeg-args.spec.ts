@@ -175,6 +175,10 @@ describe('ffmpeg arguments', () => {
     ).toBe("file '/w/it'\\''s.ts'\nduration 0.700000\nfile '/w/b.ts'\nduration 2.000000\n");
   });
 
+  it('refuses a path with a line break, which would end the concat entry and start a directive of its own', () => {
+    expect(() => concatList([{ path: "/w/a.ts'\nfile '/etc/passwd", durationSeconds: 1 }])).toThrow(/line break/);
+  });
+
   it('stitches by copy into a non-fragmented faststart MP4 with the audio languages', () => {
     const args = stitchCopyArgs({
       list: 'clips.txt',

@@ -222,12 +222,7 @@ export interface JoinPiecesOptions {
 export function joinPiecesArgs(options: JoinPiecesOptions): string[] {
   return [
     ...COMMON,
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    options.videoList,
+    ...concatInputArgs(options.videoList),
     ...(options.audio ? ['-i', options.audio] : []),
     '-map',
     '0:v:0',
@@ -269,9 +264,17 @@ export function reencodeCutArgs(options: ReencodeCutOptions): string[] {
 
 /** The concat demuxer's list file: one entry per piece, each with its exact duration. */
 export function concatList(pieces: { path: string; durationSeconds: number }[]): string {
+  const broken = pieces.find(({ path }) => /[\r\n]/.test(path));
+  // Quoting cannot carry a line break: the list is read line by line.
+  if (broken) throw new Error(`The path ${JSON.stringify(broken.path)} has a line break; a concat list cannot name it`);
   return pieces
     .map(({ path, durationSeconds }) => `file '${path.replace(/'/g, "'\\''")}'\nduration ${seconds(durationSeconds)}\n`)
     .join('');
+}
+
+/** A concat list written by concatList(); `-safe 0` lets it name the absolute paths of our own intermediate files. */
+function concatInputArgs(list: string): string[] {
+  return ['-f', 'concat', '-safe', '0', '-i', list];
 }
 
 export interface StitchCopyOptions {
@@ -285,12 +288,7 @@ export interface StitchCopyOptions {
 export function stitchCopyArgs(options: StitchCopyOptions): string[] {
   return [
     ...COMMON,
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    options.list,
+    ...concatInputArgs(options.list),
     '-map',
     '0',
     '-c',

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { keyframeProbeArgs, MediaInput, probeArgs } from './ffmpeg-args.js';
 import { parseProbeOutput, parseVideoPackets, ProbeResult, VideoPackets } from './probe-result.js';
 import { SourceProxy } from './source-proxy.js';
 
-/** ffmpeg or ffprobe failed; the message holds the last lines it wrote to stderr. */
+/** ffmpeg or ffprobe failed; the message (a download's failureReason) holds the last lines it wrote to stderr, `command` the whole command for the log. */
 export class MediaCommandError extends Error {
   constructor(
     readonly command: string,
@@ -13,7 +14,7 @@ export class MediaCommandError extends Error {
     readonly stderrTail: string,
   ) {
     super(
-      `${command.split(' ')[0]} failed (${exitCode === null ? 'killed' : `exit code ${exitCode}`}): ${stderrTail || 'no error output'}`,
+      `${basename(command.split(' ')[0])} failed (${exitCode === null ? 'killed' : `exit code ${exitCode}`}): ${stderrTail || 'no error output'}`,
     );
   }
 }
@@ -157,7 +158,12 @@ export class Ffmpeg implements OnModuleInit {
         clearTimeout(killTimer);
         if (signal?.aborted) reject(new MediaCommandAborted(signal.reason));
         else if (code === 0) resolve(stdout.join(''));
-        else reject(new MediaCommandError(command, code, this.explain(lastLines(stderr), startedAt)));
+        else {
+          const error = new MediaCommandError(command, code, this.explain(lastLines(stderr), startedAt));
+          // The failure reason names the tool only; the log keeps the whole command to reproduce it.
+          this.logger.warn(`${command}\n${error.message}`);
+          reject(error);
+        }
       });
     });
   }

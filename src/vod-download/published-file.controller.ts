@@ -1,8 +1,8 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/public.decorator.js';
-import { VodDownloadService } from './vod-download.service.js';
+import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js';
 
 /**
  * Serves finished downloads at the `downloadUrl` the API hands out. Express's sendFile streams the
@@ -31,9 +31,11 @@ export class PublishedFileController {
       response.sendFile(
         path,
         { headers: { 'Content-Type': 'video/mp4' }, dotfiles: 'deny', acceptRanges: true },
-        (error) => {
-          if (error && !response.headersSent) reject(error);
-          else resolve();
+        (error?: Error & { status?: number }) => {
+          if (!error || response.headersSent) resolve();
+          // Completed in the database but gone from the disk: as gone as a deleted download.
+          else if (error.status === 404) reject(new NotFoundException(NO_SUCH_DOWNLOAD));
+          else reject(error);
         },
       );
     });

@@ -22,7 +22,6 @@ import { VodDownload } from './vod-download.entity.js';
 import { VodDownloadService } from './vod-download.service.js';
 
 const PROGRESS_WRITE_INTERVAL_MS = 500;
-const MANIFEST = /\.(m3u8|m3u|mpd)$/i;
 
 /**
  * Runs queued downloads: `queued → processing → completed | failed`. The task JSON is the whole
@@ -71,20 +70,21 @@ export class VodDownloadProcessor implements OnModuleInit {
     if (started.affected === 0) return; // deleted, or settled some other way
     const download = await manager.findOneByOrFail(VodDownload, { id: downloadId });
     const finalPath = this.store.absolutePath(download.downloadPath);
-    const partPath = `${finalPath}.part`;
     const workDir = join(this.config.dataDir, 'work', download.id);
+    // In the work folder, not the download's: a download deleted while it runs never gets its folder back.
+    const partPath = join(workDir, 'download.mp4.part');
     const task = safeParse(download.downloadTaskJson);
     let outcome: Partial<VodDownload>;
     try {
       await rm(workDir, { recursive: true, force: true });
       await mkdir(workDir, { recursive: true });
-      await mkdir(dirname(finalPath), { recursive: true });
       if (!task) throw new RenderError('The download task JSON cannot be read');
       const clips = await this.resolveClips(task.parameters.clips, download.eventId);
       await this.renderer.render(
         { clips, frameAccurate: task.parameters.frame_accurate, output: partPath, workDir },
         { signal, onProgress: this.progressWriter(download.id) },
       );
+      await mkdir(dirname(finalPath), { recursive: true });
       await rename(partPath, finalPath);
       outcome = { status: 'completed', progress: 100, completionDate: this.clock.now() };
     } catch (error) {
@@ -92,13 +92,12 @@ export class VodDownloadProcessor implements OnModuleInit {
         await this.onStopped(download, signal.reason);
         throw error;
       }
-      if (!isExpectedFailure(error))
+      if (!(error instanceof RenderError))
         this.logger.error(`Download ${download.id} failed unexpectedly`, (error as Error).stack);
       outcome = { status: 'failed', failureDate: this.clock.now(), failureReason: failureReason(error) };
     } finally {
       // Before the download is settled: whoever sees it finished never sees its temporary files.
-      await rm(workDir, { recursive: true, force: true });
-      await rm(partPath, { force: true });
+      await this.removeWorkDir(download.id, workDir);
     }
     await this.settle(download, task, outcome);
   }
@@ -120,6 +119,13 @@ export class VodDownloadProcessor implements OnModuleInit {
     });
     // Deleted while we finished: the delete may have removed the folder before the file arrived.
     if (!settled && outcome.status === 'completed') await this.store.removeFolder(download.contentId);
+  }
+
+  /** Never throws: a file that cannot be removed must not keep the download from being settled. */
+  private async removeWorkDir(downloadId: string, workDir: string): Promise<void> {
+    await rm(workDir, { recursive: true, force: true }).catch((error: Error) =>
+      this.logger.warn(`Could not remove the temporary files of download ${downloadId}: ${error.message}`),
+    );
   }
 
   /** Shutdown hands the download back to the queue; a cancel (delete) has removed it already. */
@@ -166,15 +172,14 @@ export class VodDownloadProcessor implements OnModuleInit {
   }
 
   /**
-   * A file under MEDIA_ROOT. Manifests are read over http from the source proxy, so that the
-   * playlists and segments they name cannot be files outside MEDIA_ROOT.
+   * A file under MEDIA_ROOT, always read over http from the source proxy: ffmpeg picks a demuxer by
+   * content, not by name, so any file may turn out to be a playlist (HLS, DASH, ffconcat), and what
+   * it names must not be a file outside MEDIA_ROOT.
    */
   private async localInput(path: string, shownAs: string): Promise<MediaInput> {
     try {
-      const realPath = await realPathInsideRoot(path, this.config.mediaRoot);
-      return MANIFEST.test(realPath)
-        ? { location: this.proxy.mediaRootUrl(realPath), remote: true }
-        : { location: realPath, remote: false };
+      await realPathInsideRoot(path, this.config.mediaRoot);
+      return { location: this.proxy.mediaRootUrl(path), remote: true };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new RenderError(`the source file ${shownAs} does not exist under MEDIA_ROOT`);
@@ -224,12 +229,11 @@ export class VodDownloadProcessor implements OnModuleInit {
   }
 }
 
-function isExpectedFailure(error: unknown): boolean {
-  return error instanceof RenderError;
-}
-
+/** A RenderError's message is written for the requester; anything else may show internals (paths, SQL) and is only logged. */
 function failureReason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof RenderError) return error.message;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return `An internal error stopped the download${typeof code === 'string' ? ` (${code})` : ''}; the details are in the server's log. Retry it, and tell the operator if it fails again.`;
 }
 
 function safeParse(json: string): DownloadTask | undefined {

@@ -20,6 +20,7 @@ import { VodDownload } from './vod-download.entity.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DELETE_BATCH_SIZE = 500;
+export const NO_SUCH_DOWNLOAD = 'No such download: it may have expired or been deleted';
 
 /** Selects one download by its id or by its content id. */
 export type DownloadSelector = { id: string } | { contentId: string };
@@ -134,7 +135,7 @@ export class VodDownloadService {
       !expiresAt ||
       expiresAt <= this.clock.now().getTime()
     ) {
-      throw new NotFoundException('No such download: it may have expired or been deleted');
+      throw new NotFoundException(NO_SUCH_DOWNLOAD);
     }
     return this.store.absolutePath(download.downloadPath);
   }

@@ -10,20 +10,9 @@ export const SOURCE_SECONDS = 8;
 export const FRAME_RATE = 10;
 
 const QUIET = ['-hide_banner', '-loglevel', 'error', '-y'];
-const VIDEO = [
-  '-c:v',
-  'libx264',
-  '-preset',
-  'ultrafast',
-  '-g',
-  '20',
-  '-keyint_min',
-  '20',
-  '-sc_threshold',
-  '0',
-  '-pix_fmt',
-  'yuv420p',
-];
+/** A keyframe every 2 s exactly, as the tests' expected cut points assume. */
+const KEYFRAMES = ['-g', '20', '-keyint_min', '20', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
+const VIDEO = ['-c:v', 'libx264', '-preset', 'ultrafast', ...KEYFRAMES];
 const AUDIO = ['-c:a', 'aac', '-b:a', '24k', '-ac', '1', '-ar', '22050'];
 const lavfi = (graph: string) => ['-f', 'lavfi', '-i', graph];
 
@@ -69,22 +58,7 @@ export function generateSources(dir: string): TestSources {
     ...QUIET,
     ...lavfi(`testsrc=size=320x180:rate=${FRAME_RATE}:${duration}`),
     ...lavfi(`sine=frequency=550:sample_rate=22050:${duration}`),
-    ...[
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-bf',
-      '3',
-      '-g',
-      '20',
-      '-keyint_min',
-      '20',
-      '-sc_threshold',
-      '0',
-      '-pix_fmt',
-      'yuv420p',
-    ],
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-bf', '3', ...KEYFRAMES],
     ...AUDIO,
     bFrames,
   ]);
