@@ -1,0 +1,241 @@
+import { setting, type SettingsSchema } from './setting.js';
+import {
+  baseUrl,
+  boolean,
+  cronOrOff,
+  hostList,
+  languageCode,
+  list,
+  path,
+  pathSegment,
+  postgresUrl,
+  smtpUrl,
+  text,
+  wholeNumber,
+} from './setting-parsers.js';
+
+/**
+ * Every environment variable the service reads. The order is the README's; the keys and nesting are
+ * AppConfig's. A new setting is one entry here, then `npm run docs:config` for its README row.
+ */
+export const appSettings = {
+  port: setting({ env: 'PORT', parse: wholeNumber(0, 65535), default: '3000', doc: 'HTTP port.' }),
+  dataDir: setting({
+    env: 'DATA_DIR',
+    parse: path,
+    default: './data',
+    doc: 'Where the SQLite file, downloads, published files and the outbox live.',
+  }),
+  /** `postgres://…` to run on PostgreSQL; undefined runs on the SQLite file `sqlitePath`. */
+  databaseUrl: setting({
+    env: 'DATABASE_URL',
+    parse: postgresUrl,
+    doc: '`postgres://…` to run on PostgreSQL; unset uses `$DATA_DIR/app.sqlite` (WAL mode, 5 s busy timeout).',
+  }),
+  /** Base of every URL the service hands out, without a trailing slash. */
+  publicUrl: setting({
+    env: 'PUBLIC_URL',
+    parse: baseUrl,
+    default: 'http://localhost:$PORT',
+    doc: 'Base of every URL the service hands out (download links, e-mails).',
+  }),
+  apiKeys: setting({
+    env: 'API_KEYS',
+    parse: list,
+    default: '',
+    doc:
+      'Comma-separated keys. When set, every API route needs `Authorization: Bearer <key>` or `X-API-Key: <key>`. ' +
+      'Swagger UI, `/health`, `/static` and `/downloads` stay open. Empty: the API is open (a warning is logged).',
+  }),
+  maxBodyBytes: setting({
+    env: 'MAX_BODY_BYTES',
+    parse: wholeNumber(1024, 1024 ** 3),
+    default: '10485760',
+    doc: 'Largest request body accepted (JSON and forms); larger gets 413.',
+  }),
+  downloadExpiryDays: setting({
+    env: 'DOWNLOAD_EXPIRY_DAYS',
+    parse: wholeNumber(0, 36500),
+    default: '7',
+    doc: 'Days after completion (or failure, or creation when never finished) after which a download expires.',
+  }),
+  /** Cron expression of the expired-downloads cleanup, or null when disabled. */
+  cleanupCron: setting({
+    env: 'CLEANUP_CRON',
+    parse: cronOrOff,
+    default: '0 3 * * *',
+    doc: 'When expired downloads are deleted (UTC, cron syntax with optional seconds); `off` disables.',
+  }),
+  clientName: setting({
+    env: 'CLIENT_NAME',
+    parse: text,
+    default: 'media-delivery',
+    doc: "The `client` written into each download's task JSON.",
+  }),
+  mediaRoot: setting({
+    env: 'MEDIA_ROOT',
+    parse: path,
+    default: '$DATA_DIR/media',
+    doc:
+      'The only directory file sources (event `sourceUrl`, MediaPackage element URLs) may be read from; ' +
+      'relative paths resolve against it.',
+  }),
+  allowedSourceHosts: setting({
+    env: 'ALLOWED_SOURCE_HOSTS',
+    parse: hostList,
+    default: '',
+    doc:
+      "Comma-separated hosts that http(s) sources may come from: `host` allows the scheme's default port " +
+      '(80 or 443) only, `host:port` exactly that port (IPv6 as `[::1]:8080`). Empty: no remote sources.',
+  }),
+  /** False for API-only processes: they enqueue jobs but never run them. */
+  workerEnabled: setting({
+    env: 'WORKER_ENABLED',
+    parse: boolean,
+    default: 'true',
+    doc: '`false` for an API-only process: it accepts and queues work but runs none.',
+  }),
+  workerConcurrency: setting({
+    env: 'WORKER_CONCURRENCY',
+    parse: wholeNumber(1, 64),
+    default: '1',
+    doc: 'VOD downloads processed at once per process.',
+  }),
+  jobPollIntervalMs: setting({
+    env: 'JOB_POLL_INTERVAL_MS',
+    parse: wholeNumber(10, 60_000),
+    default: '1000',
+    doc: 'How often an idle worker looks for due jobs (work enqueued in the same process starts at once).',
+  }),
+  /** How long a claimed job stays owned without a heartbeat before another worker may take it. */
+  jobLeaseMs: setting({
+    env: 'JOB_LEASE_MS',
+    parse: wholeNumber(300, 3_600_000),
+    default: '30000',
+    doc: 'How long a claimed job stays owned without a heartbeat; a job whose worker died is taken over after this.',
+  }),
+  ffmpegPath: setting({ env: 'FFMPEG_PATH', parse: text, default: 'ffmpeg', doc: 'The ffmpeg binary.' }),
+  ffprobePath: setting({ env: 'FFPROBE_PATH', parse: text, default: 'ffprobe', doc: 'The ffprobe binary.' }),
+  /** Hosts that a download's `restEndpoints` callbacks may be sent to. */
+  callbackAllowedHosts: setting({
+    env: 'CALLBACK_ALLOWED_HOSTS',
+    parse: hostList,
+    default: '',
+    doc:
+      "Hosts (`host` or `host:port`, as `ALLOWED_SOURCE_HOSTS`) that a download's `restEndpoints` may point at. " +
+      'Empty: a request with callbacks gets 400.',
+  }),
+  callbackMaxAttempts: setting({
+    env: 'CALLBACK_MAX_ATTEMPTS',
+    parse: wholeNumber(1, 100),
+    default: '6',
+    doc: 'Tries per callback POST.',
+  }),
+  callbackRetryDelayMs: setting({
+    env: 'CALLBACK_RETRY_DELAY_MS',
+    parse: wholeNumber(10, 86_400_000),
+    default: '10000',
+    doc: 'First retry delay for a callback; each further retry doubles it.',
+  }),
+  smtpUrl: setting({
+    env: 'SMTP_URL',
+    parse: smtpUrl,
+    doc: '`smtp://user:pass@host:587` or `smtps://…:465`. Unset: each e-mail is written as an `.eml` file to `$DATA_DIR/outbox/`.',
+  }),
+  mailFrom: setting({
+    env: 'MAIL_FROM',
+    parse: text,
+    default: 'Media Delivery <no-reply@localhost>',
+    doc: 'Sender of the e-mails.',
+  }),
+  mailMaxAttempts: setting({
+    env: 'MAIL_MAX_ATTEMPTS',
+    parse: wholeNumber(1, 100),
+    default: '8',
+    doc: 'Tries per e-mail before it is recorded as failed.',
+  }),
+  mailRetryDelayMs: setting({
+    env: 'MAIL_RETRY_DELAY_MS',
+    parse: wholeNumber(10, 86_400_000),
+    default: '30000',
+    doc: 'First retry delay for an e-mail; each further retry doubles it.',
+  }),
+  defaultEmailLanguage: setting({
+    env: 'DEFAULT_EMAIL_LANGUAGE',
+    parse: languageCode,
+    default: 'en',
+    doc: 'Language used when a download has no `emailLanguage` or one without templates.',
+  }),
+  templatesDir: setting({
+    env: 'TEMPLATES_DIR',
+    parse: path,
+    default: './templates',
+    doc: 'Where `email/<language>/…` templates are read from.',
+  }),
+  distribution: {
+    directory: setting({
+      env: 'DISTRIBUTION_DIR',
+      parse: path,
+      default: '$DATA_DIR/static',
+      doc: "The download channel's directory.",
+    }),
+    baseUrl: setting({
+      env: 'DISTRIBUTION_BASE_URL',
+      parse: baseUrl,
+      default: '$PUBLIC_URL/static',
+      doc: "The URL that directory is served at; published elements' URLs start with it.",
+    }),
+    organization: setting({
+      env: 'DISTRIBUTION_ORGANIZATION',
+      parse: pathSegment,
+      default: 'mh_default_org',
+      doc: 'The Opencast organization in published paths.',
+    }),
+    concurrency: setting({
+      env: 'DISTRIBUTION_CONCURRENCY',
+      parse: wholeNumber(1, 64),
+      default: '2',
+      doc: 'Distribution jobs run at once per process.',
+    }),
+    maxQueuedJobs: setting({
+      env: 'DISTRIBUTION_MAX_QUEUED_JOBS',
+      parse: wholeNumber(1, 1_000_000),
+      default: '1000',
+      doc: 'Beyond this many unfinished distribution jobs, new ones get 503 (Opencast retries).',
+    }),
+    availabilityTimeoutMs: setting({
+      env: 'DISTRIBUTION_AVAILABILITY_TIMEOUT_MS',
+      parse: wholeNumber(0, 3_600_000),
+      default: '30000',
+      doc: 'How long `checkAvailability` keeps trying a published URL.',
+    }),
+    /** Deadline of one remote source fetch, headers to last byte. */
+    fetchTimeoutMs: setting({
+      env: 'DISTRIBUTION_FETCH_TIMEOUT_MS',
+      parse: wholeNumber(100, 86_400_000),
+      default: '600000',
+      doc: 'Deadline for fetching one remote element source, first byte to last; passing it fails with the URL named.',
+    }),
+    /** Largest remote source accepted, in bytes; 0 for no limit. */
+    maxSourceBytes: setting({
+      env: 'DISTRIBUTION_MAX_SOURCE_BYTES',
+      parse: wholeNumber(0, Number.MAX_SAFE_INTEGER),
+      default: '53687091200',
+      doc:
+        'Largest remote element source accepted (checked against `Content-Length` and while streaming); ' +
+        '`0`: no limit.',
+    }),
+    digestUser: setting({
+      env: 'OPENCAST_DIGEST_USER',
+      parse: text,
+      doc:
+        "Opencast's system account: when set, `/distribution` and `/services` also accept HTTP Digest " +
+        'authentication from it, as Opencast nodes send. Set it and `OPENCAST_DIGEST_PASSWORD` or neither.',
+    }),
+    digestPassword: setting({
+      env: 'OPENCAST_DIGEST_PASSWORD',
+      parse: text,
+      doc: 'The password of `OPENCAST_DIGEST_USER`; set both or neither.',
+    }),
+  },
+} satisfies SettingsSchema;
