@@ -230,12 +230,12 @@ export const appSettings = {
       parse: text,
       doc:
         "Opencast's system account: when set, `/distribution` and `/services` also accept HTTP Digest " +
-        'authentication from it, as Opencast nodes send. Set it and `OPENCAST_DIGEST_PASSWORD` or neither.',
+        'authentication from it, as Opencast nodes send.',
     }),
     digestPassword: setting({
       env: 'OPENCAST_DIGEST_PASSWORD',
       parse: text,
-      doc: 'The password of `OPENCAST_DIGEST_USER`; set both or neither.',
+      doc: "The system account's password. Set both `OPENCAST_DIGEST_USER` and this, or neither.",
     }),
   },
 } satisfies SettingsSchema;
