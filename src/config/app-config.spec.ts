@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './app-config.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { AppConfig, ConfigError, loadConfig } from './app-config.js';
 
-describe('loadConfig', () => {
+describe(loadConfig.name, () => {
   it('runs on its defaults', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
@@ -17,6 +17,87 @@ describe('loadConfig', () => {
     expect(config.distribution.directory).toBe(resolve('data/static'));
     expect(config.distribution.baseUrl).toBe('http://localhost:3000/static');
     expect(config.distribution.organization).toBe('mh_default_org');
+  });
+
+  it('keeps every other default', () => {
+    const config = loadConfig({});
+    expect(config).toBeInstanceOf(AppConfig);
+    expect(config).toMatchObject({
+      clientName: 'media-delivery',
+      allowedSourceHosts: [],
+      callbackAllowedHosts: [],
+      callbackMaxAttempts: 6,
+      callbackRetryDelayMs: 10_000,
+      downloadsDir: resolve('data/downloads'),
+      maxBodyBytes: 10 * 1024 * 1024,
+      workerConcurrency: 1,
+      workerEnabled: true,
+      jobPollIntervalMs: 1000,
+      jobLeaseMs: 30_000,
+      ffmpegPath: 'ffmpeg',
+      ffprobePath: 'ffprobe',
+      smtpUrl: undefined,
+      mailFrom: 'Media Delivery <no-reply@localhost>',
+      mailMaxAttempts: 8,
+      mailRetryDelayMs: 30_000,
+      outboxDir: resolve('data/outbox'),
+      defaultEmailLanguage: 'en',
+      templatesDir: resolve('templates'),
+    });
+    expect(config.distribution).toEqual({
+      directory: resolve('data/static'),
+      baseUrl: 'http://localhost:3000/static',
+      organization: 'mh_default_org',
+      concurrency: 2,
+      maxQueuedJobs: 1000,
+      availabilityTimeoutMs: 30_000,
+      fetchTimeoutMs: 600_000,
+      maxSourceBytes: 50 * 1024 ** 3,
+      digestUser: undefined,
+      digestPassword: undefined,
+    });
+  });
+
+  it('types each field as the rest of the service reads it', () => {
+    expectTypeOf<AppConfig['port']>().toEqualTypeOf<number>();
+    expectTypeOf<AppConfig['databaseUrl']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<AppConfig['cleanupCron']>().toEqualTypeOf<string | null>();
+    expectTypeOf<AppConfig['apiKeys']>().toEqualTypeOf<string[]>();
+    expectTypeOf<AppConfig['workerEnabled']>().toEqualTypeOf<boolean>();
+    expectTypeOf<AppConfig['sqlitePath']>().toEqualTypeOf<string>();
+    expectTypeOf<AppConfig['distribution']['maxSourceBytes']>().toEqualTypeOf<number>();
+    expectTypeOf<AppConfig['distribution']['digestUser']>().toEqualTypeOf<string | undefined>();
+  });
+
+  it('follows DATA_DIR and PUBLIC_URL with the folders and URLs not set on their own', () => {
+    expect(loadConfig({ DATA_DIR: 'srv' })).toMatchObject({
+      sqlitePath: resolve('srv/app.sqlite'),
+      mediaRoot: resolve('srv/media'),
+      outboxDir: resolve('srv/outbox'),
+      distribution: { directory: resolve('srv/static') },
+    });
+    const config = loadConfig({
+      DATA_DIR: '/srv',
+      MEDIA_ROOT: '/mnt/media',
+      DISTRIBUTION_DIR: 'published',
+      PUBLIC_URL: 'https://media.example.com',
+      DISTRIBUTION_BASE_URL: 'https://cdn.example.com/static/',
+    });
+    expect(config.mediaRoot).toBe('/mnt/media');
+    expect(config.distribution).toMatchObject({
+      directory: resolve('published'),
+      baseUrl: 'https://cdn.example.com/static',
+    });
+  });
+
+  it('treats a blank variable as unset and ignores the blanks around a value', () => {
+    const config = loadConfig({ PORT: '  ', DOWNLOAD_EXPIRY_DAYS: ' 30 ', WORKER_ENABLED: ' off ' });
+    expect(config).toMatchObject({ port: 3000, downloadExpiryDays: 30, workerEnabled: false });
+  });
+
+  it('says what was wrong with a value and what it expected', () => {
+    expect(() => loadConfig({ PORT: '65536' })).toThrow('PORT="65536": expected a number from 0 to 65535');
+    expect(() => loadConfig({ SMTP_URL: 'mail.example.com' })).toThrow('SMTP_URL="mail.example.com"');
   });
 
   it('derives URLs and folders from PORT, PUBLIC_URL and DATA_DIR', () => {
@@ -70,5 +151,9 @@ describe('loadConfig', () => {
 
   it('wants the Opencast digest user and password together', () => {
     expect(() => loadConfig({ OPENCAST_DIGEST_USER: 'opencast_system_account' })).toThrow('must be set together');
+    expect(() => loadConfig({ OPENCAST_DIGEST_PASSWORD: 'secret' })).toThrow('must be set together');
+    expect(
+      loadConfig({ OPENCAST_DIGEST_USER: 'opencast_system_account', OPENCAST_DIGEST_PASSWORD: 'secret' }).distribution,
+    ).toMatchObject({ digestUser: 'opencast_system_account', digestPassword: 'secret' });
   });
 });

@@ -52,7 +52,7 @@ export function readSettings<S extends SettingsSchema>(
 
   const valueOf = (entry: Setting<unknown>): unknown => {
     if (values.has(entry.env)) return values.get(entry.env);
-    if (reading.has(entry.env)) throw new Error(`The default of ${entry.env} refers back to itself`);
+    if (reading.has(entry.env)) throw new Error(`The default of ${entry.env} depends on itself`);
     reading.add(entry.env);
     const value = fromEnv(entry) ?? { value: defaultOf(entry) };
     values.set(entry.env, value.value);
