@@ -11,7 +11,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.set('etag', false);
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useBodyParser('urlencoded', { limit: config.maxBodyBytes, extended: false });
-  // Published distribution files (PublishedFiles creates the folder): open to all, Range requests, no listings, temporary files (dotfiles) hidden.
+  // Published distribution files (DownloadChannelStore creates the folder): open to all, Range requests, no listings, temporary files (dotfiles) hidden.
   app.useStaticAssets(config.distribution.directory, {
     prefix: '/static',
     index: false,

@@ -10,7 +10,7 @@ import { isHlsPlaylist } from './hls-playlist.js';
 import { MediaPackage, MediaPackageElement, MediaPackageError } from './mediapackage.js';
 import { fileNameOf, fileNameProblem, idSegmentProblem } from './path-segments.js';
 import { PlaylistPublisher } from './playlist-publisher.js';
-import { ElementLocation, PublishedFiles } from './published-files.js';
+import { ElementLocation, DownloadChannelStore } from './download-channel-store.js';
 
 /** An element to retract: where its files are published. */
 interface PlannedRetraction {
@@ -46,7 +46,7 @@ type RequestFor<O extends DistributionOperation> = Extract<DistributionRequest, 
 export class DistributionService {
   constructor(
     private readonly config: AppConfig,
-    private readonly files: PublishedFiles,
+    private readonly files: DownloadChannelStore,
     private readonly sources: ElementSources,
     private readonly availability: AvailabilityChecker,
   ) {}

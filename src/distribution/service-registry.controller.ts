@@ -16,7 +16,7 @@ import { PlainTextErrorFilter } from './plain-text-error.filter.js';
 @Controller('services')
 @AcceptsOpencastDigest()
 @UseFilters(PlainTextErrorFilter)
-export class JobsController {
+export class ServiceRegistryController {
   constructor(
     private readonly jobs: DistributionJobsService,
     private readonly config: AppConfig,
