@@ -13,6 +13,7 @@ import { JobQueue } from '../jobs/job-queue.js';
 import { DownloadStore } from '../storage/download-store.js';
 import { resolveClipRange } from './clip-time.js';
 import { DownloadCallbacks } from './download-callbacks.js';
+import { downloadUrlOf } from './download-url.js';
 import { buildDownloadTask } from './download-task.js';
 import { toSafeFileStem, toSafeMp4FileName } from './file-name.js';
 import { parseFilter } from './usp-filter.js';
@@ -216,7 +217,7 @@ export class VodDownloadService {
       creationDate: download.creationDate.toISOString(),
       completionDate: download.completionDate?.toISOString() ?? null,
       failureDate: download.failureDate?.toISOString() ?? null,
-      downloadUrl: download.status === 'completed' ? `${this.config.publicUrl}/${download.downloadPath}` : null,
+      downloadUrl: download.status === 'completed' ? downloadUrlOf(download, this.config.publicUrl) : null,
       downloadTaskJson: download.downloadTaskJson,
       emailLanguage: download.emailLanguage,
       status: download.status,
