@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ANONYMOUS_REQUIREMENT } from './common/public.decorator.js';
 import { AppConfig } from './config/app-config.js';
 import metadata from './metadata.js';
 
@@ -11,7 +12,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.set('etag', false);
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useBodyParser('urlencoded', { limit: config.maxBodyBytes, extended: false });
-  // Published distribution files (PublishedFiles creates the folder): open to all, Range requests, no listings, temporary files (dotfiles) hidden.
+  // Published distribution files (DownloadChannelStore creates the folder): open to all, Range requests, no listings, temporary files (dotfiles) hidden.
   app.useStaticAssets(config.distribution.directory, {
     prefix: '/static',
     index: false,
@@ -42,5 +43,39 @@ export async function buildOpenApiDocument(app: NestExpressApplication): Promise
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('X-API-Key')
     .build();
-  return SwaggerModule.createDocument(app, info, { operationIdFactory: (_controller, method) => method });
+  const document = SwaggerModule.createDocument(app, info, { operationIdFactory: (_controller, method) => method });
+  document.paths[PUBLISHED_DISTRIBUTION_FILE] = publishedDistributionFile;
+  return openOperations(document);
+}
+
+/** Served by express.static (configureApp), so Nest's explorer does not see it. */
+const PUBLISHED_DISTRIBUTION_FILE = '/static/{organization}/{channelId}/{mediaPackageId}/{elementId}/{fileName}';
+const publishedDistributionFile: OpenAPIObject['paths'][string] = {
+  get: {
+    operationId: 'getPublishedDistributionFile',
+    summary: 'Get a file that /distribution/download published (no API key needed; Range requests supported).',
+    tags: ['Distribution'],
+    parameters: ['organization', 'channelId', 'mediaPackageId', 'elementId', 'fileName'].map((name) => ({
+      in: 'path' as const,
+      name,
+      required: true,
+      schema: { type: 'string' },
+    })),
+    security: [ANONYMOUS_REQUIREMENT],
+    responses: {
+      '200': { description: 'The file (206 with a Range header)' },
+      '404': { description: 'Nothing is published at this path, or it was retracted' },
+    },
+  },
+};
+
+/** Operations that @Public opened carry `security: []`: they override the document's API-key requirement. */
+function openOperations(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item as Record<string, { security?: object[] }>)) {
+      const security = operation?.security;
+      if (security?.length === 1 && Object.keys(security[0]).length === 0) operation.security = [];
+    }
+  }
+  return document;
 }

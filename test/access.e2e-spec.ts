@@ -33,4 +33,15 @@ describe(ApiKeyGuard.name, () => {
     const ui = await api.get('/docs').expect(200);
     expect(ui.text).toContain('swagger-ui');
   });
+
+  it('lets anyone ask for published files: a missing one is 404, not 401', async () => {
+    await api.get('/downloads/no-such-content/file.mp4').expect(404);
+    await api.get('/static/org/channel/mp/element/file.mp4').expect(404);
+  });
+
+  it('keeps the Opencast routes closed to callers without a key', async () => {
+    const jobs = await api.get('/services/jobs.json').expect(401);
+    expect(jobs.text).toContain('An API key is required');
+    await api.get('/services/jobs.json').set('X-API-Key', 'first-key').expect(200);
+  });
 });

@@ -45,4 +45,20 @@ describe('OpenAPI document', () => {
     const ids = operations.map((operation) => operation.operationId);
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  it('marks the routes open without a key, and only those, with security: []', () => {
+    const open = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, { security?: unknown[] }>)
+        .filter(([, operation]) => operation.security !== undefined)
+        .map(([method, operation]) => ({ operation: `${method} ${path}`, security: operation.security })),
+    );
+    expect(open.sort((a, b) => a.operation.localeCompare(b.operation))).toEqual(
+      [
+        'get /downloads/{contentId}/{fileName}',
+        'get /health',
+        'get /static/{organization}/{channelId}/{mediaPackageId}/{elementId}/{fileName}',
+      ].map((operation) => ({ operation, security: [] })),
+    );
+    expect(document.security).toEqual([{ bearer: [] }, { 'X-API-Key': [] }]);
+  });
 });

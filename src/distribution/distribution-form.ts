@@ -1,7 +1,8 @@
+import { InvalidRequestError } from '../common/invalid-request.error.js';
 import { idSegmentProblem } from './path-segments.js';
 
 /** A form field that cannot be read; the message says what to send instead. */
-export class FormFieldError extends Error {}
+export class FormFieldError extends InvalidRequestError {}
 
 /**
  * Reads `elementId` in the three forms clients send: a JSON array (`["a","b"]`), the

@@ -7,6 +7,7 @@ import { JobContext, JobQueue } from '../jobs/job-queue.js';
 import { DistributionJob, DistributionJobStatus, DistributionOperation } from './distribution-job.entity.js';
 import type { DistributeFormDto } from './distribution-form.dto.js';
 import { DistributionService } from './distribution.service.js';
+import { JobView, toJobView } from './job-document.js';
 import { joinElementDocuments } from './mediapackage.js';
 
 const RUN_JOB = 'distribution.run';
@@ -49,7 +50,7 @@ export class DistributionJobsService implements OnModuleInit {
    * Validates the request (400 on bad input), then stores the job and queues it in one
    * transaction. 503 only when DISTRIBUTION_MAX_QUEUED_JOBS jobs are waiting already.
    */
-  async submit(operation: DistributionOperation, form: DistributeFormDto, creator: string): Promise<DistributionJob> {
+  async submit(operation: DistributionOperation, form: DistributeFormDto, creator: string): Promise<JobView> {
     const request = await this.distribution.prepare(operation, form);
     const pending = await this.queue.countPending(RUN_JOB);
     if (pending >= this.config.distribution.maxQueuedJobs) {
@@ -75,25 +76,25 @@ export class DistributionJobsService implements OnModuleInit {
         }),
       );
       await this.queue.enqueue(RUN_JOB, String(job.id), { jobId: job.id }, { manager });
-      return job;
+      return this.viewOf(job);
     });
   }
 
-  async findJob(id: number): Promise<DistributionJob> {
+  async findJob(id: number): Promise<JobView> {
     const job = await this.jobs.findOneBy({ id });
     if (!job) throw new NotFoundException(`No job has id ${id}`);
-    return job;
+    return this.viewOf(job);
   }
 
   /** The newest `limit` jobs after skipping the newest `offset`, oldest first. */
-  async listJobs({ status, limit = DEFAULT_LIST_LIMIT, offset = 0 }: JobListing): Promise<DistributionJob[]> {
+  async listJobs({ status, limit = DEFAULT_LIST_LIMIT, offset = 0 }: JobListing): Promise<JobView[]> {
     const newest = await this.jobs.find({
       where: status ? { status } : {},
       order: { id: 'DESC' },
       skip: offset,
       take: limit,
     });
-    return newest.reverse();
+    return newest.reverse().map((job) => this.viewOf(job));
   }
 
   /** Runs a job; an aborted run (shutdown) goes back to the queue and starts over. */
@@ -117,6 +118,11 @@ export class DistributionJobsService implements OnModuleInit {
       return;
     }
     await this.update(job, { status: 'FINISHED', payload, dateCompleted: this.clock.now() });
+  }
+
+  /** The job as Opencast shows it, with its URL on this node. */
+  private viewOf(job: DistributionJob): JobView {
+    return toJobView(job, this.config.publicUrl);
   }
 
   private async update(job: DistributionJob, changes: Partial<DistributionJob>): Promise<void> {

@@ -8,8 +8,8 @@ import { DistributionJobsService } from './distribution-jobs.service.js';
 import { DistributionController } from './distribution.controller.js';
 import { DistributionService } from './distribution.service.js';
 import { ElementSources } from './element-sources.js';
-import { JobsController } from './jobs.controller.js';
-import { PublishedFiles } from './published-files.js';
+import { ServiceRegistryController } from './service-registry.controller.js';
+import { DownloadChannelStore } from './download-channel-store.js';
 
 @Module({
   imports: [
@@ -22,7 +22,7 @@ import { PublishedFiles } from './published-files.js';
       }),
     }),
   ],
-  controllers: [DistributionController, JobsController],
-  providers: [DistributionService, DistributionJobsService, PublishedFiles, ElementSources, AvailabilityChecker],
+  controllers: [DistributionController, ServiceRegistryController],
+  providers: [DistributionService, DistributionJobsService, DownloadChannelStore, ElementSources, AvailabilityChecker],
 })
 export class DistributionModule {}

@@ -1,16 +1,17 @@
 import { join } from 'node:path';
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { InvalidRequestError } from '../common/invalid-request.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { AvailabilityChecker } from './availability-checker.js';
 import type { DistributionOperation } from './distribution-job.entity.js';
 import type { DistributeFormDto } from './distribution-form.dto.js';
-import { FormFieldError, parseElementIds, parseFlag } from './distribution-form.js';
+import { parseElementIds, parseFlag } from './distribution-form.js';
 import { ElementSources, LocatedSource } from './element-sources.js';
 import { isHlsPlaylist } from './hls-playlist.js';
-import { MediaPackage, MediaPackageElement, MediaPackageError } from './mediapackage.js';
+import { MediaPackage, MediaPackageElement } from './mediapackage.js';
 import { fileNameOf, fileNameProblem, idSegmentProblem } from './path-segments.js';
 import { PlaylistPublisher } from './playlist-publisher.js';
-import { ElementLocation, PublishedFiles } from './published-files.js';
+import { ElementLocation, DownloadChannelStore } from './download-channel-store.js';
 
 /** An element to retract: where its files are published. */
 interface PlannedRetraction {
@@ -46,37 +47,31 @@ type RequestFor<O extends DistributionOperation> = Extract<DistributionRequest, 
 export class DistributionService {
   constructor(
     private readonly config: AppConfig,
-    private readonly files: PublishedFiles,
+    private readonly files: DownloadChannelStore,
     private readonly sources: ElementSources,
     private readonly availability: AvailabilityChecker,
   ) {}
 
   /** Checks everything that can be checked before any work: fields, XML, ids, names, sources. */
   async prepare<O extends DistributionOperation>(operation: O, form: DistributeFormDto): Promise<RequestFor<O>> {
-    try {
-      const channelProblem = idSegmentProblem('The channelId', form.channelId);
-      if (channelProblem) throw new BadRequestException(channelProblem);
-      const mediaPackage = MediaPackage.parse(form.mediapackage);
-      const mediaPackageProblem = idSegmentProblem('The mediapackage id', mediaPackage.id);
-      if (mediaPackageProblem) throw new BadRequestException(mediaPackageProblem);
-      const elementIds = parseElementIds(form.elementId);
-      const elements = await Promise.all(
-        elementIds.map((elementId) => this.planElement(operation, mediaPackage, form.channelId, elementId)),
-      );
-      return {
-        operation,
-        channelId: form.channelId,
-        mediaPackageXml: form.mediapackage,
-        elementIds,
-        elements,
-        checkAvailability: operation === 'Distribute' && parseFlag('checkAvailability', form.checkAvailability, true),
-        preserveReference: operation === 'Distribute' && parseFlag('preserveReference', form.preserveReference, false),
-      } as RequestFor<O>;
-    } catch (error) {
-      if (error instanceof MediaPackageError || error instanceof FormFieldError)
-        throw new BadRequestException(error.message);
-      throw error;
-    }
+    const channelProblem = idSegmentProblem('The channelId', form.channelId);
+    if (channelProblem) throw new InvalidRequestError(channelProblem);
+    const mediaPackage = MediaPackage.parse(form.mediapackage);
+    const mediaPackageProblem = idSegmentProblem('The mediapackage id', mediaPackage.id);
+    if (mediaPackageProblem) throw new InvalidRequestError(mediaPackageProblem);
+    const elementIds = parseElementIds(form.elementId);
+    const elements = await Promise.all(
+      elementIds.map((elementId) => this.planElement(operation, mediaPackage, form.channelId, elementId)),
+    );
+    return {
+      operation,
+      channelId: form.channelId,
+      mediaPackageXml: form.mediapackage,
+      elementIds,
+      elements,
+      checkAvailability: operation === 'Distribute' && parseFlag('checkAvailability', form.checkAvailability, true),
+      preserveReference: operation === 'Distribute' && parseFlag('preserveReference', form.preserveReference, false),
+    } as RequestFor<O>;
   }
 
   /** The job arguments, in Opencast's order. */
@@ -143,7 +138,7 @@ export class DistributionService {
   ): Promise<PlannedRetraction | PlannedDistribution> {
     const element = mediaPackage.findElement(elementId, channelId);
     if (!element)
-      throw new BadRequestException(`The mediapackage ${mediaPackage.id} has no element with id ${elementId}`);
+      throw new InvalidRequestError(`The mediapackage ${mediaPackage.id} has no element with id ${elementId}`);
     const location: ElementLocation = {
       organization: this.config.distribution.organization,
       channelId,
@@ -152,10 +147,10 @@ export class DistributionService {
     };
     if (operation === 'Retract') return { element, location };
     const url = element.url;
-    if (!url) throw new BadRequestException(`The element ${elementId} has no <url> to distribute`);
+    if (!url) throw new InvalidRequestError(`The element ${elementId} has no <url> to distribute`);
     const fileName = fileNameOf(url);
     const problem = fileNameProblem(fileName);
-    if (problem) throw new BadRequestException(`Element ${elementId}: ${problem}`);
+    if (problem) throw new InvalidRequestError(`Element ${elementId}: ${problem}`);
     return { element, location, file: { name: fileName, source: await this.sources.locate(url) } };
   }
 

@@ -1,4 +1,5 @@
 import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import { InvalidRequestError } from '../common/invalid-request.error.js';
 
 export const MEDIAPACKAGE_NS = 'http://mediapackage.opencastproject.org';
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';
@@ -11,7 +12,7 @@ const ELEMENT_KINDS = ['track', 'catalog', 'attachment'] as const;
 export type ElementKind = (typeof ELEMENT_KINDS)[number];
 
 /** XML that is refused: malformed, with a DTD, or not a mediapackage. */
-export class MediaPackageError extends Error {}
+export class MediaPackageError extends InvalidRequestError {}
 
 /**
  * Parses untrusted XML namespace-aware. Any DOCTYPE is refused before parsing, so no DTD is read

@@ -4,7 +4,7 @@ import { BadRequestException } from '@nestjs/common';
 import { ElementSources, LocatedSource, sourceKey } from './element-sources.js';
 import { isHlsPlaylist, playlistReferences, rewritePlaylist } from './hls-playlist.js';
 import { fileNameProblem } from './path-segments.js';
-import type { Publication } from './published-files.js';
+import type { Publication } from './download-channel-store.js';
 
 /** Playlists may name playlists (master → variant); deeper nesting is not HLS. */
 const MAX_PLAYLIST_DEPTH = 3;

@@ -1,15 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
-  ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { API_KEY_REQUIRED } from '../common/api-key.guard.js';
-import { noContentWhenEmpty } from '../common/no-content.js';
+import { NoContentWhenEmpty } from '../common/no-content.interceptor.js';
 import { CreateEventDto } from './create-event.dto.js';
 import { EventsService } from './events.service.js';
 import { RecordedEvent } from './recorded-event.entity.js';
@@ -31,20 +29,17 @@ export class EventsController {
   /** All registered events, newest first. */
   @Get()
   @ApiOkResponse({ type: [RecordedEvent] })
-  @ApiNoContentResponse({ description: 'No event is registered' })
-  async listEvents(@Res({ passthrough: true }) response: Response): Promise<RecordedEvent[] | undefined> {
-    return noContentWhenEmpty(response, await this.events.list());
+  @NoContentWhenEmpty('No event is registered')
+  listEvents(): Promise<RecordedEvent[]> {
+    return this.events.list();
   }
 
   /** One event. */
   @Get(':id')
   @ApiOkResponse({ type: RecordedEvent })
-  @ApiNoContentResponse({ description: 'No event has this id' })
-  async getEvent(
-    @Param('id') id: string,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<RecordedEvent | undefined> {
-    return noContentWhenEmpty(response, await this.events.find(id));
+  @NoContentWhenEmpty('No event has this id')
+  getEvent(@Param('id') id: string): Promise<RecordedEvent | null> {
+    return this.events.find(id);
   }
 
   /** Remove an event from the registry; downloads already cut from it stay. */

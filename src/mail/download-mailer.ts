@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import type { DownloadMessage } from '../jobs/job-types.js';
+import { downloadUrlOf } from '../vod-download/download-url.js';
 import { VodDownload } from '../vod-download/vod-download.entity.js';
 import { MailTemplates } from './mail-templates.js';
 import { MailTransport } from './mail-transport.js';
@@ -71,7 +72,7 @@ export class DownloadMailer implements OnModuleInit {
     return {
       fileName: download.mp4Filename,
       contentId: download.contentId,
-      downloadUrl: `${this.config.publicUrl}/${download.downloadPath}`,
+      downloadUrl: downloadUrlOf(download, this.config.publicUrl),
       expiryDate: expires ? formatDate(expires, language) : '',
       failureReason: download.failureReason ?? '',
     };

@@ -1,7 +1,9 @@
+import { InvalidRequestError } from '../common/invalid-request.error.js';
+
 /** A clip boundary: a wall-clock instant, or a time elapsed since the start of the recording. */
 export type ClipTime = { kind: 'instant'; at: Date } | { kind: 'elapsed'; seconds: number };
 
-export class ClipTimeError extends Error {}
+export class ClipTimeError extends InvalidRequestError {}
 
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 const ELAPSED = /^(\d{1,4}):([0-5]\d):([0-5]\d)(\.\d{1,6})?$/;

@@ -1,6 +1,8 @@
+import { InvalidRequestError } from '../common/invalid-request.error.js';
+
 const MAX_STEM_LENGTH = 150;
 
-export class FileNameError extends Error {}
+export class FileNameError extends InvalidRequestError {}
 
 /**
  * Turns free text (an event title) into a file name stem that is safe on every file system and

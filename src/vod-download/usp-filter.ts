@@ -1,3 +1,5 @@
+import { InvalidRequestError } from '../common/invalid-request.error.js';
+
 /**
  * Unified Streaming's track-selection expressions, e.g.
  * `(type=="audio"&&systemLanguage=="eng")||(type=="video"&&DisplayWidth==1024)`:
@@ -29,7 +31,7 @@ export type TrackField = (typeof TRACK_FIELDS)[number];
 /** What a filter is evaluated against: one stream of a probed source. */
 export type TrackProperties = Partial<Record<TrackField, string | number>>;
 
-export class FilterSyntaxError extends Error {
+export class FilterSyntaxError extends InvalidRequestError {
   constructor(
     message: string,
     readonly position: number,

@@ -3,6 +3,7 @@ import { BadRequestException, ConflictException, Injectable, Logger, NotFoundExc
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { checkWithin, InvalidRequestError } from '../common/invalid-request.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { insertRow } from '../database/insert-row.js';
 import { PreparedLookup } from '../database/prepared-lookup.js';
@@ -10,11 +11,12 @@ import { EventsService } from '../events/events.service.js';
 import { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { DownloadStore } from '../storage/download-store.js';
-import { ClipTimeError, resolveClipRange } from './clip-time.js';
+import { resolveClipRange } from './clip-time.js';
 import { DownloadCallbacks } from './download-callbacks.js';
+import { downloadUrlOf } from './download-url.js';
 import { buildDownloadTask } from './download-task.js';
-import { FileNameError, toSafeFileStem, toSafeMp4FileName } from './file-name.js';
-import { FilterSyntaxError, parseFilter } from './usp-filter.js';
+import { toSafeFileStem, toSafeMp4FileName } from './file-name.js';
+import { parseFilter } from './usp-filter.js';
 import { CreateVodDownloadDto, DownloadClipDto, VodDownloadResponseDto } from './vod-download.dto.js';
 import { VodDownload } from './vod-download.entity.js';
 
@@ -215,7 +217,7 @@ export class VodDownloadService {
       creationDate: download.creationDate.toISOString(),
       completionDate: download.completionDate?.toISOString() ?? null,
       failureDate: download.failureDate?.toISOString() ?? null,
-      downloadUrl: download.status === 'completed' ? `${this.config.publicUrl}/${download.downloadPath}` : null,
+      downloadUrl: download.status === 'completed' ? downloadUrlOf(download, this.config.publicUrl) : null,
       downloadTaskJson: download.downloadTaskJson,
       emailLanguage: download.emailLanguage,
       status: download.status,
@@ -228,15 +230,10 @@ export class VodDownloadService {
 
   private checkClip(clip: DownloadClipDto, index: number, event: RecordedEvent | undefined): void {
     const where = `downloadClips[${index}]`;
-    if (!event) throw new BadRequestException(`${where}.eventId: no event ${clip.eventId} is registered`);
-    try {
-      resolveClipRange(clip.start, clip.end, event);
-      if (clip.filter) parseFilter(clip.filter);
-    } catch (error) {
-      if (error instanceof ClipTimeError) throw new BadRequestException(`${where}: ${error.message}`);
-      if (error instanceof FilterSyntaxError) throw new BadRequestException(`${where}.filter: ${error.message}`);
-      throw error;
-    }
+    if (!event) throw new InvalidRequestError(`${where}.eventId: no event ${clip.eventId} is registered`);
+    checkWithin(where, () => resolveClipRange(clip.start, clip.end, event));
+    const filter = clip.filter;
+    if (filter) checkWithin(`${where}.filter`, () => parseFilter(filter));
   }
 
   private chooseFileName(
@@ -244,14 +241,7 @@ export class VodDownloadService {
     masterEvent: RecordedEvent | undefined,
     contentId: string,
   ): string {
-    if (requested) {
-      try {
-        return toSafeMp4FileName(requested);
-      } catch (error) {
-        if (error instanceof FileNameError) throw new BadRequestException(error.message);
-        throw error;
-      }
-    }
+    if (requested) return toSafeMp4FileName(requested);
     const fromTitle = masterEvent ? toSafeFileStem(masterEvent.title) : '';
     return `${fromTitle || toSafeFileStem(contentId) || 'download'}.mp4`;
   }

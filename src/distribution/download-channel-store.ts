@@ -20,7 +20,7 @@ export interface ElementLocation {
  * /static serves. Nothing is ever written or deleted outside DISTRIBUTION_DIR.
  */
 @Injectable()
-export class PublishedFiles {
+export class DownloadChannelStore {
   private readonly root: string;
   private readonly locks = new FolderLocks();
 
