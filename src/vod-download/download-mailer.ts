@@ -5,9 +5,8 @@ import { AppConfig } from '../config/app-config.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { MailTemplates } from '../mail/mail-templates.js';
 import { MailTransport } from '../mail/mail-transport.js';
+import { expiresAt } from './expiry.js';
 import { VodDownload } from './vod-download.entity.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The e-mails a download's requester gets; each is a template in every language. */
 export const DOWNLOAD_MESSAGES = ['download-ready', 'download-failed'] as const;
@@ -74,8 +73,7 @@ export class DownloadMailer implements OnModuleInit, OnApplicationBootstrap {
 
   private contextFor(download: VodDownload): Record<string, unknown> {
     const language = download.emailLanguage ?? this.config.defaultEmailLanguage;
-    const expires =
-      download.completionDate && new Date(download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS);
+    const expires = download.completionDate && expiresAt(download.completionDate, this.config.downloadExpiryDays);
     return {
       fileName: download.mp4Filename,
       contentId: download.contentId,
