@@ -33,6 +33,8 @@ export class AppConfig {
   jobPollIntervalMs: number;
   /** How long a claimed job stays owned without a heartbeat before another worker may take it. */
   jobLeaseMs: number;
+  /** Days a finally failed job stays in the job table, for inspection, before the cleanup removes it. */
+  jobRetentionDays: number;
   ffmpegPath: string;
   ffprobePath: string;
   smtpUrl: string | undefined;
@@ -103,6 +105,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workerEnabled: read('WORKER_ENABLED', true, boolean),
     jobPollIntervalMs: read('JOB_POLL_INTERVAL_MS', 1000, (raw) => integer(raw, 10, 60_000)),
     jobLeaseMs: read('JOB_LEASE_MS', 30_000, (raw) => integer(raw, 300, 3_600_000)),
+    jobRetentionDays: read('JOB_RETENTION_DAYS', 7, (raw) => integer(raw, 0, 36500)),
     ffmpegPath: read('FFMPEG_PATH', 'ffmpeg', String),
     ffprobePath: read('FFPROBE_PATH', 'ffprobe', String),
     smtpUrl: read<string | undefined>('SMTP_URL', undefined, smtpUrl),
