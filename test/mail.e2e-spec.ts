@@ -4,7 +4,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { simpleParser } from 'mailparser';
 import type { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DownloadMailer } from '../src/mail/download-mailer.js';
+import { DownloadMailer } from '../src/vod-download/download-mailer.js';
 import { MailTemplates } from '../src/mail/mail-templates.js';
 import { VodDownload } from '../src/vod-download/vod-download.entity.js';
 import { createDownload, registerEvent } from './helpers/factories.js';

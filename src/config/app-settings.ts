@@ -64,7 +64,7 @@ export const appSettings = {
     env: 'CLEANUP_CRON',
     parse: cronOrOff,
     default: '0 3 * * *',
-    doc: 'When expired downloads are deleted (UTC, cron syntax with optional seconds); `off` disables.',
+    doc: 'When expired downloads and old failed jobs are deleted (UTC, cron syntax with optional seconds); `off` disables.',
   }),
   clientName: setting({
     env: 'CLIENT_NAME',
@@ -113,6 +113,13 @@ export const appSettings = {
     parse: wholeNumber(300, 3_600_000),
     default: '30000',
     doc: 'How long a claimed job stays owned without a heartbeat; a job whose worker died is taken over after this.',
+  }),
+  /** Days a finally failed job stays in the job table, for inspection, before the cleanup removes it. */
+  jobRetentionDays: setting({
+    env: 'JOB_RETENTION_DAYS',
+    parse: wholeNumber(0, 36500),
+    default: '7',
+    doc: 'Days a job that failed for good (its last error kept in the `job` table) stays there; the cleanup then deletes it. Completed jobs leave the table at once.',
   }),
   ffmpegPath: setting({ env: 'FFMPEG_PATH', parse: text, default: 'ffmpeg', doc: 'The ffmpeg binary.' }),
   ffprobePath: setting({ env: 'FFPROBE_PATH', parse: text, default: 'ffprobe', doc: 'The ffprobe binary.' }),

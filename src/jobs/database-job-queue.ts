@@ -240,6 +240,8 @@ export class DatabaseJobQueue
       this.logger.error(`Job ${job.name} ${job.key} failed after ${job.attempts} attempt(s): ${message}`);
       await this.dataSource.manager.update(Job, mine, {
         status: 'failed',
+        // The retention period counts from here.
+        runAt: new Date(),
         lockedBy: null,
         lockedUntil: null,
         lastError: message,

@@ -4,8 +4,8 @@ export type JobStatus = 'queued' | 'active' | 'failed';
 
 /**
  * A unit of background work that must survive a restart. Rows exist only while the work is
- * pending or has finally failed; a completed job is deleted. The feature's own table (a
- * download, a distribution job) holds the state users see.
+ * pending or, for JOB_RETENTION_DAYS, once it has finally failed; a completed job is deleted.
+ * The feature's own table (a download, a distribution job) holds the state users see.
  */
 @Entity('job')
 @Index('IDX_job_due', ['name', 'status', 'runAt'])
@@ -31,6 +31,7 @@ export class Job {
   @Column('integer', { default: 0 })
   attempts: number;
 
+  // When the job is due; for a failed job, when it failed (JOB_RETENTION_DAYS count from it).
   @Column()
   runAt: Date;
 

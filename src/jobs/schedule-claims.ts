@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { CronJob } from 'cron';
 import { DataSource, LessThan } from 'typeorm';
+import { addDays } from '../common/days.js';
 import { ScheduleClaim } from './schedule-claim.entity.js';
 
-const KEEP_CLAIMS_MS = 7 * 24 * 60 * 60 * 1000;
+const KEEP_CLAIMS_DAYS = 7;
 
 /**
  * Every process runs the same cron schedules; before acting on a tick, a process claims it, and
@@ -13,9 +16,38 @@ const KEEP_CLAIMS_MS = 7 * 24 * 60 * 60 * 1000;
  */
 @Injectable()
 export class ScheduleClaims {
+  private readonly logger = new Logger(ScheduleClaims.name);
   private readonly processId = `${process.pid}-${randomUUID().slice(0, 8)}`;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  /**
+   * Runs `task` on `cronTime` (UTC) in the process that claims the tick. A tick claimed while this
+   * process still runs the task is skipped, so a slow run never overlaps the next.
+   */
+  schedule(name: string, cronTime: string, task: () => Promise<unknown>): void {
+    let running = false;
+    const tick = async () => {
+      if (!(await this.claim(name, new Date())) || running) return;
+      running = true;
+      try {
+        await task();
+      } finally {
+        running = false;
+      }
+    };
+    const job = CronJob.from({
+      cronTime,
+      onTick: () =>
+        void tick().catch((error: Error) => this.logger.error(`Scheduled "${name}" failed: ${error.message}`)),
+      utcOffset: 0,
+    });
+    this.scheduler.addCronJob(name, job);
+    job.start();
+  }
 
   /** True when this process is the one to run `name` for the tick at `scheduledAt`. */
   async claim(name: string, scheduledAt: Date): Promise<boolean> {
@@ -28,7 +60,7 @@ export class ScheduleClaims {
     }
     await this.dataSource.manager.delete(ScheduleClaim, {
       name,
-      scheduledAt: LessThan(new Date(tick.getTime() - KEEP_CLAIMS_MS)),
+      scheduledAt: LessThan(addDays(tick, -KEEP_CLAIMS_DAYS)),
     });
     return true;
   }

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { selectStreams } from '../vod-download/stream-selection.js';
-import { parseFilter } from '../vod-download/usp-filter.js';
 import { parseProbeOutput, parseVideoPackets } from './probe-result.js';
 
 // Trimmed from real ffprobe output: an MP4 with two renditions and two languages, plus what HLS adds.
@@ -59,79 +57,66 @@ const PROBE = JSON.stringify({
   ],
 });
 
-describe('ffprobe mapping', () => {
+describe('ffprobe output', () => {
   const result = parseProbeOutput(PROBE);
 
-  it('maps each stream to the USP filter fields', () => {
+  it('reads the format and what each stream is', () => {
     expect(result.durationSeconds).toBe(8);
     expect(result.startSeconds).toBe(1.4);
-    expect(result.streams.map((stream) => stream.track)).toEqual([
+    expect(result.streams).toEqual([
       {
+        index: 0,
         type: 'video',
-        trackID: 1,
-        trackName: 'video',
-        FourCC: 'AVC1',
-        systemBitrate: 1500000,
-        DisplayWidth: 1024,
-        DisplayHeight: 576,
-        MaxWidth: 1024,
-        MaxHeight: 576,
+        codec: 'h264',
+        codecTag: 'avc1',
+        containerId: 1,
+        width: 1024,
+        height: 576,
+        displayWidth: 1024,
+        pixelFormat: 'yuv420p',
+        frameRate: 25,
+        reorderDelay: 2,
+        bitrate: 1500000,
       },
       {
+        index: 1,
         type: 'video',
-        trackID: 2,
-        trackName: 'video',
-        FourCC: 'AVC1',
-        systemBitrate: 800000,
-        DisplayWidth: 853,
-        DisplayHeight: 360,
-        MaxWidth: 640,
-        MaxHeight: 360,
+        codec: 'h264',
+        codecTag: '[27][0][0][0]',
+        width: 640,
+        height: 360,
+        // 640 pixels of 4:3 shape are shown 853 wide.
+        displayWidth: 853,
+        frameRate: 30000 / 1001,
+        reorderDelay: 0,
+        bitrate: 800000,
       },
       {
+        index: 2,
         type: 'audio',
-        trackID: 3,
-        trackName: 'audio_eng',
-        FourCC: 'AACL',
-        systemLanguage: 'eng',
-        systemBitrate: 128000,
+        codec: 'aac',
+        profile: 'LC',
+        containerId: 3,
+        reorderDelay: 0,
+        sampleRate: 48000,
         channels: 2,
-        SamplingRate: 48000,
+        language: 'eng',
+        bitrate: 128000,
       },
       {
+        index: 3,
         type: 'audio',
-        trackID: 4,
-        trackName: 'Français',
-        FourCC: 'AACH',
-        systemLanguage: 'fra',
+        codec: 'aac',
+        profile: 'HE-AAC',
+        title: 'Français',
+        reorderDelay: 0,
+        sampleRate: 44100,
         channels: 1,
-        SamplingRate: 44100,
+        language: 'fra',
       },
-      { type: 'textstream', trackID: 5, trackName: 'textstream_eng', FourCC: 'TX3G', systemLanguage: 'eng' },
-      { type: 'data', trackID: 6, trackName: 'other', FourCC: 'BIN_DATA' },
+      { index: 4, type: 'textstream', codec: 'mov_text', reorderDelay: 0, language: 'eng' },
+      { index: 5, type: 'other', codec: 'bin_data', reorderDelay: 0 },
     ]);
-    expect(result.streams[1].frameRate).toBeCloseTo(29.97, 2);
-    expect(result.streams[0]).toMatchObject({
-      language: undefined,
-      pixelFormat: 'yuv420p',
-      frameRate: 25,
-      reorderDelay: 2,
-    });
-    expect(result.streams[1].reorderDelay).toBe(0);
-  });
-
-  it('selects the seed filter: one video of the given size and the English audio (en and eng alike)', () => {
-    const filter = parseFilter(
-      '(type=="audio"&&systemLanguage=="en")||(type=="video"&&DisplayWidth==1024&&DisplayHeight==576)',
-    );
-    expect(selectStreams(result.streams, filter).map((stream) => stream.index)).toEqual([0, 2]);
-  });
-
-  it('selects the largest video and every audio without a filter, and nothing for a filter that matches nothing', () => {
-    expect(selectStreams(result.streams, undefined).map((stream) => stream.index)).toEqual([0, 2, 3]);
-    expect(selectStreams(result.streams, parseFilter('type=="video"&&MaxHeight>1000'))).toEqual([]);
-    // Text streams cannot go into the MP4.
-    expect(selectStreams(result.streams, parseFilter('type=="textstream"'))).toEqual([]);
   });
 
   it('reads frame and keyframe times from packet listings, in presentation order', () => {

@@ -1,12 +1,20 @@
-import type { TrackProperties } from '../vod-download/usp-filter.js';
-
-/** One stream of a probed source, with what the cut and the USP filter need to know. */
+/** One stream of a probed source, with what the cut and track selection need to know. */
 export interface ProbedStream {
   index: number;
   type: 'video' | 'audio' | 'textstream' | 'other';
   codec: string;
+  /** ffprobe's profile, e.g. "HE-AAC". */
+  profile?: string;
+  /** The container's own codec tag, e.g. "avc1" (ffprobe's codec_tag_string). */
+  codecTag?: string;
+  /** The container's id of the stream, e.g. an MPEG-TS PID; undefined when it has none. */
+  containerId?: number;
+  /** The stream's title tag (or name tag, as HLS renditions carry it). */
+  title?: string;
   width?: number;
   height?: number;
+  /** The width the picture is shown at: `width` stretched by its sample aspect ratio. */
+  displayWidth?: number;
   pixelFormat?: string;
   /** Frames per second; undefined when ffprobe cannot tell. */
   frameRate?: number;
@@ -20,8 +28,6 @@ export interface ProbedStream {
   language?: string;
   bitrate?: number;
   durationSeconds?: number;
-  /** The stream as the USP filter sees it. */
-  track: TrackProperties;
 }
 
 export interface ProbeResult {
@@ -57,24 +63,6 @@ interface FfprobeJson {
   }[];
 }
 
-/** USP's FourCC for the codecs ffprobe names; containers differ in their own tags, so the codec decides. */
-const FOURCC_BY_CODEC: Record<string, string> = {
-  h264: 'AVC1',
-  hevc: 'HVC1',
-  av1: 'AV01',
-  vp9: 'VP09',
-  mpeg2video: 'MP2V',
-  aac: 'AACL',
-  ac3: 'AC-3',
-  eac3: 'EC-3',
-  mp3: 'MP3',
-  opus: 'OPUS',
-  flac: 'FLAC',
-  mov_text: 'TX3G',
-  webvtt: 'WVTT',
-  ttml: 'STPP',
-};
-
 export function parseProbeOutput(json: string): ProbeResult {
   const parsed = JSON.parse(json) as FfprobeJson;
   const duration = Number(parsed.format?.duration);
@@ -99,33 +87,17 @@ function toProbedStream(stream: NonNullable<FfprobeJson['streams']>[number]): Pr
   const frameRate = rate(stream.avg_frame_rate) ?? rate(stream.r_frame_rate);
   const sampleRate = positive(stream.sample_rate);
   const aspect = rate(stream.sample_aspect_ratio?.replace(':', '/')) ?? 1;
-  const displayWidth = stream.width ? Math.round(stream.width * aspect) : undefined;
-  const trackId = stream.id && /^0x[0-9a-f]+$/i.test(stream.id) ? parseInt(stream.id, 16) : stream.index + 1;
-
-  const track: TrackProperties = {
-    type: type === 'other' ? 'data' : type,
-    trackID: trackId,
-    trackName: tags.title ?? tags.name ?? (language ? `${type}_${language}` : type),
-    FourCC: fourCc(codec, stream.profile, stream.codec_tag_string),
-    ...(language && { systemLanguage: language }),
-    ...(bitrate && { systemBitrate: bitrate }),
-    ...(type === 'video' &&
-      stream.width &&
-      stream.height && {
-        DisplayWidth: displayWidth,
-        DisplayHeight: stream.height,
-        MaxWidth: stream.width,
-        MaxHeight: stream.height,
-      }),
-    ...(type === 'audio' && stream.channels && { channels: stream.channels }),
-    ...(type === 'audio' && sampleRate && { SamplingRate: sampleRate }),
-  };
   return {
     index: stream.index,
     type,
     codec,
+    profile: stream.profile,
+    codecTag: stream.codec_tag_string,
+    containerId: stream.id && /^0x[0-9a-f]+$/i.test(stream.id) ? parseInt(stream.id, 16) : undefined,
+    title: tags.title ?? tags.name,
     width: stream.width,
     height: stream.height,
+    displayWidth: stream.width ? Math.round(stream.width * aspect) : undefined,
     pixelFormat: stream.pix_fmt,
     frameRate,
     reorderDelay: stream.has_b_frames ?? 0,
@@ -134,13 +106,7 @@ function toProbedStream(stream: NonNullable<FfprobeJson['streams']>[number]): Pr
     language,
     bitrate,
     durationSeconds: positive(stream.duration),
-    track,
   };
-}
-
-function fourCc(codec: string, profile: string | undefined, tag: string | undefined): string {
-  if (codec === 'aac' && profile && /^HE-AAC/i.test(profile)) return 'AACH';
-  return FOURCC_BY_CODEC[codec] ?? (tag && /^[\x20-\x7e]{4}$/.test(tag) ? tag.toUpperCase() : codec.toUpperCase());
 }
 
 /** ffprobe's `30000/1001`-style rates as a number. */

@@ -1,4 +1,5 @@
 import type { ProbedStream } from '../media/probe-result.js';
+import { trackProperties } from './track-properties.js';
 import { FilterExpression, matchesFilter } from './usp-filter.js';
 
 /**
@@ -10,7 +11,7 @@ export function selectStreams(streams: ProbedStream[], filter: FilterExpression 
   const videos = streams.filter((stream) => stream.type === 'video');
   const audios = streams.filter((stream) => stream.type === 'audio');
   if (filter) {
-    return [...videos, ...audios].filter((stream) => matchesFilter(filter, stream.track));
+    return [...videos, ...audios].filter((stream) => matchesFilter(filter, trackProperties(stream)));
   }
   const best = videos.reduce<ProbedStream | undefined>(
     (chosen, video) => (!chosen || videoRank(video) > videoRank(chosen) ? video : chosen),

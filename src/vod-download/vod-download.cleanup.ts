@@ -1,6 +1,4 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { AppConfig } from '../config/app-config.js';
 import { ScheduleClaims } from '../jobs/schedule-claims.js';
 import { VodDownloadService } from './vod-download.service.js';
@@ -19,7 +17,6 @@ export class VodDownloadCleanup implements OnApplicationBootstrap {
 
   constructor(
     private readonly downloads: VodDownloadService,
-    private readonly scheduler: SchedulerRegistry,
     private readonly claims: ScheduleClaims,
     private readonly config: AppConfig,
   ) {}
@@ -29,17 +26,7 @@ export class VodDownloadCleanup implements OnApplicationBootstrap {
       this.logger.log('CLEANUP_CRON is off: expired downloads are deleted only through DELETE /voddownload/');
       return;
     }
-    const job = CronJob.from({
-      cronTime: this.config.cleanupCron,
-      onTick: () => void this.runScheduled(),
-      utcOffset: 0,
-    });
-    this.scheduler.addCronJob(CLEANUP_JOB_NAME, job);
-    job.start();
-  }
-
-  private async runScheduled(): Promise<void> {
-    if (await this.claims.claim(CLEANUP_JOB_NAME, new Date())) await this.run();
+    this.claims.schedule(CLEANUP_JOB_NAME, this.config.cleanupCron, () => this.run());
   }
 
   /** Runs one cleanup unless one is under way; resolves to how many downloads it deleted. */

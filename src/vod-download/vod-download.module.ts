@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module.js';
 import { DownloadCallbacks } from './download-callbacks.js';
+import { DownloadMailer } from './download-mailer.js';
 import { DownloadRenderer } from './download-renderer.js';
 import { PublishedFileController } from './published-file.controller.js';
 import { VodDownloadCleanup } from './vod-download.cleanup.js';
@@ -13,7 +14,14 @@ import { VodDownloadService } from './vod-download.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([VodDownload]), EventsModule],
   controllers: [VodDownloadController, PublishedFileController],
-  providers: [VodDownloadService, VodDownloadCleanup, VodDownloadProcessor, DownloadRenderer, DownloadCallbacks],
+  providers: [
+    VodDownloadService,
+    VodDownloadCleanup,
+    VodDownloadProcessor,
+    DownloadRenderer,
+    DownloadCallbacks,
+    DownloadMailer,
+  ],
   exports: [VodDownloadService],
 })
 export class VodDownloadModule {}

@@ -15,12 +15,12 @@ import { resolveClipRange } from './clip-time.js';
 import { DownloadCallbacks } from './download-callbacks.js';
 import { downloadUrlOf } from './download-url.js';
 import { buildDownloadTask } from './download-task.js';
+import { expiredBefore, hasExpired } from './expiry.js';
 import { toSafeFileStem, toSafeMp4FileName } from './file-name.js';
 import { parseFilter } from './usp-filter.js';
 import { CreateVodDownloadDto, DownloadClipDto, VodDownloadResponseDto } from './vod-download.dto.js';
 import { VodDownload } from './vod-download.entity.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const DELETE_BATCH_SIZE = 500;
 export const NO_SUCH_DOWNLOAD = 'No such download: it may have expired or been deleted';
 
@@ -128,14 +128,12 @@ export class VodDownloadService {
    */
   async publishedFilePath(contentId: string, fileName: string): Promise<string> {
     const download = await this.byContentId.findOne(contentId);
-    const expiresAt =
-      download?.completionDate && download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS;
     if (
       !download ||
       download.status !== 'completed' ||
       download.mp4Filename !== fileName ||
-      !expiresAt ||
-      expiresAt <= this.clock.now().getTime()
+      !download.completionDate ||
+      hasExpired(download.completionDate, this.config.downloadExpiryDays, this.clock.now())
     ) {
       throw new NotFoundException(NO_SUCH_DOWNLOAD);
     }
@@ -195,7 +193,7 @@ export class VodDownloadService {
    * any number of expired downloads fits in bounded memory; returns how many were deleted.
    */
   async deleteExpired(bufferDays = 0, now = this.clock.now()): Promise<number> {
-    const cutoff = new Date(now.getTime() - (this.config.downloadExpiryDays + bufferDays) * DAY_MS);
+    const cutoff = expiredBefore(now, this.config.downloadExpiryDays, bufferDays);
     return this.deleteInBatches(() =>
       this.downloads
         .createQueryBuilder('download')

@@ -1,22 +1,24 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JobQueue } from '../jobs/job-queue.js';
-import type { DownloadMessage } from '../jobs/job-types.js';
-import { downloadUrlOf } from '../vod-download/download-url.js';
-import { VodDownload } from '../vod-download/vod-download.entity.js';
-import { MailTemplates } from './mail-templates.js';
-import { MailTransport } from './mail-transport.js';
+import { MailTemplates } from '../mail/mail-templates.js';
+import { MailTransport } from '../mail/mail-transport.js';
+import { downloadUrlOf } from './download-url.js';
+import { expiresAt } from './expiry.js';
+import { VodDownload } from './vod-download.entity.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** The e-mails a download's requester gets; each is a template in every language. */
+export const DOWNLOAD_MESSAGES = ['download-ready', 'download-failed'] as const;
+export type DownloadMessage = (typeof DOWNLOAD_MESSAGES)[number];
 
 /**
  * Tells a download's requester, by e-mail in their language, that it is ready or that it failed.
  * Each message is a retried job: a failing mail server delays the message, never the download.
  */
 @Injectable()
-export class DownloadMailer implements OnModuleInit {
+export class DownloadMailer implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(DownloadMailer.name);
 
   constructor(
@@ -33,6 +35,11 @@ export class DownloadMailer implements OnModuleInit {
       maxAttempts: this.config.mailMaxAttempts,
       backoffMs: this.config.mailRetryDelayMs,
     });
+  }
+
+  /** After every module's init, so the templates are compiled: a missing message stops the start. */
+  onApplicationBootstrap(): void {
+    this.templates.requireMessages(DOWNLOAD_MESSAGES);
   }
 
   /** Pass the manager of the transaction that completes the download, so the two happen together. */
@@ -67,8 +74,7 @@ export class DownloadMailer implements OnModuleInit {
 
   private contextFor(download: VodDownload): Record<string, unknown> {
     const language = download.emailLanguage ?? this.config.defaultEmailLanguage;
-    const expires =
-      download.completionDate && new Date(download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS);
+    const expires = download.completionDate && expiresAt(download.completionDate, this.config.downloadExpiryDays);
     return {
       fileName: download.mp4Filename,
       contentId: download.contentId,

@@ -1,0 +1,8 @@
+export {};
+
+declare module '../jobs/job-types.js' {
+  interface JobDataByName {
+    /** Runs the Opencast distribution job with this id (a row of distribution_job). */
+    'distribution.run': { jobId: number };
+  }
+}
