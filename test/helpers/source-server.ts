@@ -7,16 +7,27 @@ export interface SourceServer {
   server: Server;
   /** 127.0.0.1:<port>, as ALLOWED_SOURCE_HOSTS names it. */
   host: string;
+  /** The most /slow requests that were ever being answered at once. */
+  mostSlowAtOnce(): number;
   close(): Promise<void>;
 }
 
 /**
  * Serves `root` over HTTP as an Opencast working file repository would; /broken answers 500,
  * /endless sends bytes until the client goes away, /stalled sends headers and then nothing,
- * /redirect* redirect to a host, a port and a scheme that are not allowed.
+ * /redirect* redirect to a host, a port and a scheme that are not allowed, /slow/<file> serves
+ * <file> after 200 ms, counting how many such answers overlap.
  */
 export async function startSourceServer(root: string): Promise<SourceServer> {
+  let slowNow = 0;
+  let slowMost = 0;
   const server = createServer((req, res) => {
+    if (req.url!.startsWith('/slow/')) {
+      slowMost = Math.max(slowMost, ++slowNow);
+      res.on('close', () => slowNow--);
+      setTimeout(() => serveFile(join(root, req.url!.slice('/slow'.length)), res), 200);
+      return;
+    }
     if (req.url!.startsWith('/endless')) {
       res.writeHead(200);
       const chunk = Buffer.alloc(64 * 1024, 0x23);
@@ -54,6 +65,7 @@ export async function startSourceServer(root: string): Promise<SourceServer> {
   return {
     server,
     host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    mostSlowAtOnce: () => slowMost,
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
