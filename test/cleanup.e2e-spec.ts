@@ -30,11 +30,9 @@ describe(VodDownloadCleanup.name, () => {
       { status: 'completed', completionDate: new Date(Date.now() - 8 * DAY) },
     );
 
-    const deadline = Date.now() + 5000;
-    while ((await testApp.dataSource.manager.existsBy(VodDownload, { id: expired.id })) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(await testApp.dataSource.manager.existsBy(VodDownload, { id: expired.id })).toBe(false);
+    await expect
+      .poll(() => testApp.dataSource.manager.existsBy(VodDownload, { id: expired.id }), { timeout: 5000 })
+      .toBe(false);
     expect(await testApp.dataSource.manager.existsBy(VodDownload, { id: fresh.id })).toBe(true);
   });
 

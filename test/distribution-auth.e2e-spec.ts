@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   answerDigestChallenge,
   digestChallenge,
@@ -14,7 +14,7 @@ import {
   parseDigestAuthorization,
 } from '../src/common/digest-auth.js';
 import { DigestAuthenticator } from '../src/common/digest-authenticator.js';
-import { mediaPackageXml, parseJob } from './helpers/distribution.js';
+import { mediaPackageXml, parseJob, waitForJob } from './helpers/distribution.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
 
 const DIGEST_USER = { username: 'opencast_system_account', password: 'CHANGE_ME' };
@@ -292,14 +292,7 @@ describe(DigestAuthenticator.name, () => {
       .send({ ...fields, checkAvailability: 'true' })
       .expect(200);
     const id = parseJob(accepted.text).id;
-    let job = parseJob(
-      (await request(testApp.baseUrl).get(`/services/job/${id}.xml`).set('X-API-Key', 'test-key')).text,
-    );
-    for (const deadline = Date.now() + 5000; job.status !== 'FAILED' && Date.now() < deadline;) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      job = parseJob((await request(testApp.baseUrl).get(`/services/job/${id}.xml`).set('X-API-Key', 'test-key')).text);
-    }
-    expect(job.status).toBe('FAILED');
+    await waitForJob(testApp.baseUrl, id, 'FAILED', { headers: { 'X-API-Key': 'test-key' }, timeout: 5000 });
     const json = await request(testApp.baseUrl)
       .get(`/services/job/${id}.json`)
       .set('X-API-Key', 'test-key')
@@ -346,8 +339,8 @@ describe(DigestAuthenticator.name, () => {
       const pending = distribute(pathToFileURL(join(testApp.config.mediaRoot, 'late.mp4')).href).then(
         (response) => response,
       );
-      for (const deadline = Date.now() + 2000; !existsSync(destination) && Date.now() < deadline;)
-        await new Promise((resolve) => setTimeout(resolve, 5));
+      // Once our file is in place, the availability check is under way.
+      await vi.waitFor(() => expect(existsSync(destination)).toBe(true), { timeout: 2000, interval: 5 });
       writeFileSync(join(folder(), '.other-process'), 'theirs');
       renameSync(join(folder(), '.other-process'), destination);
       expect((await pending).status).toBe(504);

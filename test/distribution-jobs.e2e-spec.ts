@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DistributionJob } from '../src/distribution/distribution-job.entity.js';
 import { DistributionJobsService } from '../src/distribution/distribution-jobs.service.js';
 import { Job } from '../src/jobs/job.entity.js';
-import { mediaPackageXml, parseElementDocuments, parseJob } from './helpers/distribution.js';
+import { mediaPackageXml, parseElementDocuments, parseJob, waitForJob } from './helpers/distribution.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
 
 describe(DistributionJobsService.name, () => {
@@ -47,14 +47,7 @@ describe(DistributionJobsService.name, () => {
 
     const second = await createTestApp({}, { dataDir });
     apps.push(second);
-    const deadline = Date.now() + 10_000;
-    let job = accepted;
-    while (job.status !== 'FINISHED' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      job = parseJob((await request(second.baseUrl).get(`/services/job/${accepted.id}.xml`).expect(200)).text);
-      expect(job.status).not.toBe('FAILED');
-    }
-    expect(job.status).toBe('FINISHED');
+    const job = await waitForJob(second.baseUrl, accepted.id, 'FINISHED');
     expect(parseElementDocuments(job.payload!)).toHaveLength(1);
     expect(
       existsSync(
@@ -102,13 +95,7 @@ describe(DistributionJobsService.name, () => {
 
     const second = await createTestApp({}, { dataDir: killedDir });
     apps.push(second);
-    let job = accepted;
-    for (const deadline = Date.now() + 10_000; job.status !== 'FINISHED' && Date.now() < deadline;) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      job = parseJob((await request(second.baseUrl).get(`/services/job/${accepted.id}.xml`).expect(200)).text);
-      expect(job.status).not.toBe('FAILED');
-    }
-    expect(job.status).toBe('FINISHED');
+    await waitForJob(second.baseUrl, accepted.id, 'FINISHED');
     expect(readFileSync(join(folder, 'video.mp4'))).toEqual(Buffer.alloc(2048, 5));
     await second.close();
     apps.pop();

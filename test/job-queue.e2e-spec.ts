@@ -12,13 +12,7 @@ import { createTestApp, TestApp } from './helpers/test-app.js';
 const TEST_JOB = 'test.job' as JobName;
 const options: JobHandlerOptions = { concurrency: 2, maxAttempts: 3, backoffMs: 50 };
 
-const until = async (condition: () => Promise<boolean> | boolean, timeoutMs = 5000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('Timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+const POLL = { timeout: 5000, interval: 20 };
 
 describe(DatabaseJobQueue.name, () => {
   const apps: TestApp[] = [];
@@ -43,9 +37,9 @@ describe(DatabaseJobQueue.name, () => {
     queue.registerHandler(TEST_JOB, async (data, context) => void seen.push([data, context.attempt]), options);
     await queue.enqueue(TEST_JOB, 'k1', { downloadId: 'one' } as never);
 
-    await until(() => seen.length === 1);
+    await expect.poll(() => seen.length, POLL).toBe(1);
     expect(seen).toEqual([[{ downloadId: 'one' }, 1]]);
-    await until(async () => (await jobs()).length === 0);
+    await expect.poll(async () => (await jobs()).length, POLL).toBe(0);
   });
 
   it('retries with backoff, then keeps the job as failed with its last error', async () => {
@@ -61,7 +55,7 @@ describe(DatabaseJobQueue.name, () => {
     );
     await queue.enqueue(TEST_JOB, 'k1', {} as never);
 
-    await until(async () => (await jobs())[0]?.status === 'failed');
+    await expect.poll(async () => (await jobs())[0]?.status, POLL).toBe('failed');
     expect(attempts).toHaveLength(3);
     expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(50);
     expect(attempts[2] - attempts[1]).toBeGreaterThanOrEqual(100);
@@ -81,7 +75,7 @@ describe(DatabaseJobQueue.name, () => {
       options,
     );
     await queue.enqueue(TEST_JOB, 'k1', {} as never);
-    await until(() => context !== undefined);
+    await expect.poll(() => context, POLL).toBeDefined();
 
     await queue.cancel(TEST_JOB, ['k1']);
     expect(context!.signal.aborted).toBe(true);
@@ -113,14 +107,14 @@ describe(DatabaseJobQueue.name, () => {
       options,
     );
     await first.queue.enqueue(TEST_JOB, 'k1', {} as never);
-    await until(() => started);
+    await expect.poll(() => started, POLL).toBe(true);
     await first.testApp.app.close();
 
     const second = await start({}, first.testApp.dataDir);
     expect(await second.jobs()).toMatchObject([{ status: 'queued', attempts: 0, lockedBy: null }]);
     const ran: number[] = [];
     second.queue.registerHandler(TEST_JOB, async (_data, context) => void ran.push(context.attempt), options);
-    await until(() => ran.length === 1);
+    await expect.poll(() => ran.length, POLL).toBe(1);
     expect(ran).toEqual([1]);
   });
 
@@ -143,8 +137,8 @@ describe(DatabaseJobQueue.name, () => {
 
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(ran).toEqual([]);
-    await until(() => ran.length === 1);
+    await expect.poll(() => ran.length, POLL).toBe(1);
     expect(ran).toEqual([2]);
-    await until(async () => (await jobs()).length === 0);
+    await expect.poll(async () => (await jobs()).length, POLL).toBe(0);
   });
 });

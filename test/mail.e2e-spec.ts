@@ -1,29 +1,29 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import { simpleParser } from 'mailparser';
-import type { DataSource } from 'typeorm';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DownloadMailer } from '../src/vod-download/download-mailer.js';
 import { MailTemplates } from '../src/mail/mail-templates.js';
-import { VodDownload } from '../src/vod-download/vod-download.entity.js';
 import { createDownload, registerEvent } from './helpers/factories.js';
+import { generateClip } from './helpers/media.js';
 import { startSmtpServer, TestSmtpServer } from './helpers/smtp.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
 
-async function finishedDownload(testApp: TestApp, overrides: Record<string, unknown>, outcome: Partial<VodDownload>) {
-  const event = await registerEvent(testApp.baseUrl);
-  const created = await createDownload(testApp.baseUrl, event.id, overrides);
-  const dataSource = testApp.app.get<DataSource>(getDataSourceToken());
-  await dataSource.manager.update(VodDownload, { id: created.id }, outcome);
-  return dataSource.manager.findOneByOrFail(VodDownload, { id: created.id });
+/** A source whose name is markup, so that the failure reason quoting it is too. */
+const MARKUP_SOURCE = '<script>alert("x")</script> & <b>bold</b>.mp4';
+
+/**
+ * Requests a download of the whole of `sourceUrl` (under MEDIA_ROOT) through the API; the worker
+ * cuts it, or fails it when the file is missing, and the mailer sends what came of it. The tests
+ * set no row by hand, so nothing races the worker.
+ */
+async function requestDownload(testApp: TestApp, overrides: Record<string, unknown> = {}, sourceUrl = 'clip.mp4') {
+  const event = await registerEvent(testApp.baseUrl, { sourceUrl, startTime: null, duration: 2 });
+  return createDownload(testApp.baseUrl, event.id, { downloadClips: [{ eventId: event.id }], ...overrides });
 }
 
-const completed = () => ({
-  status: 'completed' as const,
-  completionDate: new Date('2026-01-05T10:00:00Z'),
-  progress: 100,
-});
+const recipient = (message: ParsedMail) => (message.to && 'text' in message.to ? message.to.text : '');
 
 describe(DownloadMailer.name, () => {
   describe('over SMTP', () => {
@@ -36,49 +36,42 @@ describe(DownloadMailer.name, () => {
         MAIL_FROM: 'Downloads <downloads@example.com>',
         MAIL_RETRY_DELAY_MS: '100',
       });
+      generateClip(join(testApp.config.mediaRoot, 'clip.mp4'));
     });
-    afterEach(() => {
-      smtp.messages.length = 0;
-    });
+    afterEach(() => smtp.clear());
     afterAll(async () => {
       await testApp.close();
       await smtp.close();
     });
 
     it('sends the ready message with the working link in the requested language', async () => {
-      const download = await finishedDownload(testApp, { emailLanguage: 'fr', mp4Filename: 'seance.mp4' }, completed());
-      await testApp.app.get(DownloadMailer).notifyReady(download);
+      const download = await requestDownload(testApp, { emailLanguage: 'fr', mp4Filename: 'seance.mp4' });
 
       const [message] = await smtp.waitForMessages(1);
       const link = `${testApp.baseUrl}/downloads/${download.contentId}/seance.mp4`;
       expect(message.subject).toBe('Votre téléchargement est prêt : seance.mp4');
       expect(message.from?.text).toBe('"Downloads" <downloads@example.com>');
-      expect(message.to && 'text' in message.to ? message.to.text : '').toBe('viewer@example.com');
+      expect(recipient(message)).toBe('viewer@example.com');
       expect(message.text).toContain(link);
       expect(message.text).toContain('Télécharger la vidéo');
       expect(message.html).toContain(`href="${link}"`);
       expect(message.html).toContain('<html lang="fr">');
+      // The link works: the download was really cut.
+      await request(testApp.baseUrl).get(new URL(link).pathname).expect(200);
     });
 
     it('falls back to English for a language without templates, and to the base language of a regional code', async () => {
-      const japanese = await finishedDownload(testApp, { emailLanguage: 'ja' }, completed());
-      const belgian = await finishedDownload(testApp, { emailLanguage: 'nl-BE' }, completed());
-      await testApp.app.get(DownloadMailer).notifyReady(japanese);
-      await smtp.waitForMessages(1);
-      await testApp.app.get(DownloadMailer).notifyReady(belgian);
-      const [first, second] = await smtp.waitForMessages(2);
+      await requestDownload(testApp, { emailLanguage: 'ja', emailAddress: 'ja@example.com' });
+      await requestDownload(testApp, { emailLanguage: 'nl-BE', emailAddress: 'nl-be@example.com' });
 
-      expect(first.subject).toMatch(/^Your download is ready: /);
-      expect(second.subject).toMatch(/^Uw download staat klaar: /);
+      const messages = await smtp.waitForMessages(2);
+      const to = (address: string) => messages.find((message) => recipient(message) === address);
+      expect(to('ja@example.com')?.subject).toMatch(/^Your download is ready: /);
+      expect(to('nl-be@example.com')?.subject).toMatch(/^Uw download staat klaar: /);
     });
 
     it('escapes what it inserts into the HTML', async () => {
-      const download = await finishedDownload(
-        testApp,
-        { emailLanguage: 'de' },
-        { status: 'failed', failureDate: new Date(), failureReason: '<script>alert("x")</script> & <b>bold</b>' },
-      );
-      await testApp.app.get(DownloadMailer).notifyFailed(download);
+      await requestDownload(testApp, { emailLanguage: 'de' }, MARKUP_SOURCE);
 
       const [message] = await smtp.waitForMessages(1);
       expect(message.subject).toMatch(/^Ihr Download konnte nicht erstellt werden: /);
@@ -89,11 +82,11 @@ describe(DownloadMailer.name, () => {
     });
 
     it('retries a message the server refuses for a while', async () => {
-      const download = await finishedDownload(testApp, {}, completed());
       smtp.refuseNext(2);
-      await testApp.app.get(DownloadMailer).notifyReady(download);
+      const download = await requestDownload(testApp);
 
       const [message] = await smtp.waitForMessages(1, 15_000);
+      expect(smtp.deliveries).toEqual(['refused', 'refused', 'accepted']);
       expect(message.text).toContain(download.downloadPath);
       expect(smtp.messages).toHaveLength(1);
     });
@@ -103,24 +96,21 @@ describe(DownloadMailer.name, () => {
     let testApp: TestApp;
     beforeAll(async () => {
       testApp = await createTestApp();
+      generateClip(join(testApp.config.mediaRoot, 'clip.mp4'));
     });
     afterAll(() => testApp.close());
 
     it('writes each message as an .eml file to the outbox', async () => {
-      const download = await finishedDownload(testApp, { emailLanguage: 'es' }, completed());
-      await testApp.app.get(DownloadMailer).notifyReady(download);
+      const download = await requestDownload(testApp, { emailLanguage: 'es' });
 
       const outbox = join(testApp.dataDir, 'outbox');
-      const deadline = Date.now() + 5000;
-      let files: string[] = [];
-      while (files.length === 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-        // The outbox folder appears with the first message.
-        files = existsSync(outbox) ? readdirSync(outbox).filter((name) => name.endsWith('.eml')) : [];
-      }
-      expect(files).toHaveLength(1);
-      expect(files[0]).toContain(download.contentId);
-      const message = await simpleParser(readFileSync(join(outbox, files[0])));
+      // The outbox folder appears with the first message.
+      const messageFiles = () =>
+        existsSync(outbox) ? readdirSync(outbox).filter((name) => name.endsWith('.eml')) : [];
+      await expect.poll(messageFiles, { timeout: 10_000 }).toHaveLength(1);
+      const [file] = messageFiles();
+      expect(file).toContain(download.contentId);
+      const message = await simpleParser(readFileSync(join(outbox, file)));
       expect(message.subject).toBe(`Su descarga está lista: ${download.mp4Filename}`);
       expect(message.text).toContain(`${testApp.baseUrl}/${download.downloadPath}`);
     });

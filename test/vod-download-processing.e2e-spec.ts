@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SourceProxy } from '../src/media/source-proxy.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
 import { VodDownloadProcessor } from '../src/vod-download/vod-download.processor.js';
@@ -107,18 +107,20 @@ describe(VodDownloadProcessor.name, () => {
     return response.body;
   }
 
-  async function waitFor(id: string, statuses: string[], app = testApp): Promise<Download> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const response = await request(app.baseUrl).get(`/voddownload/${id}`);
-      if (response.status === 200 && statuses.includes(response.body.status)) return response.body;
-      if (Date.now() > deadline)
-        throw new Error(`Download ${id} is ${JSON.stringify(response.body)}, not ${statuses.join('/')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  function waitForStatus(id: string, statuses: string[], app = testApp): Promise<Download> {
+    return vi.waitFor(
+      async () => {
+        const response = await request(app.baseUrl).get(`/voddownload/${id}`);
+        expect(response.status === 200 && statuses.includes(response.body.status), JSON.stringify(response.body)).toBe(
+          true,
+        );
+        return response.body as Download;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
   }
 
-  const finished = (id: string, app = testApp) => waitFor(id, ['completed', 'failed'], app);
+  const finished = (id: string, app = testApp) => waitForStatus(id, ['completed', 'failed'], app);
   /** The e-mails (no SMTP_URL: .eml files in the outbox) written for a download, by message name. */
   const outboxMessages = (contentId: string) => {
     const outbox = join(testApp.dataDir, 'outbox');
@@ -464,7 +466,9 @@ describe(VodDownloadProcessor.name, () => {
     origin.closeGate();
     try {
       const created = await download([{ eventId, start: '00:00:01', end: '00:00:05' }]);
-      await waitFor(created.id, ['processing']);
+      await waitForStatus(created.id, ['processing']);
+      // The premise: ffmpeg is at work on this download, held reading the source.
+      await expect.poll(() => toolsReading(origin.url).length, { timeout: 10_000 }).toBeGreaterThan(0);
       await api().delete(`/voddownload/${created.id}`).expect(410);
       await api().get(`/voddownload/${created.id}`).expect(204);
       await expect.poll(() => toolsReading(origin.url), { timeout: 10_000 }).toEqual([]);
@@ -493,7 +497,8 @@ describe(VodDownloadProcessor.name, () => {
       });
       origin.closeGate();
       const created = await download([{ eventId, start: '00:00:01', end: '00:00:05' }], {}, app);
-      await waitFor(created.id, ['processing'], app);
+      await waitForStatus(created.id, ['processing'], app);
+      await expect.poll(() => toolsReading(origin.url).length, { timeout: 10_000 }).toBeGreaterThan(0);
       await app.close();
 
       const db = new Database(join(dataDir, 'app.sqlite'), { readonly: true });
@@ -528,15 +533,19 @@ describe(VodDownloadProcessor.name, () => {
   });
 });
 
-/** ffmpeg or ffprobe processes still reading from `url`. */
+/** Live ffmpeg or ffprobe processes that this process (the app under test) started, reading from `url`. */
 function toolsReading(url: string): string[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
-    .map((pid) => {
+    .flatMap((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        // stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its last ')'.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(ppid) !== process.pid || state === 'Z') return [];
+        return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')];
       } catch {
-        return '';
+        return [];
       }
     })
     .filter((command) => /^(\S*\/)?ff(mpeg|probe) /.test(command) && command.includes(url));

@@ -1,5 +1,6 @@
 import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
-import { expect } from 'vitest';
+import request from 'supertest';
+import { expect, vi } from 'vitest';
 
 export const MP_NS = 'http://mediapackage.opencastproject.org';
 export const JOB_NS = 'http://job.opencastproject.org';
@@ -157,4 +158,25 @@ export function parseJobList(xml: string): ParsedJob[] {
   for (let node = root.firstChild; node; node = node.nextSibling)
     if (node.nodeType === 1) jobs.push(parseJob(node as Element));
   return jobs;
+}
+
+/** Polls /services/job/<id>.xml until the job has `status` (FAILED and FINISHED are final), then returns it. */
+export function waitForJob(
+  baseUrl: string,
+  id: number,
+  status: string,
+  options: { headers?: Record<string, string>; timeout?: number } = {},
+): Promise<ParsedJob> {
+  return vi.waitFor(
+    async () => {
+      const response = await request(baseUrl)
+        .get(`/services/job/${id}.xml`)
+        .set(options.headers ?? {})
+        .expect(200);
+      const job = parseJob(response.text);
+      expect(job.status, response.text).toBe(status);
+      return job;
+    },
+    { timeout: options.timeout ?? 10_000, interval: 25 },
+  );
 }

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { join, normalize, sep } from 'node:path';
+import { dirname, join, normalize, sep } from 'node:path';
 
 /** Seconds of every generated source; keyframes every 2 s at 10 frames per second. */
 export const SOURCE_SECONDS = 8;
@@ -125,6 +125,19 @@ export function generateSources(dir: string): TestSources {
     join(dashDir, '.mpd'),
   ]);
   return { multi, videoOnly, audioOnly, bFrames, hlsDir, dashDir };
+}
+
+/** A small MP4 of `seconds` with video and audio at `file`, for tests that need a download to succeed. */
+export function generateClip(file: string, seconds = 2): void {
+  mkdirSync(dirname(file), { recursive: true });
+  execFileSync('ffmpeg', [
+    ...QUIET,
+    ...lavfi(`testsrc=size=160x90:rate=${FRAME_RATE}:duration=${seconds}`),
+    ...lavfi(`sine=frequency=440:sample_rate=22050:duration=${seconds}`),
+    ...VIDEO,
+    ...AUDIO,
+    file,
+  ]);
 }
 
 export interface ProbedFile {

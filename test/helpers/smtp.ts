@@ -1,12 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { vi } from 'vitest';
 
 export interface TestSmtpServer {
   url: string;
+  /** The messages accepted, in order. */
   messages: ParsedMail[];
+  /** What became of each message sent, in order: refused with a temporary error, or accepted. */
+  deliveries: ('refused' | 'accepted')[];
   /** How many deliveries to refuse with a temporary error before accepting. */
   refuseNext(count: number): void;
+  /** Forgets the messages and deliveries so far. */
+  clear(): void;
   waitForMessages(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
   close(): Promise<void>;
 }
@@ -14,6 +20,7 @@ export interface TestSmtpServer {
 /** A real SMTP server on a loopback port that parses what it receives. */
 export async function startSmtpServer(): Promise<TestSmtpServer> {
   const messages: ParsedMail[] = [];
+  const deliveries: TestSmtpServer['deliveries'] = [];
   let toRefuse = 0;
   const server = new SMTPServer({
     authOptional: true,
@@ -24,10 +31,12 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
         .then((parsed) => {
           if (toRefuse > 0) {
             toRefuse--;
+            deliveries.push('refused');
             const error = Object.assign(new Error('Mailbox busy, try later'), { responseCode: 451 });
             callback(error);
             return;
           }
+          deliveries.push('accepted');
           messages.push(parsed);
           callback();
         })
@@ -39,17 +48,23 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    deliveries,
     refuseNext: (count) => {
       toRefuse = count;
     },
-    waitForMessages: async (count, timeoutMs = 10_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (messages.length < count) {
-        if (Date.now() > deadline) throw new Error(`Expected ${count} message(s), got ${messages.length}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      return messages;
+    clear: () => {
+      messages.length = 0;
+      deliveries.length = 0;
+      toRefuse = 0;
     },
+    waitForMessages: (count, timeoutMs = 10_000) =>
+      vi.waitFor(
+        () => {
+          if (messages.length < count) throw new Error(`Expected ${count} message(s), got ${messages.length}`);
+          return messages;
+        },
+        { timeout: timeoutMs, interval: 25 },
+      ),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
