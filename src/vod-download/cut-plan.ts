@@ -177,8 +177,9 @@ export function planClip(scope: ClipScope, packets: ClipPackets): ClipPlan {
     ...scope,
     method,
     durationSeconds: covered.untilSeconds - covered.fromSeconds,
-    // A cut keeps the frames shown more than half a frame before its end.
-    expectedFrames: frameRate === undefined ? undefined : Math.round((covered.untilSeconds - firstFrame) * frameRate),
+    // A cut keeps the frames shown more than half a frame before its end (its margin for rounding).
+    expectedFrames:
+      frameRate === undefined ? undefined : Math.ceil((covered.untilSeconds - firstFrame) * frameRate - 0.5),
     layout: clipLayout(scope.streams, method.kind === 'reencode'),
   };
 }
