@@ -108,7 +108,7 @@ export function scopeClip(clip: RequestedClip, probe: ProbeResult, frameAccurate
   const video = streams.find((stream) => stream.type === 'video');
   const halfFrameSeconds = video ? 0.5 / (video.frameRate ?? 25) : 0;
   const toSourceEnd = sourceSeconds !== undefined && endSeconds >= sourceSeconds - halfFrameSeconds;
-  // With B-frames, a stream copy ends on the keyframe after the end (see copyEnd); frame-accurate cuts re-encode instead.
+  // With B-frames, a stream copy ends on the keyframe after the end (copyEnd); frame-accurate cuts re-encode instead.
   const copiesPastEnd = !frameAccurate && (video?.reorderDelay ?? 0) > 0 && !toSourceEnd;
   const windows = {
     start:
@@ -166,7 +166,7 @@ export function planClip(scope: ClipScope, packets: ClipPackets): ClipPlan {
   }
   // A clip from 0 starts on the source's first picture, a keyframe.
   const startPackets = packets.start ?? [{ pts: 0, dts: 0, keyframe: true }];
-  const method = chooseCut(scope, startPackets, packets.end ?? []);
+  const method = chooseCut(scope, startPackets, packets.end);
   const covered = coveredSpan(scope, method);
   const firstFrame =
     method.kind === 'reencode'
@@ -189,7 +189,7 @@ export function planClip(scope: ClipScope, packets: ClipPackets): ClipPlan {
  * the start is a keyframe, re-encode only the frames before the next keyframe when there is
  * exactly one H.264 video without B-frames, and re-encode the whole clip otherwise.
  */
-function chooseCut(scope: ClipScope, startPackets: VideoPacket[], endPackets: VideoPacket[]): CutMethod {
+function chooseCut(scope: ClipScope, startPackets: VideoPacket[], endPackets: VideoPacket[] | undefined): CutMethod {
   const { video, startSeconds, endSeconds, halfFrameSeconds } = scope;
   if (!video) return { kind: 'copy', copy: { fromSeconds: startSeconds, ...copyEnd(scope, endPackets) } };
   const keyframes = presentationTimes(startPackets.filter((packet) => packet.keyframe));
@@ -217,12 +217,14 @@ function chooseCut(scope: ClipScope, startPackets: VideoPacket[], endPackets: Vi
 }
 
 /** Where a stream copy stops: at the end, or with B-frames on the keyframe after it. */
-function copyEnd(scope: ClipScope, endPackets: VideoPacket[]): Omit<CopySpan, 'fromSeconds'> {
+function copyEnd(scope: ClipScope, endPackets: VideoPacket[] | undefined): Omit<CopySpan, 'fromSeconds'> {
   const { endSeconds, halfFrameSeconds, sourceSeconds } = scope;
   const toSourceEnd = { untilSeconds: undefined, untilDecodeSeconds: undefined };
   if (scope.toSourceEnd) return toSourceEnd;
   const atEnd = { untilSeconds: endSeconds, untilDecodeSeconds: endSeconds };
   if ((scope.video?.reorderDelay ?? 0) === 0) return atEnd;
+  // scopeClip names the window after the end exactly when this point is reached.
+  if (!endPackets) throw new Error('a B-frame stream copy needs the packets after the end');
   // With B-frames, pictures before the end can depend on pictures after it: end on the next keyframe, where none do.
   const next = [...endPackets]
     .sort((a, b) => a.pts - b.pts)

@@ -15,16 +15,12 @@ import {
 } from '../media/ffmpeg-args.js';
 import { Ffmpeg, MediaCommandAborted } from '../media/ffmpeg.js';
 import type { ProbeResult } from '../media/probe-result.js';
-import { ClipPlan, PacketWindow, planClip, planStitch, scopeClip } from './cut-plan.js';
+import { ClipPlan, PacketWindow, planClip, planStitch, RequestedClip, scopeClip } from './cut-plan.js';
 
-export interface ClipRequest {
+export interface ClipRequest extends RequestedClip {
   input: MediaInput;
   /** How the clip is named in failure reasons, e.g. its source. */
   label: string;
-  startSeconds: number;
-  /** Undefined: to the end of the source. */
-  endSeconds: number | undefined;
-  filter: string | undefined;
 }
 
 export interface RenderRequest {
