@@ -87,8 +87,11 @@ export class DownloadRenderer {
       done += duration;
     }
 
-    const stitchProgress = (seconds: number) =>
-      options.onProgress?.(cutShare + ((1 - cutShare) * Math.min(seconds, total)) / total);
+    const stitchOptions = {
+      signal,
+      onProgress: (seconds: number) =>
+        options.onProgress?.(cutShare + ((1 - cutShare) * Math.min(seconds, total)) / total),
+    };
     const { target } = stitch;
     try {
       if (stitch.byCopy) {
@@ -103,10 +106,7 @@ export class DownloadRenderer {
             audioLanguages: target.audios.map((audio) => audio.language),
             output: request.output,
           }),
-          {
-            signal,
-            onProgress: stitchProgress,
-          },
+          stitchOptions,
         );
       } else {
         const normalised = clips.map(({ plan, output }) => ({
@@ -115,10 +115,7 @@ export class DownloadRenderer {
           videoCount: plan.layout.videos.length,
           audioCount: plan.layout.audios.length,
         }));
-        await this.ffmpeg.run(stitchNormalisedArgs(normalised, target, request.output), {
-          signal,
-          onProgress: stitchProgress,
-        });
+        await this.ffmpeg.run(stitchNormalisedArgs(normalised, target, request.output), stitchOptions);
       }
     } catch (error) {
       throw error instanceof MediaCommandAborted
