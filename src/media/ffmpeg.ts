@@ -3,8 +3,9 @@ import { basename } from 'node:path';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { keyframeProbeArgs, MediaInput, probeArgs } from './ffmpeg-args.js';
-import { parseProbeOutput, parseVideoPackets, ProbeResult, VideoPackets } from './probe-result.js';
+import { parseProbeOutput, ProbeResult } from './probe-result.js';
 import { SourceProxy } from './source-proxy.js';
+import { parseVideoPackets, VideoPacket } from './video-packets.js';
 
 /** ffmpeg or ffprobe failed; the message (a download's failureReason) holds the last lines it wrote to stderr, `command` the whole command for the log. */
 export class MediaCommandError extends Error {
@@ -80,14 +81,14 @@ export class Ffmpeg implements OnModuleInit {
     return parseProbeOutput(await this.execute(this.config.ffprobePath, probeArgs(input), { signal }));
   }
 
-  /** Times of a video stream's frames and keyframes between two media times (seconds from the source's start). */
+  /** A video stream's packets between two media times (seconds from the source's start), in decode order and media time. */
   async videoPackets(
     input: MediaInput,
     source: { streamIndex: number; startSeconds: number },
     fromSeconds: number,
     toSeconds: number,
     signal?: AbortSignal,
-  ): Promise<VideoPackets> {
+  ): Promise<VideoPacket[]> {
     const { streamIndex, startSeconds } = source;
     const args = keyframeProbeArgs(
       input,
@@ -96,14 +97,7 @@ export class Ffmpeg implements OnModuleInit {
       toSeconds + startSeconds,
     );
     const packets = parseVideoPackets(await this.execute(this.config.ffprobePath, args, { signal }));
-    const toMediaTime = (times: number[]) => times.map((time) => time - startSeconds);
-    return {
-      frames: toMediaTime(packets.frames),
-      keyframes: toMediaTime(packets.keyframes),
-      keyframeDecodeTimes: new Map(
-        [...packets.keyframeDecodeTimes].map(([time, decode]) => [time - startSeconds, decode - startSeconds]),
-      ),
-    };
+    return packets.map((packet) => ({ ...packet, pts: packet.pts - startSeconds, dts: packet.dts - startSeconds }));
   }
 
   private explain(stderrTail: string, since: number): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProbeOutput, parseVideoPackets } from './probe-result.js';
+import { parseProbeOutput } from './probe-result.js';
 
 // Trimmed from real ffprobe output: an MP4 with two renditions and two languages, plus what HLS adds.
 const PROBE = JSON.stringify({
@@ -117,19 +117,5 @@ describe('ffprobe output', () => {
       { index: 4, type: 'textstream', codec: 'mov_text', reorderDelay: 0, language: 'eng' },
       { index: 5, type: 'other', codec: 'bin_data', reorderDelay: 0 },
     ]);
-  });
-
-  it('reads frame and keyframe times from packet listings, in presentation order', () => {
-    const csv =
-      '2.080000,2.000000,K__\n2.240000,2.040000,___\n2.160000,2.080000,___\nN/A,N/A,K__\n0.000000,,K_\n\n4.080000,4.000000,K__,side_data\n';
-    expect(parseVideoPackets(csv)).toEqual({
-      frames: [0, 2.08, 2.16, 2.24, 4.08],
-      keyframes: [0, 2.08, 4.08],
-      keyframeDecodeTimes: new Map([
-        [2.08, 2],
-        [0, 0],
-        [4.08, 4],
-      ]),
-    });
   });
 });

@@ -124,31 +124,3 @@ function positive(value: string | undefined): number | undefined {
 function lowerCaseKeys(tags: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(tags).map(([key, value]) => [key.toLowerCase(), value]));
 }
-
-/** A video stream's frames in a window: every frame's time and the keyframes' times, in order. */
-export interface VideoPackets {
-  frames: number[];
-  keyframes: number[];
-  /** Each keyframe's decode time: earlier than its presentation time when the stream has B-frames. */
-  keyframeDecodeTimes: Map<number, number>;
-}
-
-/** Video packet times and key flags, from `ffprobe -show_entries packet=pts_time,dts_time,flags -of csv=p=0`. */
-export function parseVideoPackets(csv: string): VideoPackets {
-  const packets = csv
-    .split('\n')
-    .map((line) => line.trim().split(','))
-    .filter(([time]) => time !== undefined && time !== '' && time !== 'N/A' && Number.isFinite(Number(time)))
-    .map(([time, decodeTime, flags]) => ({
-      time: Number(time),
-      decodeTime: Number.isFinite(Number(decodeTime)) && decodeTime !== '' ? Number(decodeTime) : Number(time),
-      key: flags?.includes('K') ?? false,
-    }));
-  const keys = packets.filter((packet) => packet.key);
-  const sorted = (times: number[]) => times.sort((a, b) => a - b);
-  return {
-    frames: sorted(packets.map((packet) => packet.time)),
-    keyframes: sorted(keys.map((packet) => packet.time)),
-    keyframeDecodeTimes: new Map(keys.map((packet) => [packet.time, packet.decodeTime])),
-  };
-}

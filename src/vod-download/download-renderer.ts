@@ -2,7 +2,6 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import {
-  SEEK_EPSILON,
   concatList,
   copyCutArgs,
   joinPiecesArgs,
@@ -15,18 +14,13 @@ import {
   TargetLayout,
 } from '../media/ffmpeg-args.js';
 import { Ffmpeg, MediaCommandAborted } from '../media/ffmpeg.js';
-import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
-import { ClipLayout, sameLayout, selectStreams } from './stream-selection.js';
-import { parseFilter } from './usp-filter.js';
+import type { ProbeResult } from '../media/probe-result.js';
+import { ClipPlan, PacketWindow, planClip, planStitch, RequestedClip, scopeClip } from './cut-plan.js';
 
-export interface ClipRequest {
+export interface ClipRequest extends RequestedClip {
   input: MediaInput;
   /** How the clip is named in failure reasons, e.g. its source. */
   label: string;
-  startSeconds: number;
-  /** Undefined: to the end of the source. */
-  endSeconds: number | undefined;
-  filter: string | undefined;
 }
 
 export interface RenderRequest {
@@ -47,38 +41,21 @@ export interface RenderOptions {
 /** A reason the download cannot be made that a person can act on; no stack trace needed. */
 export class RenderError extends Error {}
 
-type CutMethod =
-  /**
-   * `untilSeconds`: where the copied clip's pictures end (the end, or with B-frames the keyframe
-   * after it; undefined: the source's end); `untilDecodeSeconds`: the first decode time left out.
-   */
-  | { kind: 'copy'; fromSeconds: number; untilSeconds: number | undefined; untilDecodeSeconds: number | undefined }
-  /** `firstFrameSeconds`: the first frame at or after the start, where the re-encoded head begins. */
-  | { kind: 'smart'; keyframeSeconds: number; firstFrameSeconds: number }
-  | { kind: 'reencode' };
-
-interface ClipPlan {
+/** A clip's plan, with where its intermediate file goes. */
+interface PlannedClip {
   request: ClipRequest;
-  streams: ProbedStream[];
-  /** The source's length, when ffprobe tells it. */
-  sourceSeconds: number | undefined;
-  startSeconds: number;
-  endSeconds: number;
-  halfFrameSeconds: number;
-  method: CutMethod;
-  layout: ClipLayout;
+  plan: ClipPlan;
   output: string;
 }
 
-const KEYFRAME_SEARCH_SECONDS = 20;
 /** How far stream durations may fall short of the whole before a track counts as truncated. */
 const TRUNCATION_TOLERANCE_SECONDS = 0.5;
 
 /**
- * Turns clip requests into one MP4: probe each source, select its streams, cut each clip into an
- * MPEG-TS intermediate (stream copy, or frame-accurate by re-encoding only up to the first
- * keyframe), then stitch by copy when the clips share a track layout and re-encode to a common
- * layout when they do not.
+ * Turns clip requests into one MP4: probe each source and read the video packets its cut plan
+ * needs (see cut-plan.ts, which decides), cut each clip into an MPEG-TS intermediate (stream
+ * copy, or frame-accurate by re-encoding only up to the first keyframe), then stitch by copy when
+ * the clips share a track layout and re-encode to a common layout when they do not.
  */
 @Injectable()
 export class DownloadRenderer {
@@ -86,7 +63,7 @@ export class DownloadRenderer {
 
   async render(request: RenderRequest, options: RenderOptions = {}): Promise<void> {
     const { signal } = options;
-    const plans: ClipPlan[] = [];
+    const clips: PlannedClip[] = [];
     // Clips often share a source; each ffprobe start costs a couple of hundred milliseconds.
     const probes = new Map<string, Promise<ProbeResult>>();
     const probe = (input: MediaInput) => {
@@ -94,31 +71,34 @@ export class DownloadRenderer {
       return probes.get(input.location)!;
     };
     for (const [n, clip] of request.clips.entries()) {
-      plans.push(await this.forClip(n, clip, () => this.planClip(clip, request, n, probe, signal)));
+      const plan = await this.forClip(n, clip, () => this.planClip(clip, request.frameAccurate, probe, signal));
+      clips.push({ request: clip, plan, output: join(request.workDir, `clip-${n}.ts`) });
     }
-    const layouts = plans.map((plan) => plan.layout);
-    const copyStitch = layouts.every((layout) => sameLayout(layout, layouts[0]));
-    const total = plans.reduce((sum, plan) => sum + clipDuration(plan), 0);
+    const stitch = planStitch(clips.map((clip) => clip.plan));
+    const total = stitch.durationSeconds;
     // Stitching by copy is nearly free; re-encoding to a common layout costs about as much as the cuts.
-    const cutShare = copyStitch ? 0.95 : 0.5;
+    const cutShare = stitch.byCopy ? 0.95 : 0.5;
     let done = 0;
-    for (const [n, plan] of plans.entries()) {
-      const duration = clipDuration(plan);
+    for (const [n, clip] of clips.entries()) {
+      const duration = clip.plan.durationSeconds;
       const report = (seconds: number) =>
         options.onProgress?.((cutShare * (done + Math.min(seconds, duration))) / total);
-      await this.forClip(n, plan.request, () => this.cut(plan, request.workDir, { signal, onProgress: report }));
+      await this.forClip(n, clip.request, () => this.cut(clip, { signal, onProgress: report }));
       done += duration;
     }
 
-    const stitchProgress = (seconds: number) =>
-      options.onProgress?.(cutShare + ((1 - cutShare) * Math.min(seconds, total)) / total);
-    const target = targetLayout(plans);
+    const stitchOptions = {
+      signal,
+      onProgress: (seconds: number) =>
+        options.onProgress?.(cutShare + ((1 - cutShare) * Math.min(seconds, total)) / total),
+    };
+    const { target } = stitch;
     try {
-      if (copyStitch) {
+      if (stitch.byCopy) {
         const list = join(request.workDir, 'clips.txt');
         await writeFile(
           list,
-          concatList(plans.map((plan) => ({ path: plan.output, durationSeconds: clipDuration(plan) }))),
+          concatList(clips.map((clip) => ({ path: clip.output, durationSeconds: clip.plan.durationSeconds }))),
         );
         await this.ffmpeg.run(
           stitchCopyArgs({
@@ -126,22 +106,16 @@ export class DownloadRenderer {
             audioLanguages: target.audios.map((audio) => audio.language),
             output: request.output,
           }),
-          {
-            signal,
-            onProgress: stitchProgress,
-          },
+          stitchOptions,
         );
       } else {
-        const clips = plans.map((plan) => ({
-          path: plan.output,
-          durationSeconds: clipDuration(plan),
+        const normalised = clips.map(({ plan, output }) => ({
+          path: output,
+          durationSeconds: plan.durationSeconds,
           videoCount: plan.layout.videos.length,
           audioCount: plan.layout.audios.length,
         }));
-        await this.ffmpeg.run(stitchNormalisedArgs(clips, target, request.output), {
-          signal,
-          onProgress: stitchProgress,
-        });
+        await this.ffmpeg.run(stitchNormalisedArgs(normalised, target, request.output), stitchOptions);
       }
     } catch (error) {
       throw error instanceof MediaCommandAborted
@@ -151,180 +125,63 @@ export class DownloadRenderer {
     await this.checkNoTrackLost(request.output, target, total, signal);
   }
 
+  /** Probes the clip's source, reads the video packets its plan asks for, and plans the cut. */
   private async planClip(
     clip: ClipRequest,
-    request: RenderRequest,
-    n: number,
+    frameAccurate: boolean,
     probeSource: (input: MediaInput) => Promise<ProbeResult>,
     signal?: AbortSignal,
   ): Promise<ClipPlan> {
     const probe = await probeSource(clip.input);
-    const streams = selectStreams(probe.streams, clip.filter ? parseFilter(clip.filter) : undefined);
-    if (streams.length === 0) {
-      throw new RenderError(
-        clip.filter
-          ? `the filter ${clip.filter} selects no audio or video track of the source`
-          : 'the source has no audio or video track',
-      );
-    }
-    const endSeconds = this.checkRange(clip, probe);
-    const videos = streams.filter((stream) => stream.type === 'video');
-    const audios = streams.filter((stream) => stream.type === 'audio');
-    const video = videos[0];
-    const halfFrameSeconds = video ? 0.5 / (video.frameRate ?? 25) : 0;
-    const plan = {
-      request: clip,
-      streams,
-      sourceSeconds: probe.durationSeconds,
-      startSeconds: clip.startSeconds,
-      endSeconds,
-      halfFrameSeconds,
-      output: join(request.workDir, `clip-${n}.ts`),
-    };
-    const videoSource = video && { stream: video, sourceStartSeconds: probe.startSeconds };
-    const method = await this.chooseCut(plan, videoSource, videos.length, request.frameAccurate, signal);
-    const reencoded = method.kind === 'reencode';
-    return {
-      ...plan,
-      method,
-      layout: {
-        videos: videos.map((stream) => ({
-          codec: reencoded ? 'h264' : stream.codec,
-          width: stream.width ?? 0,
-          height: stream.height ?? 0,
-        })),
-        audios: audios.map((stream) => ({
-          codec: stream.codec,
-          sampleRate: stream.sampleRate ?? 0,
-          channels: stream.channels ?? 0,
-        })),
-      },
-    };
-  }
-
-  private checkRange(clip: ClipRequest, probe: ProbeResult): number {
-    const length = probe.durationSeconds;
-    const endSeconds = clip.endSeconds ?? length;
-    if (endSeconds === undefined) {
-      throw new RenderError(
-        'the length of the source cannot be told (a live stream?): give the clip a start and an end',
-      );
-    }
-    if (length !== undefined && clip.startSeconds >= length) {
-      throw new RenderError(
-        `the clip starts at ${clip.startSeconds.toFixed(3)} s but the source is only ${length.toFixed(3)} s long`,
-      );
-    }
-    if (length !== undefined && endSeconds > length + 0.05) {
-      throw new RenderError(
-        `the clip ends at ${endSeconds.toFixed(3)} s but the source is only ${length.toFixed(3)} s long`,
-      );
-    }
-    return endSeconds;
-  }
-
-  /**
-   * Stream copy starts on the keyframe at or before the start. Frame-accurate cuts copy too when
-   * the start is a keyframe, re-encode only the frames before the next keyframe when there is
-   * exactly one H.264 video without B-frames, and re-encode the whole clip otherwise.
-   */
-  private async chooseCut(
-    plan: Pick<ClipPlan, 'request' | 'sourceSeconds' | 'startSeconds' | 'endSeconds' | 'halfFrameSeconds'>,
-    videoSource: { stream: ProbedStream; sourceStartSeconds: number } | undefined,
-    videoCount: number,
-    frameAccurate: boolean,
-    signal?: AbortSignal,
-  ): Promise<CutMethod> {
-    const { startSeconds, endSeconds, halfFrameSeconds } = plan;
-    const toSourceEnd = plan.sourceSeconds !== undefined && endSeconds >= plan.sourceSeconds - halfFrameSeconds;
-    const copyTo = (until: number | undefined, untilDecode = until) =>
-      toSourceEnd
-        ? { untilSeconds: undefined, untilDecodeSeconds: undefined }
-        : { untilSeconds: until, untilDecodeSeconds: untilDecode };
-    if (!videoSource) return { kind: 'copy', fromSeconds: startSeconds, ...copyTo(endSeconds) };
-    const video = videoSource.stream;
-    const packetsBetween = (from: number, to: number) =>
+    const scope = scopeClip(clip, probe, frameAccurate);
+    const read = (window: PacketWindow | undefined) =>
+      window &&
       this.ffmpeg.videoPackets(
-        plan.request.input,
-        { streamIndex: video.index, startSeconds: videoSource.sourceStartSeconds },
-        from,
-        to,
+        clip.input,
+        { streamIndex: scope.video!.index, startSeconds: probe.startSeconds },
+        window.fromSeconds,
+        window.toSeconds,
         signal,
       );
-
-    const { frames, keyframes } =
-      startSeconds > 0
-        ? await packetsBetween(
-            Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS),
-            Math.min(endSeconds, startSeconds + KEYFRAME_SEARCH_SECONDS),
-          )
-        : { frames: [0], keyframes: [0] };
-    const before = keyframes.filter((time) => time <= startSeconds + halfFrameSeconds).at(-1);
-    const startsOnKeyframe = before !== undefined && startSeconds - before < halfFrameSeconds;
-    if (!frameAccurate || (startsOnKeyframe && video.reorderDelay === 0)) {
-      const fromSeconds = before ?? Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS);
-      if (video.reorderDelay === 0 || toSourceEnd) return { kind: 'copy', fromSeconds, ...copyTo(endSeconds) };
-      // With B-frames, pictures before the end can depend on pictures after it: end on the next keyframe, where none do.
-      const after = await packetsBetween(
-        Math.max(0, endSeconds - halfFrameSeconds),
-        endSeconds + KEYFRAME_SEARCH_SECONDS,
-      );
-      const next = after.keyframes.find((time) => time >= endSeconds - halfFrameSeconds);
-      if (next !== undefined)
-        return { kind: 'copy', fromSeconds, ...copyTo(next, after.keyframeDecodeTimes.get(next)) };
-      // No keyframe follows: the source ends soon after, or its keyframes are far apart (then a few pictures end late).
-      const nearSourceEnd =
-        plan.sourceSeconds !== undefined && endSeconds + KEYFRAME_SEARCH_SECONDS >= plan.sourceSeconds;
-      return {
-        kind: 'copy',
-        fromSeconds,
-        ...(nearSourceEnd ? { untilSeconds: undefined, untilDecodeSeconds: undefined } : copyTo(endSeconds)),
-      };
-    }
-    const after = keyframes.find(
-      (time) => time > startSeconds + halfFrameSeconds && time < endSeconds - halfFrameSeconds,
-    );
-    const firstFrame = frames.find((time) => time >= startSeconds - SEEK_EPSILON);
-    // With B-frames a copied piece cannot end on an exact frame, so the whole clip is re-encoded.
-    const smartCuttable =
-      video.codec === 'h264' && video.frameRate !== undefined && videoCount === 1 && video.reorderDelay === 0;
-    return smartCuttable && after !== undefined && firstFrame !== undefined
-      ? { kind: 'smart', keyframeSeconds: after, firstFrameSeconds: firstFrame }
-      : { kind: 'reencode' };
+    const [start, end] = await Promise.all([read(scope.windows.start), read(scope.windows.end)]);
+    return planClip(scope, { start, end });
   }
 
-  private async cut(
-    plan: ClipPlan,
-    workDir: string,
-    options: { signal?: AbortSignal; onProgress: (seconds: number) => void },
-  ) {
+  private async cut(clip: PlannedClip, options: { signal?: AbortSignal; onProgress: (seconds: number) => void }) {
+    const { plan, output } = clip;
+    const { input } = clip.request;
     const refs: StreamRef[] = plan.streams.map((stream) => ({
       index: stream.index,
       type: stream.type as 'video' | 'audio',
     }));
-    const { input } = plan.request;
-    const { method, startSeconds, endSeconds, halfFrameSeconds } = plan;
-    const video = plan.streams.find((stream) => stream.type === 'video');
+    const { method, startSeconds, halfFrameSeconds, video } = plan;
     const encoding = { pixelFormat: video?.pixelFormat };
     if (method.kind === 'copy') {
       await this.ffmpeg.run(
         copyCutArgs({
           input,
           streams: refs,
-          fromSeconds: method.fromSeconds,
-          untilDecodeSeconds: method.untilDecodeSeconds,
+          fromSeconds: method.copy.fromSeconds,
+          untilDecodeSeconds: method.copy.untilDecodeSeconds,
           halfFrameSeconds,
-          output: plan.output,
+          output,
         }),
         options,
       );
     } else if (method.kind === 'reencode') {
       await this.ffmpeg.run(
-        reencodeCutArgs({ input, streams: refs, startSeconds, endSeconds, encoding, output: plan.output }),
+        reencodeCutArgs({
+          input,
+          streams: refs,
+          startSeconds: method.encode.fromSeconds,
+          endSeconds: method.encode.untilSeconds,
+          encoding,
+          output,
+        }),
         options,
       );
     } else {
-      const base = plan.output.replace(/\.ts$/, '');
+      const base = output.replace(/\.ts$/, '');
       const audios = plan.streams.filter((stream) => stream.type === 'audio');
       const [head, tail, audio] = [
         `${base}-head.ts`,
@@ -337,8 +194,8 @@ export class DownloadRenderer {
           videoIndex: video!.index,
           audioIndexes: audios.map((stream) => stream.index),
           startSeconds,
-          keyframeSeconds: method.keyframeSeconds,
-          endSeconds,
+          keyframeSeconds: method.tail.fromSeconds,
+          endSeconds: method.tail.untilSeconds,
           halfFrameSeconds,
           encoding,
           headOutput: head,
@@ -352,16 +209,13 @@ export class DownloadRenderer {
         videoList,
         concatList([
           // The head lasts from its first frame to the keyframe: the tail follows without a gap.
-          { path: head, durationSeconds: method.keyframeSeconds - method.firstFrameSeconds },
-          { path: tail, durationSeconds: endSeconds - method.keyframeSeconds },
+          { path: head, durationSeconds: method.head.untilSeconds - method.head.fromSeconds },
+          { path: tail, durationSeconds: method.tail.untilSeconds - method.tail.fromSeconds },
         ]),
       );
-      await this.ffmpeg.run(
-        joinPiecesArgs({ videoList, audio, audioStreamCount: audios.length, output: plan.output }),
-        {
-          signal: options.signal,
-        },
-      );
+      await this.ffmpeg.run(joinPiecesArgs({ videoList, audio, audioStreamCount: audios.length, output }), {
+        signal: options.signal,
+      });
     }
   }
 
@@ -394,39 +248,4 @@ export class DownloadRenderer {
       throw new RenderError(`Clip ${n + 1} (${clip.label}): ${(error as Error).message}`);
     }
   }
-}
-
-/** The clip's length in the output: a stream copy runs from the keyframe at or before the start, a smart cut from the first frame at or after it. */
-function clipDuration(plan: ClipPlan): number {
-  const { method } = plan;
-  if (method.kind === 'copy')
-    return (method.untilSeconds ?? plan.sourceSeconds ?? plan.endSeconds) - method.fromSeconds;
-  return plan.endSeconds - (method.kind === 'smart' ? method.firstFrameSeconds : plan.startSeconds);
-}
-
-/** The layout every clip is normalised to: the most tracks any clip has, each at the largest size or rate seen. */
-function targetLayout(plans: ClipPlan[]): TargetLayout {
-  const videoCount = Math.max(...plans.map((plan) => plan.layout.videos.length));
-  const audioCount = Math.max(...plans.map((plan) => plan.layout.audios.length));
-  const even = (value: number) => Math.max(2, Math.ceil(value / 2) * 2);
-  const frameRates = plans.flatMap((plan) =>
-    plan.streams.filter((s) => s.type === 'video').map((s) => s.frameRate ?? 0),
-  );
-  return {
-    videos: Array.from({ length: videoCount }, (_, v) => ({
-      width: even(Math.max(...plans.map((plan) => plan.layout.videos[v]?.width ?? 0))),
-      height: even(Math.max(...plans.map((plan) => plan.layout.videos[v]?.height ?? 0))),
-    })),
-    audios: Array.from({ length: audioCount }, (_, a) => {
-      const streams = plans
-        .map((plan) => plan.streams.filter((s) => s.type === 'audio')[a])
-        .filter((s) => s !== undefined);
-      return {
-        sampleRate: Math.max(...streams.map((s) => s.sampleRate ?? 48000)),
-        channels: Math.min(2, Math.max(...streams.map((s) => s.channels ?? 2))),
-        language: streams.find((s) => s.language)?.language,
-      };
-    }),
-    frameRate: Math.max(...frameRates, 0) || 25,
-  };
 }

@@ -34,3 +34,23 @@ export interface ClipLayout {
 export function sameLayout(a: ClipLayout, b: ClipLayout): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/** The layout a clip of these streams has after the cut: re-encoded video is H.264. */
+export function clipLayout(streams: ProbedStream[], videoReencoded: boolean): ClipLayout {
+  return {
+    videos: streams
+      .filter((stream) => stream.type === 'video')
+      .map((stream) => ({
+        codec: videoReencoded ? 'h264' : stream.codec,
+        width: stream.width ?? 0,
+        height: stream.height ?? 0,
+      })),
+    audios: streams
+      .filter((stream) => stream.type === 'audio')
+      .map((stream) => ({
+        codec: stream.codec,
+        sampleRate: stream.sampleRate ?? 0,
+        channels: stream.channels ?? 0,
+      })),
+  };
+}

@@ -1,0 +1,257 @@
+import { describe, expect, it } from 'vitest';
+import { ClipPlanError, planClip, planStitch, scopeClip } from './cut-plan.js';
+import { audio, FPS, plan, scopeOf, source, video, videoPackets } from '../../test/helpers/cut-plan-sources.js';
+
+const frame = 1 / FPS;
+// 10 s of H.264 without B-frames and an audio track, a keyframe every 2 s.
+const plain = source(10, [video(), audio()]);
+const bFrames = source(10, [video({ codec: 'hevc', reorderDelay: 1 }), audio()], { seconds: 2, reordering: 'closed' });
+const openGop = source(10, [video({ codec: 'hevc', reorderDelay: 1 }), audio()], { seconds: 2, reordering: 'open' });
+
+describe(scopeClip.name, () => {
+  it('reads packets around the start, and none for a clip from 0 or without video', () => {
+    expect(scopeOf(plain, { startSeconds: 3.3, endSeconds: 6 }).windows).toEqual({
+      start: { fromSeconds: 0, toSeconds: 6 },
+      end: undefined,
+    });
+    const long = source(100, [video(), audio()]);
+    expect(scopeOf(long, { startSeconds: 50, endSeconds: 90 }).windows.start).toEqual({
+      fromSeconds: 30,
+      toSeconds: 70,
+    });
+    expect(scopeOf(plain, { endSeconds: 6 }).windows).toEqual({ start: undefined, end: undefined });
+    expect(scopeOf(source(10, [audio()]), { startSeconds: 3, endSeconds: 6 }).windows.start).toBeUndefined();
+  });
+
+  it('reads packets after the end only for a B-frame stream copy that stops before the source ends', () => {
+    expect(scopeOf(bFrames, { startSeconds: 3, endSeconds: 5 }).windows.end).toEqual({
+      fromSeconds: 5 - frame / 2,
+      toSeconds: 25,
+    });
+    expect(scopeOf(bFrames, { startSeconds: 3, endSeconds: 5 }, true).windows.end).toBeUndefined();
+    expect(scopeOf(bFrames, { startSeconds: 3 }).windows.end).toBeUndefined();
+    expect(scopeOf(plain, { startSeconds: 3, endSeconds: 5 }).windows.end).toBeUndefined();
+  });
+
+  it('refuses a clip outside its source, or without an end on a source of unknown length', () => {
+    const message = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        expect(error).toBeInstanceOf(ClipPlanError);
+        return (error as Error).message;
+      }
+    };
+    expect(message(() => scopeOf(plain, { startSeconds: 10 }))).toBe(
+      'the clip starts at 10.000 s but the source is only 10.000 s long',
+    );
+    expect(message(() => scopeOf(plain, { endSeconds: 10.1 }))).toBe(
+      'the clip ends at 10.100 s but the source is only 10.000 s long',
+    );
+    expect(scopeOf(plain, { endSeconds: 10.04 }).endSeconds).toBe(10.04);
+    const live = { ...plain, probe: { ...plain.probe, durationSeconds: undefined } };
+    expect(message(() => scopeOf(live, { startSeconds: 3 }))).toMatch(/cannot be told/);
+    expect(scopeOf(live, { startSeconds: 3, endSeconds: 60 }).toSourceEnd).toBe(false);
+    expect(message(() => scopeOf(plain, { filter: 'type=="textstream"' }))).toBe(
+      'the filter type=="textstream" selects no audio or video track of the source',
+    );
+    expect(message(() => scopeOf(source(10, []), {}))).toBe('the source has no audio or video track');
+  });
+});
+
+describe(planClip.name, () => {
+  it('copies from the keyframe at or before the start, to the end', () => {
+    const cut = plan(plain, { startSeconds: 3.3, endSeconds: 6 });
+    expect(cut.method).toEqual({ kind: 'copy', copy: { fromSeconds: 2, untilSeconds: 6, untilDecodeSeconds: 6 } });
+    expect(cut.durationSeconds).toBe(4);
+    expect(cut.expectedFrames).toBe(100);
+    // Within half a frame of a keyframe counts as on it.
+    expect(plan(plain, { startSeconds: 4.01, endSeconds: 6 }).method).toMatchObject({ copy: { fromSeconds: 4 } });
+  });
+
+  it('copies a frame-accurate clip that starts on a keyframe', () => {
+    const cut = plan(plain, { startSeconds: 4, endSeconds: 7.61 }, true);
+    expect(cut.method).toEqual({
+      kind: 'copy',
+      copy: { fromSeconds: 4, untilSeconds: 7.61, untilDecodeSeconds: 7.61 },
+    });
+    // 4 s to 7.56 s: the frame at 7.6 s is shown less than half a frame before the end.
+    expect(cut.expectedFrames).toBe(90);
+  });
+
+  it('re-encodes a frame-accurate start off a keyframe up to the next keyframe, and copies the rest', () => {
+    const cut = plan(plain, { startSeconds: 3.3, endSeconds: 6 }, true);
+    // 3.3 s falls between the frames at 3.28 s and 3.32 s: the clip opens on the later.
+    expect(cut.method).toEqual({
+      kind: 'smart',
+      head: { fromSeconds: 83 / FPS, untilSeconds: 4 },
+      tail: { fromSeconds: 4, untilSeconds: 6 },
+    });
+    expect(cut.durationSeconds).toBeCloseTo(6 - 3.32, 9);
+    expect(cut.expectedFrames).toBe(67);
+    expect(cut.layout.videos).toEqual([{ codec: 'h264', width: 1280, height: 720 }]);
+  });
+
+  it('re-encodes a frame-accurate clip shorter than a GOP whole', () => {
+    const cut = plan(plain, { startSeconds: 2.3, endSeconds: 3.55 }, true);
+    expect(cut.method).toEqual({ kind: 'reencode', encode: { fromSeconds: 2.3, untilSeconds: 3.55 } });
+    expect(cut.durationSeconds).toBeCloseTo(1.25, 9);
+    // The first frame at or after 2.3 s is at 2.32 s; the last shown before 3.55 s at 3.52 s.
+    expect(cut.expectedFrames).toBe(31);
+    expect(plan(plain, { startSeconds: 2.3, endSeconds: 3.55 }).method).toMatchObject({
+      copy: { fromSeconds: 2, untilSeconds: 3.55 },
+    });
+  });
+
+  it('ends a B-frame stream copy on the keyframe after the end, stopping at its decode time', () => {
+    const cut = plan(bFrames, { startSeconds: 3.3, endSeconds: 5 });
+    const keyframeAt6 = bFrames.packets.find((packet) => packet.pts === 6)!;
+    expect(keyframeAt6.dts).toBeLessThan(6);
+    expect(cut.method).toEqual({
+      kind: 'copy',
+      copy: { fromSeconds: 2, untilSeconds: 6, untilDecodeSeconds: keyframeAt6.dts },
+    });
+    expect(cut.expectedFrames).toBe(100);
+    // A copy to the source's end needs no keyframe after it.
+    expect(plan(bFrames, { startSeconds: 3.3 }).method).toEqual({
+      kind: 'copy',
+      copy: { fromSeconds: 2, untilSeconds: undefined, untilDecodeSeconds: undefined },
+    });
+  });
+
+  it('re-encodes a frame-accurate B-frame clip whole, to H.264, even when it starts on a keyframe', () => {
+    for (const startSeconds of [3.3, 4]) {
+      const cut = plan(bFrames, { startSeconds, endSeconds: 5 }, true);
+      expect(cut.method).toEqual({ kind: 'reencode', encode: { fromSeconds: startSeconds, untilSeconds: 5 } });
+      expect(cut.layout.videos[0].codec).toBe('h264');
+    }
+  });
+
+  it('with an open GOP, stops a B-frame copy before the keyframe and the pictures shown before it but decoded after', () => {
+    const cut = plan(openGop, { startSeconds: 0.5, endSeconds: 3.9 });
+    const keyframe = openGop.packets.find((packet) => packet.pts === 4)!;
+    const leading = openGop.packets.find((packet) => packet.pts === 99 / FPS)!;
+    expect(cut.method).toMatchObject({ copy: { fromSeconds: 0, untilSeconds: 4, untilDecodeSeconds: keyframe.dts } });
+    // Today's limit: the picture at 3.96 s is decoded after the keyframe, so the copy leaves it out.
+    expect(leading.dts).toBeGreaterThan(keyframe.dts);
+    // A start just after an open-GOP keyframe copies from it; frame-accurate cuts re-encode.
+    expect(plan(openGop, { startSeconds: 4.1, endSeconds: 5 }).method).toMatchObject({ copy: { fromSeconds: 4 } });
+    expect(plan(openGop, { startSeconds: 4.1, endSeconds: 5 }, true).method.kind).toBe('reencode');
+  });
+
+  it('copies from 20 s before the start when no keyframe is that close, and re-encodes a frame-accurate cut', () => {
+    const sparse = source(120, [video(), audio()], { seconds: 60 });
+    expect(plan(sparse, { startSeconds: 30, endSeconds: 40 }).method).toEqual({
+      kind: 'copy',
+      copy: { fromSeconds: 10, untilSeconds: 40, untilDecodeSeconds: 40 },
+    });
+    expect(plan(sparse, { startSeconds: 30, endSeconds: 40 }, true).method.kind).toBe('reencode');
+  });
+
+  it('ends a B-frame copy at the end when no keyframe follows soon, or at the source end when that is near', () => {
+    const sparse = source(120, [video({ reorderDelay: 2 })], { seconds: 60, reordering: 'closed' });
+    expect(plan(sparse, { startSeconds: 61, endSeconds: 70 }).method).toEqual({
+      kind: 'copy',
+      copy: { fromSeconds: 60, untilSeconds: 70, untilDecodeSeconds: 70 },
+    });
+    const nearEnd = plan(sparse, { startSeconds: 61, endSeconds: 105 });
+    expect(nearEnd.method).toEqual({
+      kind: 'copy',
+      copy: { fromSeconds: 60, untilSeconds: undefined, untilDecodeSeconds: undefined },
+    });
+    expect(nearEnd.durationSeconds).toBe(60);
+  });
+
+  it("copies to the source's end when the clip ends there, lasting as long as the source", () => {
+    for (const endSeconds of [undefined, 10 - frame / 4]) {
+      const cut = plan(plain, { startSeconds: 7, endSeconds }, true);
+      expect(cut.method).toEqual({
+        kind: 'smart',
+        head: { fromSeconds: 7, untilSeconds: 8 },
+        tail: { fromSeconds: 8, untilSeconds: endSeconds ?? 10 },
+      });
+      const copied = plan(plain, { startSeconds: 7, endSeconds });
+      expect(copied.method).toEqual({
+        kind: 'copy',
+        copy: { fromSeconds: 6, untilSeconds: undefined, untilDecodeSeconds: undefined },
+      });
+      expect(copied.durationSeconds).toBe(4);
+      expect(copied.expectedFrames).toBe(100);
+    }
+  });
+
+  it('re-encodes a frame-accurate clip of several videos whole; without a filter only the largest is taken', () => {
+    const twoVideos = source(10, [video(), video({ index: 1, width: 640, height: 360 }), audio({ index: 2 })]);
+    const both = plan(twoVideos, { startSeconds: 3.3, endSeconds: 6, filter: 'type=="video"' }, true);
+    expect(both.method.kind).toBe('reencode');
+    expect(both.layout.videos).toEqual([
+      { codec: 'h264', width: 1280, height: 720 },
+      { codec: 'h264', width: 640, height: 360 },
+    ]);
+    expect(both.layout.audios).toEqual([]);
+    const largest = plan(twoVideos, { startSeconds: 3.3, endSeconds: 6 }, true);
+    expect(largest.method.kind).toBe('smart');
+    expect(largest.streams.map((stream) => stream.index)).toEqual([0, 2]);
+  });
+
+  it('copies a clip without video from its start, with no frames to count', () => {
+    const cut = plan(source(10, [audio({ index: 0 })]), { startSeconds: 3.3, endSeconds: 6 }, true);
+    expect(cut.method).toEqual({ kind: 'copy', copy: { fromSeconds: 3.3, untilSeconds: 6, untilDecodeSeconds: 6 } });
+    expect(cut.halfFrameSeconds).toBe(0);
+    expect(cut.expectedFrames).toBeUndefined();
+  });
+
+  it('refuses to plan without the packets its scope asks for', () => {
+    const scope = scopeOf(plain, { startSeconds: 3.3, endSeconds: 6 });
+    expect(() => planClip(scope, {})).toThrow(/packets of every window/);
+  });
+});
+
+describe(planStitch.name, () => {
+  it('stitches clips of one layout by copy, over their summed duration', () => {
+    const stitch = planStitch([plan(plain, { startSeconds: 3.3, endSeconds: 6 }), plan(plain, { startSeconds: 8 })]);
+    expect(stitch.byCopy).toBe(true);
+    expect(stitch.durationSeconds).toBe(6);
+  });
+
+  it('normalises clips when one lacks the audio track, to the most tracks at the largest size and rate', () => {
+    const withAudio = source(10, [
+      video({ width: 641, height: 359, frameRate: 30 }),
+      audio({ sampleRate: 44100, channels: 6, language: 'eng' }),
+    ]);
+    const silent = source(10, [video()]);
+    const clips = [
+      plan(withAudio, { startSeconds: 2, endSeconds: 4 }),
+      plan(silent, { startSeconds: 4, endSeconds: 6 }),
+    ];
+    expect(clips[1].layout.audios).toEqual([]);
+    expect(planStitch(clips)).toEqual({
+      byCopy: false,
+      target: {
+        videos: [{ width: 1280, height: 720 }],
+        audios: [{ sampleRate: 44100, channels: 2, language: 'eng' }],
+        frameRate: 30,
+      },
+      durationSeconds: 4,
+    });
+    const odd = planStitch([plan(withAudio, { endSeconds: 2 })]).target;
+    expect(odd.videos).toEqual([{ width: 642, height: 360 }]);
+  });
+
+  it('normalises a clip re-encoded to H.264 with a copied HEVC clip, and takes 25 fps without any video', () => {
+    expect(planStitch([plan(bFrames, { startSeconds: 3.3, endSeconds: 5 }, true), plan(bFrames, {})]).byCopy).toBe(
+      false,
+    );
+    expect(planStitch([plan(source(10, [audio({ index: 0 })]), {})]).target.frameRate).toBe(25);
+  });
+});
+
+describe(videoPackets.name, () => {
+  it('decodes every picture no later than it is shown, and each B picture after the picture it precedes', () => {
+    for (const packets of [bFrames.packets, openGop.packets]) {
+      expect(packets.every((packet) => packet.dts <= packet.pts)).toBe(true);
+      expect(new Set(packets.map((packet) => packet.pts)).size).toBe(10 * FPS);
+    }
+    expect(plain.packets.every((packet) => packet.dts === packet.pts)).toBe(true);
+  });
+});

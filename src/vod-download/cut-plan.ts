@@ -1,0 +1,289 @@
+import { SEEK_EPSILON, TargetLayout } from '../media/ffmpeg-args.js';
+import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
+import type { VideoPacket } from '../media/video-packets.js';
+import { ClipLayout, clipLayout, sameLayout, selectStreams } from './stream-selection.js';
+import { parseFilter } from './usp-filter.js';
+
+/**
+ * Cut planning, without I/O: a probed source and its video packets in, a plan out. Planning takes
+ * two steps because the packets to read depend on the clip: `scopeClip` checks the clip against
+ * its source and names the packet windows the decision needs, `planClip` decides on the packets
+ * read there. All times are seconds of media time (from the source's start).
+ */
+
+/** How far before the start (and after the end) keyframes are looked for. */
+export const KEYFRAME_SEARCH_SECONDS = 20;
+
+/** A clip that cannot be cut as asked; the message tells the requester why. */
+export class ClipPlanError extends Error {}
+
+export interface RequestedClip {
+  startSeconds: number;
+  /** Undefined: to the end of the source. */
+  endSeconds: number | undefined;
+  filter: string | undefined;
+}
+
+/** A stretch of media time whose video packets are to be read. */
+export interface PacketWindow {
+  fromSeconds: number;
+  toSeconds: number;
+}
+
+/** A clip checked against its source: its tracks, its range, and what must be read to plan its cut. */
+export interface ClipScope {
+  /** The tracks that go into the MP4: videos first, then audios. */
+  streams: ProbedStream[];
+  /** The video the cut is planned on (the first selected); undefined for a clip without video. */
+  video: ProbedStream | undefined;
+  startSeconds: number;
+  endSeconds: number;
+  /** The source's length, when ffprobe tells it. */
+  sourceSeconds: number | undefined;
+  /** Half a frame of the video (0 without video): the margin when comparing times with frame times. */
+  halfFrameSeconds: number;
+  frameAccurate: boolean;
+  /** The clip ends at the source's end: a stream copy then runs to the end of the source. */
+  toSourceEnd: boolean;
+  /** The windows of `video` whose packets `planClip` needs: around the start, and after the end. */
+  windows: { start?: PacketWindow; end?: PacketWindow };
+}
+
+/** The video packets read in a scope's windows. */
+export interface ClipPackets {
+  start?: VideoPacket[];
+  end?: VideoPacket[];
+}
+
+/** A piece of the clip: the media time it covers in the output. */
+export interface Span {
+  fromSeconds: number;
+  untilSeconds: number;
+}
+
+/** A stream copy's span: it starts on a keyframe and stops by decode time. */
+export interface CopySpan {
+  fromSeconds: number;
+  /** Where the copied pictures end (the end, or with B-frames the keyframe after it); undefined: the source's end. */
+  untilSeconds: number | undefined;
+  /** The first decode time left out; undefined: copy to the source's end. */
+  untilDecodeSeconds: number | undefined;
+}
+
+export type CutMethod =
+  | { kind: 'copy'; copy: CopySpan }
+  /** `head` (from the first frame at or after the start to a keyframe) is re-encoded, `tail` copied from that keyframe. */
+  | { kind: 'smart'; head: Span; tail: Span }
+  | { kind: 'reencode'; encode: Span };
+
+export interface ClipPlan extends ClipScope {
+  method: CutMethod;
+  /** The clip's length in the output. */
+  durationSeconds: number;
+  /** The frames the clip holds at the video's frame rate; undefined without video or a known frame rate. */
+  expectedFrames: number | undefined;
+  layout: ClipLayout;
+}
+
+export interface StitchPlan {
+  /** The clips share one track layout and are joined by stream copy; otherwise re-encoded to `target`. */
+  byCopy: boolean;
+  target: TargetLayout;
+  durationSeconds: number;
+}
+
+/** Picks the clip's tracks, checks its range against the source, and says which packets the cut decision needs. */
+export function scopeClip(clip: RequestedClip, probe: ProbeResult, frameAccurate: boolean): ClipScope {
+  const streams = selectStreams(probe.streams, clip.filter ? parseFilter(clip.filter) : undefined);
+  if (streams.length === 0) {
+    throw new ClipPlanError(
+      clip.filter
+        ? `the filter ${clip.filter} selects no audio or video track of the source`
+        : 'the source has no audio or video track',
+    );
+  }
+  const { startSeconds } = clip;
+  const sourceSeconds = probe.durationSeconds;
+  const endSeconds = checkRange(startSeconds, clip.endSeconds, sourceSeconds);
+  const video = streams.find((stream) => stream.type === 'video');
+  const halfFrameSeconds = video ? 0.5 / (video.frameRate ?? 25) : 0;
+  const toSourceEnd = sourceSeconds !== undefined && endSeconds >= sourceSeconds - halfFrameSeconds;
+  // With B-frames, a stream copy ends on the keyframe after the end (copyEnd); frame-accurate cuts re-encode instead.
+  const copiesPastEnd = !frameAccurate && (video?.reorderDelay ?? 0) > 0 && !toSourceEnd;
+  const windows = {
+    start:
+      video && startSeconds > 0
+        ? {
+            fromSeconds: Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS),
+            toSeconds: Math.min(endSeconds, startSeconds + KEYFRAME_SEARCH_SECONDS),
+          }
+        : undefined,
+    end: copiesPastEnd
+      ? {
+          fromSeconds: Math.max(0, endSeconds - halfFrameSeconds),
+          toSeconds: endSeconds + KEYFRAME_SEARCH_SECONDS,
+        }
+      : undefined,
+  };
+  return {
+    streams,
+    video,
+    startSeconds,
+    endSeconds,
+    sourceSeconds,
+    halfFrameSeconds,
+    frameAccurate,
+    toSourceEnd,
+    windows,
+  };
+}
+
+/** The clip's end, once the range is known to lie in the source. */
+function checkRange(startSeconds: number, askedEnd: number | undefined, length: number | undefined): number {
+  const endSeconds = askedEnd ?? length;
+  if (endSeconds === undefined) {
+    throw new ClipPlanError(
+      'the length of the source cannot be told (a live stream?): give the clip a start and an end',
+    );
+  }
+  if (length !== undefined && startSeconds >= length) {
+    throw new ClipPlanError(
+      `the clip starts at ${startSeconds.toFixed(3)} s but the source is only ${length.toFixed(3)} s long`,
+    );
+  }
+  if (length !== undefined && endSeconds > length + 0.05) {
+    throw new ClipPlanError(
+      `the clip ends at ${endSeconds.toFixed(3)} s but the source is only ${length.toFixed(3)} s long`,
+    );
+  }
+  return endSeconds;
+}
+
+/** Decides how the clip is cut, from the packets read in its scope's windows. */
+export function planClip(scope: ClipScope, packets: ClipPackets): ClipPlan {
+  if ((scope.windows.start && !packets.start) || (scope.windows.end && !packets.end)) {
+    throw new Error('planClip needs the packets of every window its scope names');
+  }
+  // A clip from 0 starts on the source's first picture, a keyframe.
+  const startPackets = packets.start ?? [{ pts: 0, dts: 0, keyframe: true }];
+  const method = chooseCut(scope, startPackets, packets.end);
+  const covered = coveredSpan(scope, method);
+  const firstFrame =
+    method.kind === 'reencode'
+      ? (firstFrameFrom(scope.startSeconds, startPackets) ?? covered.fromSeconds)
+      : covered.fromSeconds;
+  const frameRate = scope.video?.frameRate;
+  return {
+    ...scope,
+    method,
+    durationSeconds: covered.untilSeconds - covered.fromSeconds,
+    // A cut keeps the frames shown more than half a frame before its end (its margin for rounding).
+    expectedFrames:
+      frameRate === undefined ? undefined : Math.ceil((covered.untilSeconds - firstFrame) * frameRate - 0.5),
+    layout: clipLayout(scope.streams, method.kind === 'reencode'),
+  };
+}
+
+/**
+ * Stream copy starts on the keyframe at or before the start. Frame-accurate cuts copy too when
+ * the start is a keyframe, re-encode only the frames before the next keyframe when there is
+ * exactly one H.264 video without B-frames, and re-encode the whole clip otherwise.
+ */
+function chooseCut(scope: ClipScope, startPackets: VideoPacket[], endPackets: VideoPacket[] | undefined): CutMethod {
+  const { video, startSeconds, endSeconds, halfFrameSeconds } = scope;
+  if (!video) return { kind: 'copy', copy: { fromSeconds: startSeconds, ...copyEnd(scope, endPackets) } };
+  const keyframes = presentationTimes(startPackets.filter((packet) => packet.keyframe));
+  const before = keyframes.filter((time) => time <= startSeconds + halfFrameSeconds).at(-1);
+  const startsOnKeyframe = before !== undefined && startSeconds - before < halfFrameSeconds;
+  if (!scope.frameAccurate || (startsOnKeyframe && video.reorderDelay === 0)) {
+    const fromSeconds = before ?? Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS);
+    return { kind: 'copy', copy: { fromSeconds, ...copyEnd(scope, endPackets) } };
+  }
+  const keyframe = keyframes.find(
+    (time) => time > startSeconds + halfFrameSeconds && time < endSeconds - halfFrameSeconds,
+  );
+  const firstFrame = firstFrameFrom(startSeconds, startPackets);
+  const videoCount = scope.streams.filter((stream) => stream.type === 'video').length;
+  // With B-frames a copied piece cannot end on an exact frame, so the whole clip is re-encoded.
+  const smartCuttable =
+    video.codec === 'h264' && video.frameRate !== undefined && videoCount === 1 && video.reorderDelay === 0;
+  return smartCuttable && keyframe !== undefined && firstFrame !== undefined
+    ? {
+        kind: 'smart',
+        head: { fromSeconds: firstFrame, untilSeconds: keyframe },
+        tail: { fromSeconds: keyframe, untilSeconds: endSeconds },
+      }
+    : { kind: 'reencode', encode: { fromSeconds: startSeconds, untilSeconds: endSeconds } };
+}
+
+/** Where a stream copy stops: at the end, or with B-frames on the keyframe after it. */
+function copyEnd(scope: ClipScope, endPackets: VideoPacket[] | undefined): Omit<CopySpan, 'fromSeconds'> {
+  const { endSeconds, halfFrameSeconds, sourceSeconds } = scope;
+  const toSourceEnd = { untilSeconds: undefined, untilDecodeSeconds: undefined };
+  if (scope.toSourceEnd) return toSourceEnd;
+  const atEnd = { untilSeconds: endSeconds, untilDecodeSeconds: endSeconds };
+  if ((scope.video?.reorderDelay ?? 0) === 0) return atEnd;
+  // scopeClip names the window after the end exactly when this point is reached.
+  if (!endPackets) throw new Error('a B-frame stream copy needs the packets after the end');
+  // With B-frames, pictures before the end can depend on pictures after it: end on the next keyframe, where none do.
+  const next = [...endPackets]
+    .sort((a, b) => a.pts - b.pts)
+    .find((packet) => packet.keyframe && packet.pts >= endSeconds - halfFrameSeconds);
+  if (next) return { untilSeconds: next.pts, untilDecodeSeconds: next.dts };
+  // No keyframe follows: the source ends soon after, or its keyframes are far apart (then a few pictures end late).
+  const nearSourceEnd = sourceSeconds !== undefined && endSeconds + KEYFRAME_SEARCH_SECONDS >= sourceSeconds;
+  return nearSourceEnd ? toSourceEnd : atEnd;
+}
+
+/** The media time the clip covers in the output: a copy to the source's end lasts as long as the source. */
+function coveredSpan(scope: ClipScope, method: CutMethod): Span {
+  if (method.kind === 'smart') return { fromSeconds: method.head.fromSeconds, untilSeconds: method.tail.untilSeconds };
+  if (method.kind === 'reencode') return method.encode;
+  const { fromSeconds, untilSeconds } = method.copy;
+  return { fromSeconds, untilSeconds: untilSeconds ?? scope.sourceSeconds ?? scope.endSeconds };
+}
+
+/** The first frame shown at or after the start; a seek lands on a frame printed a hair before it. */
+function firstFrameFrom(startSeconds: number, packets: VideoPacket[]): number | undefined {
+  return presentationTimes(packets).find((time) => time >= startSeconds - SEEK_EPSILON);
+}
+
+function presentationTimes(packets: VideoPacket[]): number[] {
+  return packets.map((packet) => packet.pts).sort((a, b) => a - b);
+}
+
+/** Stitching by copy needs one layout for all clips; otherwise every clip is normalised to a common one. */
+export function planStitch(clips: ClipPlan[]): StitchPlan {
+  return {
+    byCopy: clips.every((clip) => sameLayout(clip.layout, clips[0].layout)),
+    target: targetLayout(clips),
+    durationSeconds: clips.reduce((sum, clip) => sum + clip.durationSeconds, 0),
+  };
+}
+
+/** The layout every clip is normalised to: the most tracks any clip has, each at the largest size or rate seen. */
+function targetLayout(clips: ClipPlan[]): TargetLayout {
+  const videoCount = Math.max(...clips.map((clip) => clip.layout.videos.length));
+  const audioCount = Math.max(...clips.map((clip) => clip.layout.audios.length));
+  const even = (value: number) => Math.max(2, Math.ceil(value / 2) * 2);
+  const frameRates = clips.flatMap((clip) =>
+    clip.streams.filter((s) => s.type === 'video').map((s) => s.frameRate ?? 0),
+  );
+  return {
+    videos: Array.from({ length: videoCount }, (_, v) => ({
+      width: even(Math.max(...clips.map((clip) => clip.layout.videos[v]?.width ?? 0))),
+      height: even(Math.max(...clips.map((clip) => clip.layout.videos[v]?.height ?? 0))),
+    })),
+    audios: Array.from({ length: audioCount }, (_, a) => {
+      const streams = clips
+        .map((clip) => clip.streams.filter((s) => s.type === 'audio')[a])
+        .filter((s) => s !== undefined);
+      return {
+        sampleRate: Math.max(...streams.map((s) => s.sampleRate ?? 48000)),
+        channels: Math.min(2, Math.max(...streams.map((s) => s.channels ?? 2))),
+        language: streams.find((s) => s.language)?.language,
+      };
+    }),
+    frameRate: Math.max(...frameRates, 0) || 25,
+  };
+}
