@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { validateCronExpression } from 'cron';
-import { parseAllowedHost } from '../storage/source-locator.js';
+import { parseAllowedHost } from '../security/allowed-hosts.js';
 
 /** Thrown when an environment variable holds a value the service cannot run with. */
 export class ConfigError extends Error {}
