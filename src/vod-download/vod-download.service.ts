@@ -10,12 +10,13 @@ import { EventsService } from '../events/events.service.js';
 import { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { DownloadStore } from '../storage/download-store.js';
-import { ClipTimeError, resolveClipRange } from './clip-time.js';
+import { ClipRange, ClipTimeError, resolveClipRange } from './clip-time.js';
 import { DownloadCallbacks } from './download-callbacks.js';
 import { buildDownloadTask } from './download-task.js';
 import { FileNameError, toSafeFileStem, toSafeMp4FileName } from './file-name.js';
 import { FilterSyntaxError, parseFilter } from './usp-filter.js';
 import { CreateVodDownloadDto, DownloadClipDto, VodDownloadResponseDto } from './vod-download.dto.js';
+import { VodDownloadClip } from './vod-download-clip.entity.js';
 import { VodDownload } from './vod-download.entity.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -55,7 +56,7 @@ export class VodDownloadService {
     const masterClips = clips.filter((clip) => clip.isMasterClip);
     if (masterClips.length > 1) throw new BadRequestException('Only one clip may have isMasterClip true');
     const events = await this.events.findMany(clips.map((clip) => clip.eventId));
-    clips.forEach((clip, index) => this.checkClip(clip, index, events.get(clip.eventId)));
+    const ranges = clips.map((clip, index) => this.resolveClip(clip, index, events.get(clip.eventId)));
     const restEndpoints = request.restEndpoints ?? [];
     restEndpoints.forEach((url, index) => {
       const refusal = this.callbacks.refusal(url);
@@ -98,6 +99,17 @@ export class VodDownloadService {
     try {
       await this.dataSource.transaction(async (manager) => {
         await insertRow(manager, VodDownload, download);
+        await insertRow(
+          manager,
+          VodDownloadClip,
+          clips.map((clip, position) => ({
+            downloadId: download.id,
+            position,
+            eventId: clip.eventId,
+            startSeconds: ranges[position].startSeconds,
+            endSeconds: ranges[position].endSeconds ?? null,
+          })),
+        );
         await this.enqueueProcessing(download, manager);
       });
     } catch (error) {
@@ -137,7 +149,7 @@ export class VodDownloadService {
     ) {
       throw new NotFoundException(NO_SUCH_DOWNLOAD);
     }
-    return this.store.absolutePath(download.downloadPath);
+    return this.store.fileToServe(download.downloadPath);
   }
 
   /** Newest first. */
@@ -226,12 +238,14 @@ export class VodDownloadService {
     };
   }
 
-  private checkClip(clip: DownloadClipDto, index: number, event: RecordedEvent | undefined): void {
+  /** Checks a clip against its event and places its times in the event's source. */
+  private resolveClip(clip: DownloadClipDto, index: number, event: RecordedEvent | undefined): ClipRange {
     const where = `downloadClips[${index}]`;
     if (!event) throw new BadRequestException(`${where}.eventId: no event ${clip.eventId} is registered`);
     try {
-      resolveClipRange(clip.start, clip.end, event);
+      const range = resolveClipRange(clip.start, clip.end, event);
       if (clip.filter) parseFilter(clip.filter);
+      return range;
     } catch (error) {
       if (error instanceof ClipTimeError) throw new BadRequestException(`${where}: ${error.message}`);
       if (error instanceof FilterSyntaxError) throw new BadRequestException(`${where}.filter: ${error.message}`);
