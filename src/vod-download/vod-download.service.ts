@@ -36,6 +36,7 @@ export class VodDownloadService {
   private readonly logger = new Logger(VodDownloadService.name);
   private readonly byId: PreparedLookup<VodDownload>;
   private readonly byContentId: PreparedLookup<VodDownload>;
+  private readonly byDownloadPath: PreparedLookup<VodDownload>;
 
   constructor(
     @InjectRepository(VodDownload) private readonly downloads: Repository<VodDownload>,
@@ -49,6 +50,7 @@ export class VodDownloadService {
   ) {
     this.byId = new PreparedLookup(downloads, 'id');
     this.byContentId = new PreparedLookup(downloads, 'contentId');
+    this.byDownloadPath = new PreparedLookup(downloads, 'downloadPath');
   }
 
   async createDownload(request: CreateVodDownloadDto): Promise<VodDownload> {
@@ -82,7 +84,7 @@ export class VodDownloadService {
       id: randomUUID(),
       contentId,
       eventId: masterEvent.id,
-      downloadPath: `downloads/${contentId}/${mp4Filename}`,
+      downloadPath: this.store.downloadPathFor(contentId, mp4Filename),
       emailAddress: request.emailAddress,
       creationDate: this.clock.now(),
       completionDate: null,
@@ -133,20 +135,14 @@ export class VodDownloadService {
   }
 
   /**
-   * The file of a completed download that has not expired, for `/downloads/<contentId>/<file>`;
+   * The file of a completed download that has not expired, for `/downloads/<folder>/<file>`;
    * anything else is a 404, so a deleted or expired download's link stops working at once.
    */
-  async publishedFilePath(contentId: string, fileName: string): Promise<string> {
-    const download = await this.byContentId.findOne(contentId);
+  async publishedFilePath(folder: string, fileName: string): Promise<string> {
+    const download = await this.byDownloadPath.findOne(`downloads/${folder}/${fileName}`);
     const expiresAt =
       download?.completionDate && download.completionDate.getTime() + this.config.downloadExpiryDays * DAY_MS;
-    if (
-      !download ||
-      download.status !== 'completed' ||
-      download.mp4Filename !== fileName ||
-      !expiresAt ||
-      expiresAt <= this.clock.now().getTime()
-    ) {
+    if (!download || download.status !== 'completed' || !expiresAt || expiresAt <= this.clock.now().getTime()) {
       throw new NotFoundException(NO_SUCH_DOWNLOAD);
     }
     return this.store.fileToServe(download.downloadPath);
