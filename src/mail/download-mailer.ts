@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import type { DownloadMessage } from '../jobs/job-types.js';
+import { folderNameFor } from '../storage/folder-name.js';
 import { VodDownload } from '../vod-download/vod-download.entity.js';
 import { MailTemplates } from './mail-templates.js';
 import { MailTransport } from './mail-transport.js';
@@ -59,7 +60,8 @@ export class DownloadMailer implements OnModuleInit {
       subject: rendered.subject,
       html: rendered.html,
       text: rendered.text,
-      reference: `${download.contentId}-${message}`,
+      // Content ids may hold any character; the outbox file name takes the download's folder name.
+      reference: `${folderNameFor(download.contentId)}-${message}`,
     });
     this.logger.log(`Sent "${message}" (${rendered.language}) for download ${download.id}`);
   }
