@@ -9,6 +9,16 @@ export class VodDownloadClips1764200000000 implements MigrationInterface {
   name = 'VodDownloadClips1764200000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // First, while no row refers to vod_download: on SQLite, changing a column rebuilds the table.
+    await queryRunner.changeColumn(
+      'vod_download',
+      'contentId',
+      new TableColumn({ name: 'contentId', type: 'varchar', length: '256' }),
+    );
+    await queryRunner.createIndex(
+      'vod_download',
+      new TableIndex({ name: 'UQ_vod_download_path', columnNames: ['downloadPath'], isUnique: true }),
+    );
     await queryRunner.createTable(
       new Table({
         name: 'vod_download_clip',
@@ -30,24 +40,15 @@ export class VodDownloadClips1764200000000 implements MigrationInterface {
         ],
       }),
     );
-    await queryRunner.changeColumn(
-      'vod_download',
-      'contentId',
-      new TableColumn({ name: 'contentId', type: 'varchar', length: '256' }),
-    );
-    await queryRunner.createIndex(
-      'vod_download',
-      new TableIndex({ name: 'UQ_vod_download_path', columnNames: ['downloadPath'], isUnique: true }),
-    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropTable('vod_download_clip');
     await queryRunner.dropIndex('vod_download', 'UQ_vod_download_path');
     await queryRunner.changeColumn(
       'vod_download',
       'contentId',
       new TableColumn({ name: 'contentId', type: 'varchar', length: '128' }),
     );
-    await queryRunner.dropTable('vod_download_clip');
   }
 }
