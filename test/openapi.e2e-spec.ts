@@ -54,7 +54,7 @@ describe('OpenAPI document', () => {
     );
     expect(open.sort((a, b) => a.operation.localeCompare(b.operation))).toEqual(
       [
-        'get /downloads/{contentId}/{fileName}',
+        'get /downloads/{folder}/{fileName}',
         'get /health',
         'get /static/{organization}/{channelId}/{mediaPackageId}/{elementId}/{fileName}',
       ].map((operation) => ({ operation, security: [] })),

@@ -237,9 +237,14 @@ describe(VodDownloadController.name, () => {
           /must be a file name, not a path/,
         ],
         [
-          'a contentId with path characters',
-          (id) => downloadRequest(id, { contentId: '../x' }),
-          /contentId must be 1 to 128 letters/,
+          'a contentId with a control character',
+          (id) => downloadRequest(id, { contentId: 'a\nb' }),
+          /contentId must be 1 to 256 characters/,
+        ],
+        [
+          'a contentId longer than 256 characters',
+          (id) => downloadRequest(id, { contentId: 'é'.repeat(257) }),
+          /contentId must be 1 to 256 characters/,
         ],
         [
           'a bad language code',

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { validateCronExpression } from 'cron';
-import { parseAllowedHost } from '../storage/source-locator.js';
+import { parseAllowedHost } from '../security/allowed-hosts.js';
 import type { Parser } from './setting.js';
 
 export const text: Parser<string> = String;

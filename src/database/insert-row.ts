@@ -9,7 +9,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 export async function insertRow<Entity extends ObjectLiteral>(
   manager: EntityManager,
   target: EntityTarget<Entity>,
-  row: QueryDeepPartialEntity<Entity>,
+  row: QueryDeepPartialEntity<Entity> | QueryDeepPartialEntity<Entity>[],
 ): Promise<void> {
   await manager.createQueryBuilder().insert().into(target).values(row).updateEntity(false).execute();
 }

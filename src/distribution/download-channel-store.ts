@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
-import { insideRoot } from '../storage/source-locator.js';
+import { insideRoot } from '../security/path-containment.js';
 
 /** Where one element's files are published, relative to the distribution directory and to its base URL. */
 export interface ElementLocation {

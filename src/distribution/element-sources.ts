@@ -7,7 +7,9 @@ import type { ReadableStream } from 'node:stream/web';
 import { BadGatewayException, BadRequestException, GatewayTimeoutException, Injectable } from '@nestjs/common';
 import { answerDigestChallenge } from '../common/digest-auth.js';
 import { AppConfig } from '../config/app-config.js';
-import { locateSource, MediaSource, realPathInsideRoot, SourceNotAllowedError } from '../storage/source-locator.js';
+import { realPathInsideRoot } from '../security/path-containment.js';
+import { SourceNotAllowedError } from '../security/source-not-allowed-error.js';
+import { locateSource, MediaSource } from '../security/source-policy.js';
 import { referenceKind } from './hls-playlist.js';
 import { fileNameOf } from './path-segments.js';
 
@@ -33,7 +35,7 @@ const LINK_UNSUPPORTED = new Set(['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOT
 /**
  * Reads the elements' files: `file:` URLs and paths inside MEDIA_ROOT, http(s) from
  * ALLOWED_SOURCE_HOSTS (with the Opencast digest user when one is configured), through the
- * service's one source policy in src/storage/source-locator.ts.
+ * service's one source policy in src/security/source-policy.ts.
  */
 @Injectable()
 export class ElementSources {

@@ -4,7 +4,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
-import { locateSource, SourceNotAllowedError } from '../storage/source-locator.js';
+import { SourceNotAllowedError } from '../security/source-not-allowed-error.js';
+import { locateSource } from '../security/source-policy.js';
 import { CreateEventDto } from './create-event.dto.js';
 import { RecordedEvent } from './recorded-event.entity.js';
 

@@ -6,7 +6,6 @@ import {
   joinPiecesArgs,
   keyframeProbeArgs,
   probeArgs,
-  readableSourceUrl,
   reencodeCutArgs,
   smartCutArgs,
   stitchCopyArgs,
@@ -44,18 +43,6 @@ describe('ffmpeg arguments', () => {
       'http,https,tcp,tls,crypto,httpproxy',
       remote.location,
     ]);
-  });
-
-  it("reads a Unified Streaming origin's Smooth Streaming presentation as DASH, and other URLs as they are", () => {
-    const seed = 'http://origin-url.com/content/vod/6f9b/6f9b_nodrm_07dc.ism/Manifest';
-    expect(readableSourceUrl(new URL(seed))).toBe('http://origin-url.com/content/vod/6f9b/6f9b_nodrm_07dc.ism/.mpd');
-    expect(readableSourceUrl(new URL('https://o.example.com/live/a.isml/manifest?t=1'))).toBe(
-      'https://o.example.com/live/a.isml/.mpd?t=1',
-    );
-    expect(readableSourceUrl(new URL('https://o.example.com/vod/a.ism/.m3u8'))).toBe(
-      'https://o.example.com/vod/a.ism/.m3u8',
-    );
-    expect(readableSourceUrl(new URL('https://o.example.com/vod/Manifest'))).toBe('https://o.example.com/vod/Manifest');
   });
 
   it('reads keyframes in a window, from the beginning when the window starts at 0', () => {

@@ -3,7 +3,11 @@
  * runs can be read and unit tested. Times are seconds of media time.
  */
 
-/** Where ffmpeg reads a source from, and which of its protocols it may use to do so. */
+/**
+ * Where ffmpeg reads a source from, and which of its protocols it may use to do so. Sources come
+ * from MediaSources.inputFor (always remote, through the SourceProxy); local inputs are the
+ * service's own intermediate files.
+ */
 export interface MediaInput {
   /** A local path or an http(s) URL. */
   location: string;
@@ -15,19 +19,6 @@ export interface StreamRef {
   /** ffprobe's `index` in the source. */
   index: number;
   type: 'video' | 'audio';
-}
-
-/**
- * The URL ffmpeg should read for a remote source. ffmpeg has no Smooth Streaming demuxer, and
- * Unified Streaming origins serve every presentation (`…/name.ism/Manifest`) as DASH too
- * (`…/name.ism/.mpd`), with the same tracks.
- */
-export function readableSourceUrl(url: URL): string {
-  const smooth = /^(.*\.isml?)\/manifest$/i.exec(url.pathname);
-  if (!smooth) return url.href;
-  const dash = new URL(url.href);
-  dash.pathname = `${smooth[1]}/.mpd`;
-  return dash.href;
 }
 
 /**

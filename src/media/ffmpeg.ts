@@ -40,7 +40,8 @@ const KILL_GRACE_MS = 3000;
  * Runs ffmpeg and ffprobe: spawned directly (never through a shell), stopped by an AbortSignal
  * (SIGTERM, then SIGKILL if it lingers), progress from `-progress pipe:1`, and failures that
  * carry the command and the last lines of stderr. Every http(s) request they make goes through
- * the SourceProxy, which reaches only ALLOWED_SOURCE_HOSTS.
+ * the SourceProxy (the calling download's session of it), which reaches only ALLOWED_SOURCE_HOSTS;
+ * what they read comes from MediaSources.
  */
 @Injectable()
 export class Ffmpeg implements OnModuleInit {

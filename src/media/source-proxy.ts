@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -7,28 +8,19 @@ import type { AddressInfo } from 'node:net';
 import { relative, sep } from 'node:path';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { insideRoot, isAllowedHost, realPathInsideRoot } from '../storage/source-locator.js';
+import { isAllowedHost } from '../security/allowed-hosts.js';
+import { insideRoot, realPathInsideRoot } from '../security/path-containment.js';
 
 const REFUSALS_KEPT = 50;
 
-/**
- * A forward proxy on loopback that every ffmpeg and ffprobe process must use for http(s). A
- * manifest on an allowed host can name playlists, segments or keys on any host, and ffmpeg would
- * follow them; through this proxy, only hosts in ALLOWED_SOURCE_HOSTS are ever reached, whatever
- * a manifest or a redirect says. https goes through CONNECT, so the check is on the host name.
- *
- * It also serves MEDIA_ROOT to ffmpeg over http for local manifests (HLS, DASH): read that way,
- * with the `file` protocol refused, whatever a manifest references resolves to a URL under the
- * media root, and a path that leaves it (`../`, an absolute path, a symbolic link) is a 404.
- */
-@Injectable()
-export class SourceProxy implements OnModuleInit, OnModuleDestroy {
+/** What one download's ffmpeg and ffprobe processes reach the proxy through, and what it refused them. */
+class ProxyListener {
   private readonly logger = new Logger(SourceProxy.name);
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly refusals: { at: number; what: string }[] = [];
   /**
-   * Unguessable, so that only the URLs this process hands to ffmpeg (and what they reference
+   * Unguessable, so that only the URLs this listener hands to ffmpeg (and what they reference
    * relatively) reach MEDIA_ROOT; a remote manifest naming the proxy's own address gets a 404.
    */
   private readonly mediaRootPrefix = `/media-root-${randomBytes(16).toString('hex')}/`;
@@ -36,10 +28,6 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
   url: string | undefined;
 
   constructor(private readonly config: AppConfig) {}
-
-  async onModuleInit(): Promise<void> {
-    if (this.config.workerEnabled) await this.start();
-  }
 
   async start(): Promise<void> {
     const server = createServer((request, response) => {
@@ -83,21 +71,31 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  /** The URL ffmpeg reads a file under MEDIA_ROOT from, so that what the file references stays under MEDIA_ROOT too. */
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
   mediaRootUrl(absolutePath: string): string {
     if (!this.url) throw new Error('The source proxy is not running (WORKER_ENABLED=false?)');
     const path = relative(this.config.mediaRoot, absolutePath).split(sep).map(encodeURIComponent).join('/');
     return `${this.url}${this.mediaRootPrefix}${path}`;
   }
 
-  /** What was refused since `since` (a Date.now() value), so a failure can say why instead of ffmpeg's bare "403". */
   refusedSince(since: number): string[] {
     return [...new Set(this.refusals.filter((refusal) => refusal.at >= since).map((refusal) => refusal.what))];
   }
 
-  /** ffmpeg's messages name media-root files by their proxy URL; people know them by their path under MEDIA_ROOT. */
   readable(text: string): string {
     return this.url ? text.split(`${this.url}${this.mediaRootPrefix}`).join('') : text;
+  }
+
+  environment(): NodeJS.ProcessEnv {
+    const env = { ...process.env };
+    for (const name of ['no_proxy', 'NO_PROXY', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete env[name];
+    // Never direct: without a listening proxy, point at a closed port so that nothing is fetched.
+    env.http_proxy = this.url ?? 'http://127.0.0.1:9';
+    return env;
   }
 
   private refuse(what: string): void {
@@ -144,20 +142,6 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  /** The environment ffmpeg reads its proxy from (it has no per-process option that HLS and DASH both honour). */
-  environment(): NodeJS.ProcessEnv {
-    const env = { ...process.env };
-    for (const name of ['no_proxy', 'NO_PROXY', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete env[name];
-    // Never direct: without a listening proxy, point at a closed port so that nothing is fetched.
-    env.http_proxy = this.url ?? 'http://127.0.0.1:9';
-    return env;
-  }
-
   private tunnel(request: IncomingMessage, client: Socket, head: Buffer): void {
     const target = parseTarget(`https://${request.url ?? ''}`);
     client.on('error', () => undefined);
@@ -179,6 +163,82 @@ export class SourceProxy implements OnModuleInit, OnModuleDestroy {
     if (isAllowedHost(target, this.config.allowedSourceHosts)) return true;
     this.refuse(`${target.protocol === 'https:' ? target.host : target.href}: host not in ALLOWED_SOURCE_HOSTS`);
     return false;
+  }
+}
+
+/**
+ * A forward proxy on loopback that every ffmpeg and ffprobe process must use for http(s). A
+ * manifest on an allowed host can name playlists, segments or keys on any host, and ffmpeg would
+ * follow them; through this proxy, only hosts in ALLOWED_SOURCE_HOSTS are ever reached, whatever
+ * a manifest or a redirect says. https goes through CONNECT, so the check is on the host name.
+ *
+ * It also serves MEDIA_ROOT to ffmpeg over http for local manifests (HLS, DASH): read that way,
+ * with the `file` protocol refused, whatever a manifest references resolves to a URL under the
+ * media root, and a path that leaves it (`../`, an absolute path, a symbolic link) is a 404.
+ *
+ * Each download runs in a session of its own (`withSession`) with its own listener, so what was
+ * refused to one download never shows up in another's failure reason when several run at once.
+ */
+@Injectable()
+export class SourceProxy implements OnModuleInit, OnModuleDestroy {
+  /** For the commands run outside any download (the version check at start). */
+  private readonly shared: ProxyListener;
+  private readonly session = new AsyncLocalStorage<ProxyListener>();
+
+  constructor(private readonly config: AppConfig) {
+    this.shared = new ProxyListener(config);
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.workerEnabled) await this.start();
+  }
+
+  /** The shared listener's `http://127.0.0.1:<port>`, once listening; a download's session has its own. */
+  get url(): string | undefined {
+    return this.shared.url;
+  }
+
+  async start(): Promise<void> {
+    await this.shared.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.shared.stop();
+  }
+
+  /** Runs `work` with a listener of its own: the media inputs made and the commands run inside it use it. */
+  async withSession<T>(work: () => Promise<T>): Promise<T> {
+    const listener = new ProxyListener(this.config);
+    await listener.start();
+    try {
+      return await this.session.run(listener, work);
+    } finally {
+      await listener.stop();
+    }
+  }
+
+  /** The URL ffmpeg reads a file under MEDIA_ROOT from, so that what the file references stays under MEDIA_ROOT too. */
+  mediaRootUrl(absolutePath: string): string {
+    return this.current.mediaRootUrl(absolutePath);
+  }
+
+  /** What this session had refused since `since` (a Date.now() value), so a failure can say why instead of ffmpeg's bare "403". */
+  refusedSince(since: number): string[] {
+    return this.current.refusedSince(since);
+  }
+
+  /** ffmpeg's messages name media-root files by their proxy URL; people know them by their path under MEDIA_ROOT. */
+  readable(text: string): string {
+    return this.current.readable(text);
+  }
+
+  /** The environment ffmpeg reads its proxy from (it has no per-process option that HLS and DASH both honour). */
+  environment(): NodeJS.ProcessEnv {
+    return this.current.environment();
+  }
+
+  private get current(): ProxyListener {
+    return this.session.getStore() ?? this.shared;
   }
 }
 

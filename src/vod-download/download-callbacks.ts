@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JobQueue } from '../jobs/job-queue.js';
-import { isAllowedHost } from '../storage/source-locator.js';
+import { isAllowedHost } from '../security/allowed-hosts.js';
 import type { VodDownloadResponseDto } from './vod-download.dto.js';
 
 const CALLBACK_TIMEOUT_MS = 15_000;

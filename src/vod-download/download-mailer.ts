@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { MailTemplates } from '../mail/mail-templates.js';
 import { MailTransport } from '../mail/mail-transport.js';
+import { folderNameFor } from '../storage/folder-name.js';
 import { downloadUrlOf } from './download-url.js';
 import { expiresAt } from './expiry.js';
 import { VodDownload } from './vod-download.entity.js';
@@ -67,7 +68,8 @@ export class DownloadMailer implements OnModuleInit, OnApplicationBootstrap {
       subject: rendered.subject,
       html: rendered.html,
       text: rendered.text,
-      reference: `${download.contentId}-${message}`,
+      // Content ids may hold any character; the outbox file name takes the download's folder name.
+      reference: `${folderNameFor(download.contentId)}-${message}`,
     });
     this.logger.log(`Sent "${message}" (${rendered.language}) for download ${download.id}`);
   }

@@ -70,13 +70,15 @@ export class CreateVodDownloadDto {
   emailAddress: string;
 
   /**
-   * Your id for the download; generated (a UUID) when absent. Letters, digits, ".", "_" and "-".
+   * Your id for the download; generated (a UUID) when absent. Any 1 to 256 characters but control
+   * characters; percent-encode it in a query.
    * @example "64d45042-1f5b-4d02-a0b8-f1643e38a873"
    */
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
-    message: 'contentId must be 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  // Code points, not UTF-16 units; a lone surrogate has no UTF-8 and so no folder name.
+  @Matches(/^[^\p{Cc}\p{Cs}]{1,256}$/u, {
+    message: 'contentId must be 1 to 256 characters, none of them a control character',
   })
   contentId?: string | null;
 

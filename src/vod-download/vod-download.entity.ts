@@ -10,14 +10,15 @@ export class VodDownload {
   id: string;
 
   @Index('UQ_vod_download_content', { unique: true })
-  @Column('varchar', { length: 128 })
+  @Column('varchar', { length: 256 })
   contentId: string;
 
   /** The master clip's event, else the first clip's. */
   @Column('varchar', { length: 36 })
   eventId: string;
 
-  /** `downloads/<contentId>/<file>.mp4`, relative to the data directory and to PUBLIC_URL. */
+  /** `downloads/<folder>/<file>.mp4`, relative to the data directory and to PUBLIC_URL; the folder is the content id made safe. */
+  @Index('UQ_vod_download_path', { unique: true })
   @Column('varchar', { length: 400 })
   downloadPath: string;
 

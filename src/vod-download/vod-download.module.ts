@@ -4,7 +4,7 @@ import { EventsModule } from '../events/events.module.js';
 import { DownloadCallbacks } from './download-callbacks.js';
 import { DownloadMailer } from './download-mailer.js';
 import { DownloadRenderer } from './download-renderer.js';
-import { PublishedFileController } from './published-file.controller.js';
+import { DownloadFileController } from './download-file.controller.js';
 import { VodDownloadCleanup } from './vod-download.cleanup.js';
 import { VodDownloadController } from './vod-download.controller.js';
 import { VodDownload } from './vod-download.entity.js';
@@ -13,7 +13,7 @@ import { VodDownloadService } from './vod-download.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([VodDownload]), EventsModule],
-  controllers: [VodDownloadController, PublishedFileController],
+  controllers: [VodDownloadController, DownloadFileController],
   providers: [
     VodDownloadService,
     VodDownloadCleanup,

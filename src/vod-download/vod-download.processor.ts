@@ -1,5 +1,3 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
@@ -8,16 +6,17 @@ import { AppConfig } from '../config/app-config.js';
 import { EventsService } from '../events/events.service.js';
 import type { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JOB_CANCELLED, JobQueue, WORKER_SHUTDOWN } from '../jobs/job-queue.js';
-import { MediaInput, readableSourceUrl } from '../media/ffmpeg-args.js';
 import { MediaCommandAborted } from '../media/ffmpeg.js';
+import { MediaSources, SourceMissingError } from '../media/media-sources.js';
 import { SourceProxy } from '../media/source-proxy.js';
+import { SourceNotAllowedError } from '../security/source-not-allowed-error.js';
 import { DownloadStore } from '../storage/download-store.js';
-import { locateSource, realPathInsideRoot, SourceNotAllowedError } from '../storage/source-locator.js';
-import { ClipTimeError, parseClipTime, resolveClipRange } from './clip-time.js';
+import { ClipRange, ClipTimeError, parseClipTime, resolveClipRange } from './clip-time.js';
 import { DownloadCallbacks } from './download-callbacks.js';
 import { DownloadMailer } from './download-mailer.js';
 import { ClipRequest, DownloadRenderer, RenderError } from './download-renderer.js';
 import type { DownloadTask, DownloadTaskClip } from './download-task.js';
+import { VodDownloadClip } from './vod-download-clip.entity.js';
 import { VodDownload } from './vod-download.entity.js';
 import { VodDownloadService } from './vod-download.service.js';
 
@@ -42,6 +41,7 @@ export class VodDownloadProcessor implements OnModuleInit {
     private readonly callbacks: DownloadCallbacks,
     private readonly downloads: VodDownloadService,
     private readonly proxy: SourceProxy,
+    private readonly sources: MediaSources,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -69,23 +69,11 @@ export class VodDownloadProcessor implements OnModuleInit {
     );
     if (started.affected === 0) return; // deleted, or settled some other way
     const download = await manager.findOneByOrFail(VodDownload, { id: downloadId });
-    const finalPath = this.store.absolutePath(download.downloadPath);
-    const workDir = join(this.config.dataDir, 'work', download.id);
-    // In the work folder, not the download's: a download deleted while it runs never gets its folder back.
-    const partPath = join(workDir, 'download.mp4.part');
     const task = safeParse(download.downloadTaskJson);
     let outcome: Partial<VodDownload>;
     try {
-      await rm(workDir, { recursive: true, force: true });
-      await mkdir(workDir, { recursive: true });
-      if (!task) throw new RenderError('The download task JSON cannot be read');
-      const clips = await this.resolveClips(task.parameters.clips, download.eventId);
-      await this.renderer.render(
-        { clips, frameAccurate: task.parameters.frame_accurate, output: partPath, workDir },
-        { signal, onProgress: this.progressWriter(download.id) },
-      );
-      await mkdir(dirname(finalPath), { recursive: true });
-      await rename(partPath, finalPath);
+      // A proxy session of its own: what is refused to this download is told in its failure only.
+      await this.proxy.withSession(() => this.make(download, task, signal));
       outcome = { status: 'completed', progress: 100, completionDate: this.clock.now() };
     } catch (error) {
       if (signal.aborted || error instanceof MediaCommandAborted) {
@@ -97,9 +85,21 @@ export class VodDownloadProcessor implements OnModuleInit {
       outcome = { status: 'failed', failureDate: this.clock.now(), failureReason: failureReason(error) };
     } finally {
       // Before the download is settled: whoever sees it finished never sees its temporary files.
-      await this.removeWorkDir(download.id, workDir);
+      await this.discardWork(download.id);
     }
     await this.settle(download, task, outcome);
+  }
+
+  /** Renders the download in a fresh work folder and publishes the MP4. */
+  private async make(download: VodDownload, task: DownloadTask | undefined, signal: AbortSignal): Promise<void> {
+    const work = await this.store.startWork(download.id);
+    if (!task) throw new RenderError('The download task JSON cannot be read');
+    const clips = await this.resolveClips(download, task.parameters.clips);
+    await this.renderer.render(
+      { clips, frameAccurate: task.parameters.frame_accurate, output: work.output, workDir: work.dir },
+      { signal, onProgress: this.progressWriter(download.id) },
+    );
+    await this.store.publish(work, download.downloadPath);
   }
 
   /** Marks the download completed or failed, and queues its e-mail and callbacks in the same transaction. */
@@ -122,10 +122,12 @@ export class VodDownloadProcessor implements OnModuleInit {
   }
 
   /** Never throws: a file that cannot be removed must not keep the download from being settled. */
-  private async removeWorkDir(downloadId: string, workDir: string): Promise<void> {
-    await rm(workDir, { recursive: true, force: true }).catch((error: Error) =>
-      this.logger.warn(`Could not remove the temporary files of download ${downloadId}: ${error.message}`),
-    );
+  private async discardWork(downloadId: string): Promise<void> {
+    await this.store
+      .discardWork(downloadId)
+      .catch((error: Error) =>
+        this.logger.warn(`Could not remove the temporary files of download ${downloadId}: ${error.message}`),
+      );
   }
 
   /** Shutdown hands the download back to the queue; a cancel (delete) has removed it already. */
@@ -143,26 +145,27 @@ export class VodDownloadProcessor implements OnModuleInit {
   }
 
   /** Each clip's source as ffmpeg may read it, and its times as offsets into the source. */
-  private async resolveClips(clips: DownloadTaskClip[], masterEventId: string): Promise<ClipRequest[]> {
+  private async resolveClips(download: VodDownload, clips: DownloadTaskClip[]): Promise<ClipRequest[]> {
+    const placed = await this.dataSource.manager.find(VodDownloadClip, {
+      where: { downloadId: download.id },
+      order: { position: 'ASC' },
+    });
     const requests: ClipRequest[] = [];
     for (const [n, clip] of clips.entries()) {
       try {
-        const source = locateSource(clip.source, this.config.mediaRoot, this.config.allowedSourceHosts);
-        const input =
-          source.kind === 'remote'
-            ? { location: readableSourceUrl(source.url), remote: true }
-            : await this.localInput(source.path, clip.source);
-        const event = await this.eventFor(clip, masterEventId);
-        const range = resolveClipRange(clip.start, clip.end, event ?? { startTime: null, duration: null });
-        requests.push({
-          input,
-          label: clip.source,
-          startSeconds: range.startSeconds,
-          endSeconds: range.endSeconds,
-          filter: clip.filter,
-        });
+        const input = await this.sources.inputFor(clip.source);
+        const stored = placed[n];
+        const range: ClipRange = stored
+          ? { startSeconds: stored.startSeconds, endSeconds: stored.endSeconds ?? undefined }
+          : await this.placeByEventLookup(clip, download.eventId);
+        requests.push({ input, label: clip.source, ...range, filter: clip.filter });
       } catch (error) {
-        if (error instanceof SourceNotAllowedError || error instanceof ClipTimeError || error instanceof RenderError) {
+        if (
+          error instanceof SourceNotAllowedError ||
+          error instanceof SourceMissingError ||
+          error instanceof ClipTimeError ||
+          error instanceof RenderError
+        ) {
           throw new RenderError(`Clip ${n + 1} (${clip.source}): ${error.message}`);
         }
         throw error;
@@ -172,28 +175,14 @@ export class VodDownloadProcessor implements OnModuleInit {
   }
 
   /**
-   * A file under MEDIA_ROOT, always read over http from the source proxy: ffmpeg picks a demuxer by
-   * content, not by name, so any file may turn out to be a playlist (HLS, DASH, ffconcat), and what
-   * it names must not be a file outside MEDIA_ROOT.
+   * Downloads created before their clips were stored with them (migration 1764200000000) name
+   * only each clip's source; the event that places its instants is looked up by that source,
+   * preferring the download's own event, then one whose time span holds the clip's start.
    */
-  private async localInput(path: string, shownAs: string): Promise<MediaInput> {
-    try {
-      await realPathInsideRoot(path, this.config.mediaRoot);
-      return { location: this.proxy.mediaRootUrl(path), remote: true };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new RenderError(`the source file ${shownAs} does not exist under MEDIA_ROOT`);
-      }
-      throw error;
+  private async placeByEventLookup(clip: DownloadTaskClip, masterEventId: string): Promise<ClipRange> {
+    if (!clip.start || parseClipTime(clip.start).kind !== 'instant') {
+      return resolveClipRange(clip.start, clip.end, { startTime: null, duration: null });
     }
-  }
-
-  /**
-   * The event whose start time places a clip's instants. The task names only the source, so this
-   * prefers the download's own event, then one whose time span holds the clip's start.
-   */
-  private async eventFor(clip: DownloadTaskClip, masterEventId: string): Promise<RecordedEvent | undefined> {
-    if (!clip.start || parseClipTime(clip.start).kind !== 'instant') return undefined;
     const candidates = (await this.events.findBySourceUrl(clip.source)).filter((event) => event.startTime);
     if (candidates.length === 0) {
       throw new RenderError(
@@ -204,7 +193,8 @@ export class VodDownloadProcessor implements OnModuleInit {
     const holds = (event: RecordedEvent) =>
       event.startTime!.getTime() <= at &&
       (event.duration == null || at <= event.startTime!.getTime() + event.duration * 1000);
-    return candidates.find((event) => event.id === masterEventId) ?? candidates.find(holds) ?? candidates[0];
+    const event = candidates.find((event) => event.id === masterEventId) ?? candidates.find(holds) ?? candidates[0];
+    return resolveClipRange(clip.start, clip.end, event);
   }
 
   /** Writes whole percents, at most every PROGRESS_WRITE_INTERVAL_MS; 100 is for the completed download. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
@@ -11,7 +11,7 @@ import { EventsService } from '../events/events.service.js';
 import { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { DownloadStore } from '../storage/download-store.js';
-import { resolveClipRange } from './clip-time.js';
+import { ClipRange, resolveClipRange } from './clip-time.js';
 import { DownloadCallbacks } from './download-callbacks.js';
 import { downloadUrlOf } from './download-url.js';
 import { buildDownloadTask } from './download-task.js';
@@ -19,6 +19,7 @@ import { expiredBefore, hasExpired } from './expiry.js';
 import { toSafeFileStem, toSafeMp4FileName } from './file-name.js';
 import { parseFilter } from './usp-filter.js';
 import { CreateVodDownloadDto, DownloadClipDto, VodDownloadResponseDto } from './vod-download.dto.js';
+import { VodDownloadClip } from './vod-download-clip.entity.js';
 import { VodDownload } from './vod-download.entity.js';
 
 const DELETE_BATCH_SIZE = 500;
@@ -37,6 +38,7 @@ export class VodDownloadService {
   private readonly logger = new Logger(VodDownloadService.name);
   private readonly byId: PreparedLookup<VodDownload>;
   private readonly byContentId: PreparedLookup<VodDownload>;
+  private readonly byDownloadPath: PreparedLookup<VodDownload>;
 
   constructor(
     @InjectRepository(VodDownload) private readonly downloads: Repository<VodDownload>,
@@ -50,18 +52,19 @@ export class VodDownloadService {
   ) {
     this.byId = new PreparedLookup(downloads, 'id');
     this.byContentId = new PreparedLookup(downloads, 'contentId');
+    this.byDownloadPath = new PreparedLookup(downloads, 'downloadPath');
   }
 
   async createDownload(request: CreateVodDownloadDto): Promise<VodDownload> {
     const clips = request.downloadClips;
     const masterClips = clips.filter((clip) => clip.isMasterClip);
-    if (masterClips.length > 1) throw new BadRequestException('Only one clip may have isMasterClip true');
+    if (masterClips.length > 1) throw new InvalidRequestError('Only one clip may have isMasterClip true');
     const events = await this.events.findMany(clips.map((clip) => clip.eventId));
-    clips.forEach((clip, index) => this.checkClip(clip, index, events.get(clip.eventId)));
+    const ranges = clips.map((clip, index) => this.resolveClip(clip, index, events.get(clip.eventId)));
     const restEndpoints = request.restEndpoints ?? [];
     restEndpoints.forEach((url, index) => {
       const refusal = this.callbacks.refusal(url);
-      if (refusal) throw new BadRequestException(`restEndpoints[${index}]: ${refusal}`);
+      if (refusal) throw new InvalidRequestError(`restEndpoints[${index}]: ${refusal}`);
     });
 
     const contentId = request.contentId ?? randomUUID();
@@ -83,7 +86,7 @@ export class VodDownloadService {
       id: randomUUID(),
       contentId,
       eventId: masterEvent.id,
-      downloadPath: `downloads/${contentId}/${mp4Filename}`,
+      downloadPath: this.store.downloadPathFor(contentId, mp4Filename),
       emailAddress: request.emailAddress,
       creationDate: this.clock.now(),
       completionDate: null,
@@ -100,6 +103,17 @@ export class VodDownloadService {
     try {
       await this.dataSource.transaction(async (manager) => {
         await insertRow(manager, VodDownload, download);
+        await insertRow(
+          manager,
+          VodDownloadClip,
+          clips.map((clip, position) => ({
+            downloadId: download.id,
+            position,
+            eventId: clip.eventId,
+            startSeconds: ranges[position].startSeconds,
+            endSeconds: ranges[position].endSeconds ?? null,
+          })),
+        );
         await this.enqueueProcessing(download, manager);
       });
     } catch (error) {
@@ -123,21 +137,20 @@ export class VodDownloadService {
   }
 
   /**
-   * The file of a completed download that has not expired, for `/downloads/<contentId>/<file>`;
+   * The file of a completed download that has not expired, for `/downloads/<folder>/<file>`;
    * anything else is a 404, so a deleted or expired download's link stops working at once.
    */
-  async publishedFilePath(contentId: string, fileName: string): Promise<string> {
-    const download = await this.byContentId.findOne(contentId);
+  async publishedFilePath(folder: string, fileName: string): Promise<string> {
+    const download = await this.byDownloadPath.findOne(`downloads/${folder}/${fileName}`);
     if (
       !download ||
       download.status !== 'completed' ||
-      download.mp4Filename !== fileName ||
       !download.completionDate ||
       hasExpired(download.completionDate, this.config.downloadExpiryDays, this.clock.now())
     ) {
       throw new NotFoundException(NO_SUCH_DOWNLOAD);
     }
-    return this.store.absolutePath(download.downloadPath);
+    return this.store.fileToServe(download.downloadPath);
   }
 
   /** Newest first. */
@@ -226,12 +239,14 @@ export class VodDownloadService {
     };
   }
 
-  private checkClip(clip: DownloadClipDto, index: number, event: RecordedEvent | undefined): void {
+  /** Checks a clip against its event and places its times in the event's source. */
+  private resolveClip(clip: DownloadClipDto, index: number, event: RecordedEvent | undefined): ClipRange {
     const where = `downloadClips[${index}]`;
     if (!event) throw new InvalidRequestError(`${where}.eventId: no event ${clip.eventId} is registered`);
-    checkWithin(where, () => resolveClipRange(clip.start, clip.end, event));
+    const range = checkWithin(where, () => resolveClipRange(clip.start, clip.end, event));
     const filter = clip.filter;
     if (filter) checkWithin(`${where}.filter`, () => parseFilter(filter));
+    return range;
   }
 
   private chooseFileName(

@@ -11,21 +11,21 @@ import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js'
  */
 @ApiTags('VOD downloads')
 @Controller('downloads')
-export class PublishedFileController {
+export class DownloadFileController {
   constructor(private readonly downloads: VodDownloadService) {}
 
   /** Download a finished VOD download's MP4 (no API key needed; Range requests supported). */
-  @Get(':contentId/:fileName')
+  @Get(':folder/:fileName')
   @Public()
   @ApiProduces('video/mp4')
   @ApiOkResponse({ description: 'The MP4 (206 with a Range header)' })
   @ApiNotFoundResponse({ description: 'No such download, or it expired or was deleted' })
   async downloadPublishedFile(
-    @Param('contentId') contentId: string,
+    @Param('folder') folder: string,
     @Param('fileName') fileName: string,
     @Res() response: Response,
   ): Promise<void> {
-    const path = await this.downloads.publishedFilePath(contentId, fileName);
+    const path = await this.downloads.publishedFilePath(folder, fileName);
     response.attachment(fileName);
     await new Promise<void>((resolve, reject) => {
       response.sendFile(
