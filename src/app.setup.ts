@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ANONYMOUS_REQUIREMENT } from './common/public.decorator.js';
 import { AppConfig } from './config/app-config.js';
@@ -10,6 +11,11 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.disable('x-powered-by');
   // Weak ETags hash every JSON body; API clients here do not revalidate, so spare the work.
   app.set('etag', false);
+  app.enableShutdownHooks();
+  if (!config.apiEnabled) {
+    app.use(operationsEndpointsOnly);
+    return;
+  }
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useBodyParser('urlencoded', { limit: config.maxBodyBytes, extended: false });
   // Published distribution files (DownloadChannelStore creates the folder): open to all, Range requests, no listings, temporary files (dotfiles) hidden.
@@ -25,7 +31,6 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
       response.setHeader('Content-Security-Policy', 'sandbox');
     },
   });
-  app.enableShutdownHooks();
   const document = await buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
@@ -78,4 +83,12 @@ function openOperations(document: OpenAPIObject): OpenAPIObject {
     }
   }
   return document;
+}
+
+/** What a worker-only process (API_ENABLED=false) answers: its health, for the orchestrator; anything else is 404. */
+const OPERATIONS_PATH = /^\/health(\/|$)/;
+
+function operationsEndpointsOnly(request: Request, response: Response, next: NextFunction): void {
+  if (OPERATIONS_PATH.test(request.path)) return next();
+  response.status(404).json({ statusCode: 404, message: 'This is a worker-only process (API_ENABLED=false)' });
 }

@@ -34,6 +34,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (Boolean(config.distribution.digestUser) !== Boolean(config.distribution.digestPassword)) {
     problems.push('OPENCAST_DIGEST_USER and OPENCAST_DIGEST_PASSWORD must be set together');
   }
+  if (!config.apiEnabled && !config.workerEnabled) {
+    problems.push('API_ENABLED and WORKER_ENABLED are both false: the process would do nothing');
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }

@@ -88,6 +88,13 @@ export const appSettings = {
       "Comma-separated hosts that http(s) sources may come from: `host` allows the scheme's default port " +
       '(80 or 443) only, `host:port` exactly that port (IPv6 as `[::1]:8080`). Empty: no remote sources.',
   }),
+  /** False for worker-only processes: they run jobs and answer only the operations endpoints. */
+  apiEnabled: setting({
+    env: 'API_ENABLED',
+    parse: boolean,
+    default: 'true',
+    doc: '`false` for a worker-only process (`npm run start:worker`): it runs jobs and its HTTP port answers only `/health`; every other path is 404.',
+  }),
   /** False for API-only processes: they enqueue jobs but never run them. */
   workerEnabled: setting({
     env: 'WORKER_ENABLED',
