@@ -11,13 +11,13 @@ import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js'
  */
 @ApiTags('VOD downloads')
 @Controller('downloads')
+@Public()
+@ApiProduces('video/mp4')
 export class DownloadFileController {
   constructor(private readonly downloads: VodDownloadService) {}
 
   /** Download a finished VOD download's MP4 (no API key needed; Range requests supported). */
   @Get(':folder/:fileName')
-  @Public()
-  @ApiProduces('video/mp4')
   @ApiOkResponse({ description: 'The MP4 (206 with a Range header)' })
   @ApiNotFoundResponse({ description: 'No such download, or it expired or was deleted' })
   async downloadPublishedFile(
