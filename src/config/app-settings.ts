@@ -64,7 +64,7 @@ export const appSettings = {
     env: 'CLEANUP_CRON',
     parse: cronOrOff,
     default: '0 3 * * *',
-    doc: 'When expired downloads and old failed jobs are deleted (UTC, cron syntax with optional seconds); `off` disables.',
+    doc: 'When expired downloads and jobs past `JOB_RETENTION_DAYS` are deleted (UTC, cron syntax with optional seconds); `off` disables.',
   }),
   clientName: setting({
     env: 'CLIENT_NAME',
@@ -121,12 +121,12 @@ export const appSettings = {
     default: '30000',
     doc: 'How long a claimed job stays owned without a heartbeat; a job whose worker died is taken over after this.',
   }),
-  /** Days a finally failed job stays in the job table, for inspection, before the cleanup removes it. */
+  /** Days ended jobs stay, for inspection and for Opencast's polling, before the cleanup removes them. */
   jobRetentionDays: setting({
     env: 'JOB_RETENTION_DAYS',
     parse: wholeNumber(0, 36500),
     default: '7',
-    doc: 'Days a job that failed for good (its last error kept in the `job` table) stays there; the cleanup then deletes it. Completed jobs leave the table at once.',
+    doc: 'Days a background job that failed for good (kept with its last error in the `job` table) and a finished or failed Opencast distribution job (answerable at `/services/job/{id}`) are kept; the cleanup then deletes them, in batches. Completed background jobs leave the table at once.',
   }),
   ffmpegPath: setting({ env: 'FFMPEG_PATH', parse: text, default: 'ffmpeg', doc: 'The ffmpeg binary.' }),
   ffprobePath: setting({ env: 'FFPROBE_PATH', parse: text, default: 'ffprobe', doc: 'The ffprobe binary.' }),

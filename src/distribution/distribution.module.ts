@@ -3,6 +3,7 @@ import { MulterModule } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { AvailabilityChecker } from './availability-checker.js';
+import { DistributionJobRetention } from './distribution-job-retention.js';
 import { DistributionJob } from './distribution-job.entity.js';
 import { DistributionJobsService } from './distribution-jobs.service.js';
 import { DistributionController } from './distribution.controller.js';
@@ -23,6 +24,13 @@ import { DownloadChannelStore } from './download-channel-store.js';
     }),
   ],
   controllers: [DistributionController, ServiceRegistryController],
-  providers: [DistributionService, DistributionJobsService, DownloadChannelStore, ElementSources, AvailabilityChecker],
+  providers: [
+    DistributionService,
+    DistributionJobsService,
+    DistributionJobRetention,
+    DownloadChannelStore,
+    ElementSources,
+    AvailabilityChecker,
+  ],
 })
 export class DistributionModule {}

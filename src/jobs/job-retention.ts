@@ -1,13 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, LessThan } from 'typeorm';
+import { DataSource, LessThan } from 'typeorm';
 import { addDays } from '../common/days.js';
 import { AppConfig } from '../config/app-config.js';
+import { deleteInBatches } from '../database/delete-in-batches.js';
 import { Job } from './job.entity.js';
 import { ScheduleClaims } from './schedule-claims.js';
 
 export const JOB_RETENTION_SCHEDULE = 'job-retention';
-const PRUNE_BATCH_SIZE = 500;
 
 /**
  * A job that failed for good stays in the job table with its last error, for an operator to
@@ -36,14 +36,10 @@ export class JobRetention implements OnApplicationBootstrap {
    * Deletes the jobs that failed more than JOB_RETENTION_DAYS before `now` (wall time, as the
    * queue records it), a bounded batch at a time; returns how many.
    */
-  async pruneFinished(now = new Date()): Promise<number> {
-    const where = { status: 'failed' as const, runAt: LessThan(addDays(now, -this.config.jobRetentionDays)) };
-    let deleted = 0;
-    for (;;) {
-      const batch = await this.dataSource.manager.find(Job, { select: { id: true }, where, take: PRUNE_BATCH_SIZE });
-      if (batch.length === 0) return deleted;
-      await this.dataSource.manager.delete(Job, { id: In(batch.map((job) => job.id)) });
-      deleted += batch.length;
-    }
+  pruneFinished(now = new Date()): Promise<number> {
+    return deleteInBatches(this.dataSource.manager, Job, 'id', {
+      status: 'failed',
+      runAt: LessThan(addDays(now, -this.config.jobRetentionDays)),
+    });
   }
 }
