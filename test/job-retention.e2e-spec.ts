@@ -14,14 +14,6 @@ const TEST_JOB = 'test.job' as JobName;
 /** How TypeORM stores a Date in SQLite: UTC, 'YYYY-MM-DD HH:MM:SS.SSS'. */
 const sqliteDate = (date: Date) => date.toISOString().replace('T', ' ').replace('Z', '');
 
-const until = async (condition: () => Promise<boolean>, timeoutMs = 5000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('Timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 /** Inserts `count` jobs in one statement; one by one would take longer than what is tested. */
 async function insertJobs(testApp: TestApp, count: number, prefix: string, status: Job['status'], runAt: Date) {
   await testApp.dataSource.query(
@@ -98,7 +90,7 @@ describe(JobRetention.name, () => {
       // Due later than it is created, so the creation and the first due date are both before the failure.
       await queue.enqueue(TEST_JOB, 'k1', {} as never, { delayMs: 200 });
       const failed = () => testApp.dataSource.manager.findOneBy(Job, { key: 'k1', status: 'failed' });
-      await until(async () => (await failed()) !== null);
+      await expect.poll(failed, { timeout: 5000, interval: 20 }).not.toBeNull();
       const job = (await failed())!;
       expect(job.runAt.getTime()).toBeGreaterThanOrEqual(failedAt);
 
@@ -116,7 +108,7 @@ describe(JobRetention.name, () => {
     const testApp = await createTestApp({ CLEANUP_CRON: '* * * * * *', WORKER_ENABLED: 'false' });
     try {
       await insertJobs(testApp, 1, 'old-failed', 'failed', new Date(Date.now() - 30 * DAY));
-      await until(async () => (await testApp.dataSource.manager.count(Job, {})) === 0);
+      await expect.poll(() => testApp.dataSource.manager.count(Job, {}), { timeout: 5000, interval: 20 }).toBe(0);
       expect(await testApp.dataSource.manager.existsBy(ScheduleClaim, { name: JOB_RETENTION_SCHEDULE })).toBe(true);
     } finally {
       await testApp.close();
