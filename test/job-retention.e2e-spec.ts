@@ -47,7 +47,7 @@ describe(JobRetention.name, () => {
       await insertJobs(testApp, 1, 'old-active', 'active', old);
       const deletes = vi.spyOn(testApp.dataSource.manager, 'delete');
 
-      const deleted = await testApp.app.get(JobRetention).pruneFinished(now);
+      const deleted = await testApp.app.get(JobRetention).pruneEnded(now);
 
       expect(deleted).toBe(rows);
       const kept = await testApp.dataSource.manager.find(Job, { order: { id: 'ASC' } });
@@ -69,7 +69,7 @@ describe(JobRetention.name, () => {
 
     it('keeps everything when nothing is old enough', async () => {
       await insertJobs(testApp, 5, 'recent-failed', 'failed', new Date(Date.now() - 6 * DAY));
-      expect(await testApp.app.get(JobRetention).pruneFinished()).toBe(0);
+      expect(await testApp.app.get(JobRetention).pruneEnded()).toBe(0);
       expect(await testApp.dataSource.manager.count(Job, {})).toBe(5);
     });
   });
@@ -95,8 +95,8 @@ describe(JobRetention.name, () => {
       expect(job.runAt.getTime()).toBeGreaterThanOrEqual(failedAt);
 
       const retention = testApp.app.get(JobRetention);
-      expect(await retention.pruneFinished(new Date(failedAt + 7 * DAY - 1))).toBe(0);
-      expect(await retention.pruneFinished(new Date(job.runAt.getTime() + 7 * DAY + 1))).toBe(1);
+      expect(await retention.pruneEnded(new Date(failedAt + 7 * DAY - 1))).toBe(0);
+      expect(await retention.pruneEnded(new Date(job.runAt.getTime() + 7 * DAY + 1))).toBe(1);
       expect(await testApp.dataSource.manager.countBy(Job, { key: In(['k1']) })).toBe(0);
     } finally {
       await testApp.close();

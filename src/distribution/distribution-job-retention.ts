@@ -1,44 +1,30 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThan } from 'typeorm';
-import { addDays } from '../common/days.js';
-import { AppConfig } from '../config/app-config.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
-import { ScheduleClaims } from '../jobs/schedule-claims.js';
+import { JobRetention } from '../jobs/job-retention.js';
 import { DistributionJob } from './distribution-job.entity.js';
-
-export const DISTRIBUTION_JOB_RETENTION_SCHEDULE = 'distribution-job-retention';
 
 /**
  * Opencast polls a distribution job until it ends and reads its payload then; a finished or
- * failed job stays answerable at /services/job/{id} for JOB_RETENTION_DAYS, and then the cleanup
- * schedule (CLEANUP_CRON, once per tick across processes) deletes it.
+ * failed job stays answerable at /services/job/{id} for JOB_RETENTION_DAYS, then JobRetention
+ * deletes it. Unfinished jobs stay however old: Opencast still waits for them.
  */
 @Injectable()
-export class DistributionJobRetention implements OnApplicationBootstrap {
-  private readonly logger = new Logger(DistributionJobRetention.name);
-
+export class DistributionJobRetention implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly claims: ScheduleClaims,
-    private readonly config: AppConfig,
+    private readonly retention: JobRetention,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (!this.config.cleanupCron) return;
-    this.claims.schedule(DISTRIBUTION_JOB_RETENTION_SCHEDULE, this.config.cleanupCron, async () => {
-      const deleted = await this.pruneEnded();
-      this.logger.log(
-        `Deleted ${deleted} distribution job(s) that ended over ${this.config.jobRetentionDays} day(s) ago`,
-      );
-    });
+  onModuleInit(): void {
+    this.retention.alsoPrune('distribution job(s)', (cutoff) => this.pruneEndedBefore(cutoff));
   }
 
-  /** Deletes the jobs that finished or failed more than JOB_RETENTION_DAYS before `now`; returns how many. */
-  pruneEnded(now = new Date()): Promise<number> {
+  pruneEndedBefore(cutoff: Date): Promise<number> {
     return deleteInBatches(this.dataSource.manager, DistributionJob, 'id', {
       status: In(['FINISHED', 'FAILED']),
-      dateCompleted: LessThan(addDays(now, -this.config.jobRetentionDays)),
+      dateCompleted: LessThan(cutoff),
     });
   }
 }

@@ -9,14 +9,21 @@ import { ScheduleClaims } from './schedule-claims.js';
 
 export const JOB_RETENTION_SCHEDULE = 'job-retention';
 
+/** Deletes what ended before `cutoff`; returns how many. */
+export type EndedJobsPruner = (cutoff: Date) => Promise<number>;
+
 /**
- * A job that failed for good stays in the job table with its last error, for an operator to
- * look at, for JOB_RETENTION_DAYS; then the cleanup schedule (CLEANUP_CRON, once per tick across
- * processes) deletes it. Completed jobs are deleted by the queue as they finish.
+ * Ended jobs are kept for JOB_RETENTION_DAYS, for an operator (a background job that failed for
+ * good, with its last error) or a client (an Opencast job's payload) to look at; then the cleanup
+ * schedule (CLEANUP_CRON, once per tick across processes) deletes them. Completed background jobs
+ * are deleted by the queue as they finish. Features add their own ended jobs with `alsoPrune`.
  */
 @Injectable()
 export class JobRetention implements OnApplicationBootstrap {
   private readonly logger = new Logger(JobRetention.name);
+  private readonly pruners = new Map<string, EndedJobsPruner>([
+    ['failed job(s)', (cutoff) => this.pruneFailed(cutoff)],
+  ]);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -24,22 +31,30 @@ export class JobRetention implements OnApplicationBootstrap {
     private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (!this.config.cleanupCron) return;
-    this.claims.schedule(JOB_RETENTION_SCHEDULE, this.config.cleanupCron, async () => {
-      const deleted = await this.pruneFinished();
-      this.logger.log(`Deleted ${deleted} job(s) that failed over ${this.config.jobRetentionDays} day(s) ago`);
-    });
+  /** Adds a kind of ended job to prune, e.g. 'distribution job(s)'. */
+  alsoPrune(what: string, pruner: EndedJobsPruner): void {
+    this.pruners.set(what, pruner);
   }
 
-  /**
-   * Deletes the jobs that failed more than JOB_RETENTION_DAYS before `now` (wall time, as the
-   * queue records it), a bounded batch at a time; returns how many.
-   */
-  pruneFinished(now = new Date()): Promise<number> {
-    return deleteInBatches(this.dataSource.manager, Job, 'id', {
-      status: 'failed',
-      runAt: LessThan(addDays(now, -this.config.jobRetentionDays)),
-    });
+  onApplicationBootstrap(): void {
+    if (!this.config.cleanupCron) return;
+    this.claims.schedule(JOB_RETENTION_SCHEDULE, this.config.cleanupCron, () => this.pruneEnded());
+  }
+
+  /** Deletes every kind of job that ended more than JOB_RETENTION_DAYS before `now` (wall time); returns how many. */
+  async pruneEnded(now = new Date()): Promise<number> {
+    const cutoff = addDays(now, -this.config.jobRetentionDays);
+    let total = 0;
+    for (const [what, prune] of this.pruners) {
+      const deleted = await prune(cutoff);
+      this.logger.log(`Deleted ${deleted} ${what} that ended over ${this.config.jobRetentionDays} day(s) ago`);
+      total += deleted;
+    }
+    return total;
+  }
+
+  private pruneFailed(cutoff: Date): Promise<number> {
+    // The queue stamps runAt with the moment it gives a job up for good.
+    return deleteInBatches(this.dataSource.manager, Job, 'id', { status: 'failed', runAt: LessThan(cutoff) });
   }
 }

@@ -7,6 +7,6 @@ import { ScheduleClaims } from './schedule-claims.js';
 @Global()
 @Module({
   providers: [{ provide: JobQueue, useClass: DatabaseJobQueue }, ScheduleClaims, JobRetention],
-  exports: [JobQueue, ScheduleClaims],
+  exports: [JobQueue, ScheduleClaims, JobRetention],
 })
 export class JobsModule {}
