@@ -33,6 +33,12 @@ export class AppConfig {
   jobPollIntervalMs: number;
   /** How long a claimed job stays owned without a heartbeat before another worker may take it. */
   jobLeaseMs: number;
+  /** `redis://…` to run the job queues on BullMQ and share Digest nonces; undefined keeps all of it in the database and process. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key the service writes, so that several deployments can share one Redis. */
+  redisPrefix: string;
+  /** How often, with Redis, the job rows the database holds are relayed again to BullMQ (a crash or an emptied Redis). */
+  jobRelayIntervalMs: number;
   ffmpegPath: string;
   ffprobePath: string;
   smtpUrl: string | undefined;
@@ -103,6 +109,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workerEnabled: read('WORKER_ENABLED', true, boolean),
     jobPollIntervalMs: read('JOB_POLL_INTERVAL_MS', 1000, (raw) => integer(raw, 10, 60_000)),
     jobLeaseMs: read('JOB_LEASE_MS', 30_000, (raw) => integer(raw, 300, 3_600_000)),
+    redisUrl: read<string | undefined>('REDIS_URL', undefined, redisUrl),
+    redisPrefix: read('REDIS_PREFIX', 'media-delivery', pathSegment),
+    jobRelayIntervalMs: read('JOB_RELAY_INTERVAL_MS', 10_000, (raw) => integer(raw, 50, 3_600_000)),
     ffmpegPath: read('FFMPEG_PATH', 'ffmpeg', String),
     ffprobePath: read('FFPROBE_PATH', 'ffprobe', String),
     smtpUrl: read<string | undefined>('SMTP_URL', undefined, smtpUrl),
@@ -175,6 +184,12 @@ function databaseUrl(raw: string): string {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new Error('expected a postgres:// URL (leave unset for the embedded SQLite file)');
   }
+  return raw;
+}
+
+function redisUrl(raw: string): string {
+  const url = new URL(raw);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('expected a redis:// or rediss:// URL');
   return raw;
 }
 
