@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { AppConfig } from '../config/app-config.js';
+import { RedisSchedules } from '../jobs/redis-schedules.js';
 import { ScheduleClaims } from '../jobs/schedule-claims.js';
 import { VodDownloadService } from './vod-download.service.js';
 
@@ -9,7 +10,7 @@ export const CLEANUP_JOB_NAME = 'vod-download-cleanup';
 
 /**
  * Deletes expired downloads on CLEANUP_CRON, as `DELETE /voddownload/?buffer=0` does: once per
- * tick across all processes sharing the database. A run that is still going when the next tick
+ * tick across all processes sharing the database (a BullMQ job scheduler with Redis). A run that is still going when the next tick
  * comes makes that tick a no-op.
  */
 @Injectable()
@@ -21,14 +22,19 @@ export class VodDownloadCleanup implements OnApplicationBootstrap {
     private readonly downloads: VodDownloadService,
     private readonly scheduler: SchedulerRegistry,
     private readonly claims: ScheduleClaims,
+    private readonly redisSchedules: RedisSchedules,
     private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.redisSchedules.enabled) {
+      await this.redisSchedules.schedule(CLEANUP_JOB_NAME, this.config.cleanupCron, () => this.run());
+    }
     if (!this.config.cleanupCron) {
       this.logger.log('CLEANUP_CRON is off: expired downloads are deleted only through DELETE /voddownload/');
       return;
     }
+    if (this.redisSchedules.enabled) return;
     const job = CronJob.from({
       cronTime: this.config.cleanupCron,
       onTick: () => void this.runScheduled(),
