@@ -15,7 +15,7 @@ import {
 } from './job-queue.js';
 import type { Job } from './job.entity.js';
 import { JOB_NAMES, JobName } from './job-types.js';
-import type { RedisConnection } from './redis-connection.js';
+import { RedisConnection, settlesWithin, SHUTDOWN_GRACE_MS } from './redis-connection.js';
 
 interface Registration {
   handler: JobHandler<JobName>;
@@ -113,15 +113,25 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
     for (const [name, registration] of this.registrations) this.startWorker(name, registration);
   }
 
-  /** Stops taking jobs, hands running ones back (another worker takes them at once), closes the connections. */
+  /**
+   * Stops taking jobs, hands running ones back (another worker takes them at once) and closes the
+   * connections. A Redis that does not answer within the grace period is let go: the rows of
+   * jobs it could not be told about are taken over once their leases run out.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.started = false;
     clearInterval(this.sweepTimer);
     const workers = [...this.registrations.values()].flatMap(({ worker }) => (worker ? [worker] : []));
     const closing = workers.map((worker) => worker.close());
     for (const { controller } of this.running.values()) controller.abort(WORKER_SHUTDOWN);
-    await Promise.allSettled([...closing, this.sweeping]);
-    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    const queues = [...this.queues.values()];
+    const closed = Promise.allSettled([...closing, this.sweeping]).then(() =>
+      Promise.allSettled(queues.map((queue) => queue.close())),
+    );
+    if (!(await settlesWithin(closed, SHUTDOWN_GRACE_MS))) {
+      this.logger.warn(`Redis did not answer within ${SHUTDOWN_GRACE_MS} ms of shutdown: disconnecting`);
+      await Promise.allSettled([...workers, ...queues].map((client) => client.disconnect()));
+    }
   }
 
   private get cancellationChannel(): string {

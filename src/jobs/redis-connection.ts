@@ -71,13 +71,36 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled(this.opened.splice(0).map((redis) => redis.quit()));
+    const opened = this.opened.splice(0);
     this.shared = undefined;
+    if (!(await settlesWithin(Promise.allSettled(opened.map((redis) => redis.quit())), SHUTDOWN_GRACE_MS))) {
+      for (const redis of opened) redis.disconnect();
+    }
   }
 
   private url(): string {
     if (!this.config.redisUrl) throw new Error('REDIS_URL is not set');
     return this.config.redisUrl;
+  }
+}
+
+/** How long shutdown waits for Redis (closing workers, queues, connections) before it lets go. */
+export const SHUTDOWN_GRACE_MS = 5_000;
+
+/** True when `promise` settled within `ms`; false when it is still pending then. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

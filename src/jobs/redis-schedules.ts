@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
-import { RedisConnection } from './redis-connection.js';
+import { RedisConnection, settlesWithin, SHUTDOWN_GRACE_MS } from './redis-connection.js';
 
 const SCHEDULES_QUEUE = 'schedules';
 
@@ -42,12 +42,18 @@ export class RedisSchedules implements BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
-    await this.queue?.close();
+    const clients = [this.worker, this.queue].filter((client) => client !== undefined);
+    const closed = Promise.allSettled(clients.map((client) => client.close()));
+    if (!(await settlesWithin(closed, SHUTDOWN_GRACE_MS))) {
+      await Promise.allSettled(clients.map((client) => client.disconnect()));
+    }
   }
 
   private openQueue(): Queue {
-    this.queue ??= new Queue(SCHEDULES_QUEUE, this.redis.forBullmq());
+    if (!this.queue) {
+      this.queue = new Queue(SCHEDULES_QUEUE, this.redis.forBullmq());
+      this.queue.on('error', (error) => this.logger.warn(`BullMQ schedules queue: ${error.message}`));
+    }
     return this.queue;
   }
 }
