@@ -30,6 +30,7 @@ import {
   SOURCE_SECONDS,
   StaticServer,
   TestSources,
+  toolsReading,
   videoDecodeTimes,
 } from './helpers/media.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
@@ -527,17 +528,3 @@ describe(VodDownloadProcessor.name, () => {
     }
   });
 });
-
-/** ffmpeg or ffprobe processes still reading from `url`. */
-function toolsReading(url: string): string[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-      } catch {
-        return '';
-      }
-    })
-    .filter((command) => /^(\S*\/)?ff(mpeg|probe) /.test(command) && command.includes(url));
-}
