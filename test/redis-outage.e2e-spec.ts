@@ -1,21 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobHandlerOptions, JobQueue } from '../src/jobs/job-queue.js';
+import { JobQueue } from '../src/jobs/job-queue.js';
 import { Job } from '../src/jobs/job.entity.js';
-import type { JobName } from '../src/jobs/job-types.js';
+import { sleep, TEST_JOB, testJobOptions as options, until } from './helpers/job-queue-test.js';
 import { OwnRedisServer, redisEnv, startOwnRedisServer, testRedisReachable } from './helpers/redis.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
-
-const TEST_JOB = 'test.job' as JobName;
-const options: JobHandlerOptions = { concurrency: 2, maxAttempts: 3, backoffMs: 50 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const until = async (condition: () => Promise<boolean> | boolean, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('Timed out waiting');
-    await sleep(20);
-  }
-};
 
 // The test starts a redis-server of its own: the shared one must not be stopped.
 describe.skipIf(!(await testRedisReachable('Redis outage')))('A Redis that stops mid-run and comes back empty', () => {
@@ -60,7 +49,7 @@ describe.skipIf(!(await testRedisReachable('Redis outage')))('A Redis that stops
     await sleep(1000);
     await redis.start();
 
-    await until(() => completed.size === keys.length + during.length);
+    await until(() => completed.size === keys.length + during.length, 20_000);
     await sleep(1500); // time for any second run to show
     for (const key of [...keys, ...during]) {
       expect({ key, started: started.get(key), completed: completed.get(key) }).toEqual({

@@ -43,6 +43,8 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
   private readonly registrations = new Map<JobName, Registration>();
   private readonly queues = new Map<JobName, Queue>();
   private readonly running = new Map<string, { job: Job; controller: AbortController }>();
+  /** Rows handed back at shutdown, relayed once this process's workers can no longer take them. */
+  private readonly handedBack: Job[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private started = false;
@@ -114,8 +116,8 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
   }
 
   /**
-   * Stops taking jobs, hands running ones back (another worker takes them at once) and closes the
-   * connections. A Redis that does not answer within the grace period is let go: the rows of
+   * Stops taking jobs, hands running ones back (relayed for another worker once this process's
+   * workers are closed) and closes the connections. A Redis that does not answer within the grace period is let go: the rows of
    * jobs it could not be told about are taken over once their leases run out.
    */
   async beforeApplicationShutdown(): Promise<void> {
@@ -125,9 +127,9 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
     const closing = workers.map((worker) => worker.close());
     for (const { controller } of this.running.values()) controller.abort(WORKER_SHUTDOWN);
     const queues = [...this.queues.values()];
-    const closed = Promise.allSettled([...closing, this.sweeping]).then(() =>
-      Promise.allSettled(queues.map((queue) => queue.close())),
-    );
+    const closed = Promise.allSettled([...closing, this.sweeping])
+      .then(() => this.relay(this.handedBack.splice(0)))
+      .then(() => Promise.allSettled(queues.map((queue) => queue.close())));
     if (!(await settlesWithin(closed, SHUTDOWN_GRACE_MS))) {
       this.logger.warn(`Redis did not answer within ${SHUTDOWN_GRACE_MS} ms of shutdown: disconnecting`);
       await Promise.allSettled([...workers, ...queues].map((client) => client.disconnect()));
@@ -214,7 +216,10 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
       clearInterval(heartbeat);
       this.running.delete(job.id);
     }
-    if (runAgainAt) return this.postpone(bullJob, token, runAgainAt);
+    if (!runAgainAt) return;
+    // A closing worker could take its own job back: the relay after the workers closed delivers it to another.
+    if (controller.signal.reason === WORKER_SHUTDOWN) this.handedBack.push(job);
+    else return this.postpone(bullJob, token, runAgainAt);
   }
 
   /** Back to BullMQ's delayed set until `at`, without counting as a BullMQ attempt. */
