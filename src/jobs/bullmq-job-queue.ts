@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job as BullJob, Queue, Worker } from 'bullmq';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -56,7 +55,7 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
     private readonly afterCommit: AfterCommit,
   ) {
     super();
-    this.ledger = new JobLedger(dataSource, `${process.pid}-${randomUUID().slice(0, 8)}`, config.jobLeaseMs);
+    this.ledger = new JobLedger(dataSource, config.jobLeaseMs);
   }
 
   registerHandler<N extends JobName>(name: N, handler: JobHandler<N>, options: JobHandlerOptions): void {

@@ -10,17 +10,19 @@ import type { JobName } from './job-types.js';
 export type JobClaim = { job: Job } | { notBefore: Date } | { gone: true };
 
 /**
- * The `job` table as the durable record of queued work, for a queue that delivers jobs some other
- * way (BullMQ): a row is written in the caller's transaction, claimed by a conditional UPDATE
- * with a lease before its handler runs, and deleted when done. The claim is the fence that keeps
- * one job from running twice at once, whatever the delivery does.
+ * The `job` table as the durable record of queued work, for both queues: a row is written in the
+ * caller's transaction, claimed by a conditional UPDATE with a lease before its handler runs, and
+ * deleted when done. The database queue finds due rows by polling (claimNextDue); BullMQ delivers
+ * their ids (claim), and the claim is the fence that keeps one job from running twice at once,
+ * whatever the delivery does.
  */
 export class JobLedger {
   private readonly logger = new Logger(JobQueue.name);
+  /** Who holds the leases this process takes. */
+  private readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly workerId: string,
     private readonly leaseMs: number,
   ) {}
 
@@ -45,19 +47,39 @@ export class JobLedger {
 
   /** Takes the row if it is due (or its owner's lease ran out), counting an attempt. */
   async claim(id: string): Promise<JobClaim> {
-    const manager = this.dataSource.manager;
-    const now = new Date();
-    const claimed = await manager.update(Job, claimable(id, now), {
-      status: 'active',
-      lockedBy: this.workerId,
-      lockedUntil: new Date(now.getTime() + this.leaseMs),
-      attempts: () => 'attempts + 1',
-    });
-    const job = await manager.findOneBy(Job, { id });
-    if (claimed.affected === 1 && job) return { job };
+    const claimed = await this.take(claimable(new Date(), { id }));
+    const job = await this.dataSource.manager.findOneBy(Job, { id });
+    if (claimed && job) return { job };
     if (!job || job.status === 'failed') return { gone: true };
     // Leased by a live worker (a re-delivery of a stalled job), or waiting for its retry.
     return { notBefore: job.status === 'queued' ? job.runAt : new Date(job.lockedUntil!.getTime() + 50) };
+  }
+
+  /** Takes the due job of `name` that has waited longest, if any (several workers may race for it). */
+  async claimNextDue(name: JobName): Promise<Job | null> {
+    for (let tries = 0; tries < 5; tries++) {
+      const candidate = await this.dataSource.manager.findOne(Job, {
+        select: { id: true },
+        where: claimable(new Date(), { name }),
+        order: { runAt: 'ASC' },
+      });
+      if (!candidate) return null;
+      // Another worker took it between the SELECT and the UPDATE: look again.
+      if (await this.take(claimable(new Date(), { name, id: candidate.id }))) {
+        return this.dataSource.manager.findOneByOrFail(Job, { id: candidate.id });
+      }
+    }
+    return null;
+  }
+
+  private async take(where: FindOptionsWhere<Job>[]): Promise<boolean> {
+    const claimed = await this.dataSource.manager.update(Job, where, {
+      status: 'active',
+      lockedBy: this.workerId,
+      lockedUntil: new Date(Date.now() + this.leaseMs),
+      attempts: () => 'attempts + 1',
+    });
+    return claimed.affected === 1;
   }
 
   /** Extends the lease; false when the row is no longer ours (cancelled by any process). */
@@ -131,10 +153,10 @@ export class JobLedger {
   }
 }
 
-/** The row `id` if ready to run: queued and due, or claimed by a worker whose lease ran out. */
-function claimable(id: string, now: Date): FindOptionsWhere<Job>[] {
+/** Rows ready to run: queued and due, or claimed by a worker whose lease ran out. */
+function claimable(now: Date, rows: FindOptionsWhere<Job>): FindOptionsWhere<Job>[] {
   return [
-    { id, status: 'queued', runAt: LessThanOrEqual(now) },
-    { id, status: 'active', lockedUntil: LessThan(now) },
+    { ...rows, status: 'queued', runAt: LessThanOrEqual(now) },
+    { ...rows, status: 'active', lockedUntil: LessThan(now) },
   ];
 }
