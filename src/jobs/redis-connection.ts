@@ -56,13 +56,14 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       retryStrategy: () => null,
       connectTimeout: 5_000,
     });
-    probe.on('error', () => undefined); // the rejection of connect() below reports it
+    let cause: string | undefined; // connect() rejects with "Connection is closed"; the error event says why
+    probe.on('error', (error) => (cause ??= error.message));
     try {
       await probe.connect();
       await probe.ping();
     } catch (error) {
       throw new Error(
-        `Cannot reach Redis at REDIS_URL=${redactedRedisUrl(this.url())}: ${(error as Error).message}. ` +
+        `Cannot reach Redis at REDIS_URL=${redactedRedisUrl(this.url())}: ${(cause ?? (error as Error).message).replace(/\.$/, '')}. ` +
           'Start Redis or unset REDIS_URL to run on the database queue.',
       );
     } finally {
