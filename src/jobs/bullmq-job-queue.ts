@@ -42,6 +42,8 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
   private readonly registrations = new Map<JobName, Registration>();
   private readonly queues = new Map<JobName, Queue>();
   private readonly running = new Map<string, { job: Job; controller: AbortController }>();
+  /** When each job (name and key) was last cancelled, for a cancellation that arrives while its job is being claimed. */
+  private readonly cancelledAt = new Map<string, number>();
   /** Rows handed back at shutdown, relayed once this process's workers can no longer take them. */
   private readonly handedBack: Job[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -116,8 +118,9 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
 
   /**
    * Stops taking jobs, hands running ones back (relayed for another worker once this process's
-   * workers are closed) and closes the connections. A Redis that does not answer within the grace period is let go: the rows of
-   * jobs it could not be told about are taken over once their leases run out.
+   * workers are closed) and closes the connections. A Redis that does not answer within the
+   * grace period is let go: rows it could not be told about are relayed by the other processes'
+   * sweeps, or taken over once their leases run out.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.started = false;
@@ -190,12 +193,16 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
   }
 
   private async process(registration: Registration, bullJob: BullJob, token: string | undefined): Promise<void> {
+    const claimedFrom = Date.now();
     const claim = await this.ledger.claim(bullJob.id!);
     if ('gone' in claim) return;
     if ('notBefore' in claim) return this.postpone(bullJob, token, claim.notBefore);
     const { job } = claim;
     const controller = new AbortController();
     this.running.set(job.id, { job, controller });
+    if ((this.cancelledAt.get(cancellationKey(job.name, job.key)) ?? -Infinity) >= claimedFrom) {
+      controller.abort(JOB_CANCELLED);
+    }
     const heartbeat = setInterval(
       () =>
         void this.ledger.renew(job).then(
@@ -228,9 +235,19 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
   }
 
   private abortRunning(name: JobName, keys: string[]): void {
+    const now = Date.now();
+    for (const [key, at] of this.cancelledAt) if (at < now - RECENT_CANCELLATION_MS) this.cancelledAt.delete(key);
+    for (const key of keys) this.cancelledAt.set(cancellationKey(name, key), now);
     const cancelled = new Set(keys);
     for (const { job, controller } of this.running.values()) {
       if (job.name === name && cancelled.has(job.key)) controller.abort(JOB_CANCELLED);
     }
   }
+}
+
+/** How long a cancellation is remembered for a job whose claim was under way when it came. */
+const RECENT_CANCELLATION_MS = 10_000;
+
+function cancellationKey(name: string, key: string): string {
+  return `${name}\u0000${key}`;
 }
