@@ -13,6 +13,7 @@ import { HealthController } from './health/health.controller.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { MediaModule } from './media/media.module.js';
+import { QueuesDashboardModule } from './queues-dashboard/queues-dashboard.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { VodDownloadModule } from './vod-download/vod-download.module.js';
 
@@ -28,6 +29,7 @@ import { VodDownloadModule } from './vod-download/vod-download.module.js';
     EventsModule,
     VodDownloadModule,
     DistributionModule,
+    QueuesDashboardModule,
   ],
   controllers: [HealthController],
   providers: [

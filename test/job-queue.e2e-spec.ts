@@ -1,35 +1,40 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BullmqJobQueue } from '../src/jobs/bullmq-job-queue.js';
 import { DatabaseJobQueue } from '../src/jobs/database-job-queue.js';
-import { JOB_CANCELLED, JobContext, JobHandlerOptions, JobQueue } from '../src/jobs/job-queue.js';
+import { JOB_CANCELLED, JobContext } from '../src/jobs/job-queue.js';
 import { Job } from '../src/jobs/job.entity.js';
-import type { JobName } from '../src/jobs/job-types.js';
-import { createTestApp, TestApp } from './helpers/test-app.js';
+import { jobQueueApps, sleep, TEST_JOB, testJobOptions as options, until } from './helpers/job-queue-test.js';
+import { deleteRedisKeys, redisEnv, testRedisReachable } from './helpers/redis.js';
 
-// A job name of the tests' own, so that no feature's handler takes these jobs.
-const TEST_JOB = 'test.job' as JobName;
-const options: JobHandlerOptions = { concurrency: 2, maxAttempts: 3, backoffMs: 50 };
+/** What every JobQueue does, on the database queue and, where Redis answers, on BullMQ. */
+const queues = [
+  { name: DatabaseJobQueue.name, env: (): Record<string, string> => ({}) },
+  ...((await testRedisReachable(BullmqJobQueue.name)) ? [{ name: BullmqJobQueue.name, env: () => redisEnv() }] : []),
+];
 
-const POLL = { timeout: 5000, interval: 20 };
-
-describe(DatabaseJobQueue.name, () => {
-  const apps: TestApp[] = [];
+describe.each(queues)('$name', ({ name, env }) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'job-queue-'));
-  const start = async (env: Record<string, string> = {}, appDataDir = mkdtempSync(join(dataDir, 'app-'))) => {
-    const testApp = await createTestApp({ JOB_LEASE_MS: '600', ...env }, { dataDir: appDataDir });
-    apps.push(testApp);
-    return {
-      testApp,
-      queue: testApp.app.get(JobQueue),
-      jobs: () => testApp.dataSource.manager.find(Job, { where: { name: TEST_JOB } }),
-    };
-  };
+  const apps = jobQueueApps(dataDir);
+  /** This test's settings: the apps of one test share a Redis prefix. */
+  let testEnv: Record<string, string>;
+  const start = (extra: Record<string, string> = {}, appDataDir?: string) =>
+    apps.start({ ...testEnv, ...extra }, appDataDir);
+  beforeEach(() => {
+    testEnv = env();
+  });
   afterEach(async () => {
-    await Promise.all(apps.splice(0).map((testApp) => testApp.close()));
+    await apps.close();
+    if (testEnv.REDIS_PREFIX) await deleteRedisKeys(testEnv.REDIS_PREFIX);
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('is the queue the app runs on', async () => {
+    const { queue } = await start();
+    expect(queue.constructor.name).toBe(name);
+  });
 
   it('runs a job and removes it when done', async () => {
     const { queue, jobs } = await start();
@@ -37,9 +42,30 @@ describe(DatabaseJobQueue.name, () => {
     queue.registerHandler(TEST_JOB, async (data, context) => void seen.push([data, context.attempt]), options);
     await queue.enqueue(TEST_JOB, 'k1', { downloadId: 'one' } as never);
 
-    await expect.poll(() => seen.length, POLL).toBe(1);
+    await until(() => seen.length === 1);
     expect(seen).toEqual([[{ downloadId: 'one' }, 1]]);
-    await expect.poll(async () => (await jobs()).length, POLL).toBe(0);
+    await until(async () => (await jobs()).length === 0);
+  });
+
+  it('runs as many jobs at once as the handler registered, no more', async () => {
+    const { queue } = await start();
+    let running = 0;
+    let most = 0;
+    let done = 0;
+    queue.registerHandler(
+      TEST_JOB,
+      async () => {
+        most = Math.max(most, ++running);
+        await sleep(100);
+        running--;
+        done++;
+      },
+      options,
+    );
+    for (let i = 0; i < 6; i++) await queue.enqueue(TEST_JOB, `k${i}`, {} as never);
+
+    await until(() => done === 6);
+    expect(most).toBe(options.concurrency);
   });
 
   it('retries with backoff, then keeps the job as failed with its last error', async () => {
@@ -55,7 +81,7 @@ describe(DatabaseJobQueue.name, () => {
     );
     await queue.enqueue(TEST_JOB, 'k1', {} as never);
 
-    await expect.poll(async () => (await jobs())[0]?.status, POLL).toBe('failed');
+    await until(async () => (await jobs())[0]?.status === 'failed');
     expect(attempts).toHaveLength(3);
     expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(50);
     expect(attempts[2] - attempts[1]).toBeGreaterThanOrEqual(100);
@@ -75,7 +101,7 @@ describe(DatabaseJobQueue.name, () => {
       options,
     );
     await queue.enqueue(TEST_JOB, 'k1', {} as never);
-    await expect.poll(() => context, POLL).toBeDefined();
+    await until(() => context !== undefined);
 
     await queue.cancel(TEST_JOB, ['k1']);
     expect(context!.signal.aborted).toBe(true);
@@ -107,14 +133,15 @@ describe(DatabaseJobQueue.name, () => {
       options,
     );
     await first.queue.enqueue(TEST_JOB, 'k1', {} as never);
-    await expect.poll(() => started, POLL).toBe(true);
+    await until(() => started);
     await first.testApp.app.close();
 
-    const second = await start({}, first.testApp.dataDir);
+    // No relay sweep on BullMQ: the hand-back itself makes the job due again.
+    const second = await start({ JOB_RELAY_INTERVAL_MS: '600000' }, first.testApp.dataDir);
     expect(await second.jobs()).toMatchObject([{ status: 'queued', attempts: 0, lockedBy: null }]);
     const ran: number[] = [];
     second.queue.registerHandler(TEST_JOB, async (_data, context) => void ran.push(context.attempt), options);
-    await expect.poll(() => ran.length, POLL).toBe(1);
+    await until(() => ran.length === 1, 3000);
     expect(ran).toEqual([1]);
   });
 
@@ -135,10 +162,10 @@ describe(DatabaseJobQueue.name, () => {
     const ran: number[] = [];
     queue.registerHandler(TEST_JOB, async (_data, context) => void ran.push(context.attempt), options);
 
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
     expect(ran).toEqual([]);
-    await expect.poll(() => ran.length, POLL).toBe(1);
+    await until(() => ran.length === 1);
     expect(ran).toEqual([2]);
-    await expect.poll(async () => (await jobs()).length, POLL).toBe(0);
+    await until(async () => (await jobs()).length === 0);
   });
 });

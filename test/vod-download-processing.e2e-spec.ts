@@ -30,6 +30,7 @@ import {
   SOURCE_SECONDS,
   StaticServer,
   TestSources,
+  toolsReading,
   videoDecodeTimes,
 } from './helpers/media.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
@@ -533,21 +534,3 @@ describe(VodDownloadProcessor.name, () => {
     }
   });
 });
-
-/** Live ffmpeg or ffprobe processes that this process (the app under test) started, reading from `url`. */
-function toolsReading(url: string): string[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .flatMap((pid) => {
-      try {
-        // stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its last ')'.
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (Number(ppid) !== process.pid || state === 'Z') return [];
-        return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')];
-      } catch {
-        return [];
-      }
-    })
-    .filter((command) => /^(\S*\/)?ff(mpeg|probe) /.test(command) && command.includes(url));
-}

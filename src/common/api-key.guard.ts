@@ -25,7 +25,7 @@ export class ApiKeyGuard implements CanActivate {
     config: AppConfig,
     private readonly digestAuthenticator: DigestAuthenticator,
   ) {
-    this.keyDigests = config.apiKeys.map(digest);
+    this.keyDigests = config.apiKeys.map(apiKeyDigest);
     if (this.keyDigests.length === 0) {
       new Logger(ApiKeyGuard.name).warn(
         digestAuthenticator.enabled
@@ -35,7 +35,7 @@ export class ApiKeyGuard implements CanActivate {
     }
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
     const targets = [context.getHandler(), context.getClass()];
     const digestApplies =
@@ -44,15 +44,9 @@ export class ApiKeyGuard implements CanActivate {
     if (this.keyDigests.length === 0 && !digestApplies) return true;
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const presented = presentedKey(request);
-    if (presented !== undefined && this.keyDigests.length > 0) {
-      const presentedDigest = digest(presented);
-      // Compare against every key, so the time taken does not reveal which one matched.
-      let matched = false;
-      for (const key of this.keyDigests) matched = timingSafeEqual(key, presentedDigest) || matched;
-      if (matched) return true;
-    }
+    if (isOneOfKeys(presented, this.keyDigests)) return true;
     if (digestApplies) {
-      const outcome = this.digestAuthenticator.authenticate(request);
+      const outcome = await this.digestAuthenticator.authenticate(request);
       if ('user' in outcome) {
         setAuthenticatedUser(request, outcome.user);
         return true;
@@ -74,15 +68,26 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-function presentedKey(request: Request): string | undefined {
+/** The key a request presents, by `X-API-Key` or as a bearer token. */
+export function presentedKey(request: Request): string | undefined {
   const header = request.headers['x-api-key'];
   if (typeof header === 'string' && header !== '') return header;
   const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
   return bearer?.[1]?.trim();
 }
 
-function digest(key: string): Buffer {
+export function apiKeyDigest(key: string): Buffer {
   return createHash('sha256').update(key).digest();
+}
+
+/** True when `presented` is one of the keys whose digests are given. */
+export function isOneOfKeys(presented: string | undefined, keyDigests: Buffer[]): boolean {
+  if (presented === undefined) return false;
+  const presentedDigest = apiKeyDigest(presented);
+  // Compare against every key, so the time taken does not reveal which one matched.
+  let matched = false;
+  for (const key of keyDigests) matched = timingSafeEqual(key, presentedDigest) || matched;
+  return matched;
 }
 
 const AUTHENTICATED_USER = Symbol('authenticatedUser');

@@ -1,18 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig } from '../config/app-config.js';
+import { RedisConnection } from '../jobs/redis-connection.js';
 import {
   digestChallenge,
   expectedDigestResponse,
-  NonceCounts,
   NonceIssuer,
   nonceSecretFor,
   parseDigestAuthorization,
   safeEqual,
 } from './digest-auth.js';
+import { DigestNonceStore, MemoryDigestNonceStore, RedisDigestNonceStore } from './digest-nonce-store.js';
 
 export const DIGEST_REALM = 'Opencast';
 const NONCE_LIFETIME_MS = 5 * 60 * 1000;
+/** A nonce's lifetime plus the clock skew NonceIssuer tolerates and some margin. */
+const NONCE_VALIDITY_MS = NONCE_LIFETIME_MS + 30_000;
 /** Nonces whose counts are remembered; far more than the requests of one nonce lifetime from Opencast's nodes. */
 const REMEMBERED_NONCES = 10_000;
 const NONCE_COUNT = /^[0-9a-f]{8}$/i;
@@ -28,15 +31,21 @@ export type DigestOutcome = { user: string } | { challenge: string };
 export class DigestAuthenticator {
   private readonly nonces: NonceIssuer;
   /**
-   * Per process: behind a load balancer a header captured on its way to one process could be
-   * replayed once at each other process within the nonce lifetime. Sharing the counts would need
-   * a shared store on every request; sticky sessions or a single Opencast-facing process avoid it.
+   * In Redis when REDIS_URL is set. Per process otherwise: behind a load balancer a header
+   * captured on its way to one process could then be replayed once at each other process within
+   * the nonce lifetime.
    */
-  private readonly counts = new NonceCounts(REMEMBERED_NONCES);
+  private readonly counts: DigestNonceStore;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    redis: RedisConnection,
+  ) {
     const { digestPassword } = config.distribution;
     this.nonces = new NonceIssuer(NONCE_LIFETIME_MS, digestPassword ? nonceSecretFor(digestPassword) : undefined);
+    this.counts = redis.enabled
+      ? new RedisDigestNonceStore(redis, NONCE_VALIDITY_MS)
+      : new MemoryDigestNonceStore(REMEMBERED_NONCES);
   }
 
   get enabled(): boolean {
@@ -44,7 +53,7 @@ export class DigestAuthenticator {
   }
 
   /** The user when the request carries valid Digest credentials, else the challenge to answer with. */
-  authenticate(request: Request): DigestOutcome {
+  async authenticate(request: Request): Promise<DigestOutcome> {
     const { digestUser, digestPassword } = this.config.distribution;
     const credentials = parseDigestAuthorization(request.headers.authorization);
     if (!credentials || !digestUser || !digestPassword)
@@ -66,7 +75,11 @@ export class DigestAuthenticator {
     if (!valid) return { challenge: digestChallenge(DIGEST_REALM, this.nonces.issue()) };
     const fresh =
       nonce === 'valid' &&
-      this.counts.accept(credentials.nonce, this.nonces.issuedAt(credentials.nonce)!, parseInt(credentials.nc!, 16));
+      (await this.counts.accept(
+        credentials.nonce,
+        this.nonces.issuedAt(credentials.nonce)!,
+        parseInt(credentials.nc!, 16),
+      ));
     if (fresh) return { user: credentials.username };
     // Right password, used-up nonce: stale=true lets the client retry with a new nonce at once.
     return { challenge: digestChallenge(DIGEST_REALM, this.nonces.issue(), true) };

@@ -149,6 +149,20 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ ALLOWED_SOURCE_HOSTS: 'https://origin.example.com' })).toThrow('ALLOWED_SOURCE_HOSTS');
   });
 
+  it('runs without Redis unless REDIS_URL names one', () => {
+    expect(loadConfig({})).toMatchObject({
+      redisUrl: undefined,
+      redisPrefix: 'media-delivery',
+      jobRelayIntervalMs: 10_000,
+    });
+    expect(loadConfig({ REDIS_URL: 'redis://:secret@cache:6379/2', REDIS_PREFIX: 'media-2' })).toMatchObject({
+      redisUrl: 'redis://:secret@cache:6379/2',
+      redisPrefix: 'media-2',
+    });
+    expect(() => loadConfig({ REDIS_URL: 'http://cache:6379' })).toThrow('REDIS_URL');
+    expect(() => loadConfig({ REDIS_PREFIX: 'a:b' })).toThrow('REDIS_PREFIX');
+  });
+
   it('wants the Opencast digest user and password together', () => {
     expect(() => loadConfig({ OPENCAST_DIGEST_USER: 'opencast_system_account' })).toThrow('must be set together');
     expect(() => loadConfig({ OPENCAST_DIGEST_PASSWORD: 'secret' })).toThrow('must be set together');

@@ -9,6 +9,7 @@ import {
   path,
   pathSegment,
   postgresUrl,
+  redisUrl,
   smtpUrl,
   text,
   wholeNumber,
@@ -120,6 +121,26 @@ export const appSettings = {
     parse: wholeNumber(300, 3_600_000),
     default: '30000',
     doc: 'How long a claimed job stays owned without a heartbeat; a job whose worker died is taken over after this.',
+  }),
+  /** `redis://…` to run the job queues on BullMQ and share Digest nonces; undefined keeps all of it in the database and process. */
+  redisUrl: setting({
+    env: 'REDIS_URL',
+    parse: redisUrl,
+    doc: '`redis://[user:password@]host:port[/db]` (or `rediss://`): the jobs run on BullMQ queues, Digest nonce counts and the cleanup schedule live in Redis, and `/queues` shows the dashboard. Unset: the database queue. Unreachable at start: the service exits naming `REDIS_URL`.',
+  }),
+  /** Prefix of every Redis key the service writes, so that several deployments can share one Redis. */
+  redisPrefix: setting({
+    env: 'REDIS_PREFIX',
+    parse: pathSegment,
+    default: 'media-delivery',
+    doc: 'Prefix of every Redis key and channel, so that several deployments can share one Redis.',
+  }),
+  /** How often, with Redis, the job rows the database holds are relayed again to BullMQ (a crash or an emptied Redis). */
+  jobRelayIntervalMs: setting({
+    env: 'JOB_RELAY_INTERVAL_MS',
+    parse: wholeNumber(50, 3_600_000),
+    default: '10000',
+    doc: 'With Redis: how often the jobs the database holds are relayed to BullMQ again (after a crash between commit and relay, or a Redis that came back empty).',
   }),
   /** Days ended jobs stay, for inspection and for Opencast's polling, before the cleanup removes them. */
   jobRetentionDays: setting({

@@ -52,6 +52,12 @@ export const postgresUrl: Parser<string> = (raw) => {
   return raw;
 };
 
+export const redisUrl: Parser<string> = (raw) => {
+  const url = new URL(raw);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('expected a redis:// or rediss:// URL');
+  return raw;
+};
+
 export const smtpUrl: Parser<string> = (raw) => {
   const url = new URL(raw);
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('expected an smtp:// or smtps:// URL');

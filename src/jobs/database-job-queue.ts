@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   Injectable,
   Logger,
@@ -7,9 +6,9 @@ import {
   BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, FindOptionsWhere, In, LessThan, LessThanOrEqual } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { insertRow } from '../database/insert-row.js';
+import { JobLedger } from './job-ledger.js';
 import {
   EnqueueOptions,
   JOB_CANCELLED,
@@ -18,7 +17,7 @@ import {
   JobQueue,
   WORKER_SHUTDOWN,
 } from './job-queue.js';
-import { Job } from './job.entity.js';
+import type { Job } from './job.entity.js';
 import { JOB_NAMES, JobName } from './job-types.js';
 
 interface Registration {
@@ -38,7 +37,7 @@ export class DatabaseJobQueue
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger(JobQueue.name);
-  private readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly ledger: JobLedger;
   private readonly registrations = new Map<JobName, Registration>();
   private readonly runningJobs = new Map<
     string,
@@ -50,10 +49,11 @@ export class DatabaseJobQueue
   private stopped = true;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
     private readonly config: AppConfig,
   ) {
     super();
+    this.ledger = new JobLedger(dataSource, config.jobLeaseMs);
   }
 
   registerHandler<N extends JobName>(name: N, handler: JobHandler<N>, options: JobHandlerOptions): void {
@@ -67,41 +67,22 @@ export class DatabaseJobQueue
     data: Parameters<JobHandler<N>>[0],
     options: EnqueueOptions = {},
   ): Promise<void> {
-    const now = Date.now();
-    const job: Job = {
-      id: randomUUID(),
-      name,
-      key,
-      data: JSON.stringify(data),
-      status: 'queued',
-      attempts: 0,
-      runAt: new Date(now + (options.delayMs ?? 0)),
-      lockedBy: null,
-      lockedUntil: null,
-      lastError: null,
-      createdAt: new Date(now),
-    };
-    await insertRow(options.manager ?? this.dataSource.manager, Job, job);
+    await this.ledger.insert(options.manager, name, key, data, options.delayMs);
     // Inside a transaction the row is not visible yet; the next poll finds it after the commit.
     if (!options.manager) this.wake();
   }
 
   async cancel(name: JobName, keys: string[], manager?: EntityManager): Promise<void> {
     if (keys.length === 0) return;
-    await (manager ?? this.dataSource.manager).delete(Job, { name, key: In(keys) });
+    await this.ledger.remove(name, keys, manager);
     const cancelled = new Set(keys);
     for (const running of this.runningJobs.values()) {
       if (running.name === name && cancelled.has(running.key)) running.controller.abort(JOB_CANCELLED);
     }
   }
 
-  async countPending(name: JobName): Promise<number> {
-    return this.dataSource.manager.count(Job, {
-      where: [
-        { name, status: 'queued' },
-        { name, status: 'active' },
-      ],
-    });
+  countPending(name: JobName): Promise<number> {
+    return this.ledger.countPending(name);
   }
 
   onApplicationBootstrap(): void {
@@ -143,7 +124,7 @@ export class DatabaseJobQueue
     try {
       for (const [name, registration] of this.registrations) {
         while (!this.stopped && registration.running < registration.options.concurrency) {
-          const job = await this.claimNext(name);
+          const job = await this.ledger.claimNextDue(name);
           if (!job) break;
           this.start(job, registration);
         }
@@ -155,28 +136,6 @@ export class DatabaseJobQueue
       if (!this.stopped) this.schedulePoll(this.pollAgain ? 0 : this.config.jobPollIntervalMs);
       this.pollAgain = false;
     }
-  }
-
-  private async claimNext(name: JobName): Promise<Job | null> {
-    const manager = this.dataSource.manager;
-    for (let tries = 0; tries < 5; tries++) {
-      const now = new Date();
-      const candidate = await manager.findOne(Job, {
-        select: { id: true },
-        where: dueJobs(name, now),
-        order: { runAt: 'ASC' },
-      });
-      if (!candidate) return null;
-      const claimed = await manager.update(Job, dueJobs(name, now, candidate.id), {
-        status: 'active',
-        lockedBy: this.workerId,
-        lockedUntil: new Date(now.getTime() + this.config.jobLeaseMs),
-        attempts: () => 'attempts + 1',
-      });
-      // Another worker took it between the SELECT and the UPDATE: look again.
-      if (claimed.affected === 1) return manager.findOneByOrFail(Job, { id: candidate.id });
-    }
-    return null;
   }
 
   private start(job: Job, registration: Registration): void {
@@ -198,76 +157,20 @@ export class DatabaseJobQueue
     try {
       await registration.handler(JSON.parse(job.data), { signal: controller.signal, attempt: job.attempts });
       if (controller.signal.aborted) throw controller.signal.reason;
-      await this.dataSource.manager.delete(Job, { id: job.id, lockedBy: this.workerId });
+      await this.ledger.complete(job);
     } catch (error) {
-      await this.settleFailure(job, registration.options, controller.signal, error);
+      await this.ledger.settleFailure(job, registration.options, controller.signal, error);
     } finally {
       clearInterval(heartbeat);
-    }
-  }
-
-  private async settleFailure(
-    job: Job,
-    options: JobHandlerOptions,
-    signal: AbortSignal,
-    error: unknown,
-  ): Promise<void> {
-    const mine = { id: job.id, lockedBy: this.workerId };
-    if (signal.reason === JOB_CANCELLED) return;
-    if (signal.reason === WORKER_SHUTDOWN) {
-      await this.dataSource.manager.update(Job, mine, {
-        status: 'queued',
-        attempts: job.attempts - 1,
-        lockedBy: null,
-        lockedUntil: null,
-      });
-      return;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    if (job.attempts < options.maxAttempts) {
-      const delayMs = options.backoffMs * 2 ** (job.attempts - 1);
-      this.logger.warn(
-        `Job ${job.name} ${job.key} failed (attempt ${job.attempts}), retrying in ${delayMs} ms: ${message}`,
-      );
-      await this.dataSource.manager.update(Job, mine, {
-        status: 'queued',
-        runAt: new Date(Date.now() + delayMs),
-        lockedBy: null,
-        lockedUntil: null,
-        lastError: message,
-      });
-    } else {
-      this.logger.error(`Job ${job.name} ${job.key} failed after ${job.attempts} attempt(s): ${message}`);
-      await this.dataSource.manager.update(Job, mine, {
-        status: 'failed',
-        // The retention period counts from here.
-        runAt: new Date(),
-        lockedBy: null,
-        lockedUntil: null,
-        lastError: message,
-      });
     }
   }
 
   /** Extends the lease; a job whose row is gone (cancelled by any process) is aborted. */
   private async renewLease(job: Job, controller: AbortController): Promise<void> {
     try {
-      const result = await this.dataSource.manager.update(
-        Job,
-        { id: job.id, lockedBy: this.workerId },
-        { lockedUntil: new Date(Date.now() + this.config.jobLeaseMs) },
-      );
-      if (result.affected === 0) controller.abort(JOB_CANCELLED);
+      if (!(await this.ledger.renew(job))) controller.abort(JOB_CANCELLED);
     } catch (error) {
       this.logger.warn(`Renewing the lease of job ${job.id} failed: ${(error as Error).message}`);
     }
   }
-}
-
-/** Jobs of `name` ready to run: queued and due, or claimed by a worker whose lease ran out. */
-function dueJobs(name: JobName, now: Date, id?: string): FindOptionsWhere<Job>[] {
-  return [
-    { ...(id && { id }), name, status: 'queued', runAt: LessThanOrEqual(now) },
-    { ...(id && { id }), name, status: 'active', lockedUntil: LessThan(now) },
-  ];
 }

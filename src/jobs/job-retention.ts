@@ -36,9 +36,8 @@ export class JobRetention implements OnApplicationBootstrap {
     this.pruners.set(what, pruner);
   }
 
-  onApplicationBootstrap(): void {
-    if (!this.config.cleanupCron) return;
-    this.claims.schedule(JOB_RETENTION_SCHEDULE, this.config.cleanupCron, () => this.pruneEnded());
+  onApplicationBootstrap(): Promise<void> {
+    return this.claims.schedule(JOB_RETENTION_SCHEDULE, this.config.cleanupCron, () => this.pruneEnded());
   }
 
   /** Deletes every kind of job that ended more than JOB_RETENTION_DAYS before `now` (wall time); returns how many. */

@@ -5,6 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource, LessThan } from 'typeorm';
 import { addDays } from '../common/days.js';
+import { RedisSchedules } from './redis-schedules.js';
 import { ScheduleClaim } from './schedule-claim.entity.js';
 
 const KEEP_CLAIMS_DAYS = 7;
@@ -22,27 +23,35 @@ export class ScheduleClaims {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly scheduler: SchedulerRegistry,
+    private readonly redisSchedules: RedisSchedules,
   ) {}
 
   /**
-   * Runs `task` on `cronTime` (UTC) in the process that claims the tick. A tick claimed while this
-   * process still runs the task is skipped, so a slow run never overlaps the next.
+   * Runs `task` on `cronTime` (UTC) once per tick across every process: on a BullMQ job scheduler
+   * when Redis is set, else in the process whose claim of the tick lands in the database. A tick
+   * that comes while this process still runs the task is skipped, so a slow run never overlaps
+   * the next. A null `cronTime` schedules nothing (and removes the schedule from Redis).
    */
-  schedule(name: string, cronTime: string, task: () => Promise<unknown>): void {
+  async schedule(name: string, cronTime: string | null, task: () => Promise<unknown>): Promise<void> {
     let running = false;
-    const tick = async () => {
-      if (!(await this.claim(name, new Date())) || running) return;
+    const runOnce = async () => {
+      if (running) return;
       running = true;
       try {
         await task();
+      } catch (error) {
+        this.logger.error(`Scheduled "${name}" failed: ${(error as Error).message}`);
       } finally {
         running = false;
       }
     };
+    if (this.redisSchedules.enabled) return this.redisSchedules.schedule(name, cronTime, runOnce);
+    if (!cronTime) return;
     const job = CronJob.from({
       cronTime,
-      onTick: () =>
-        void tick().catch((error: Error) => this.logger.error(`Scheduled "${name}" failed: ${error.message}`)),
+      onTick: async () => {
+        if (await this.claim(name, new Date()).catch(() => false)) await runOnce();
+      },
       utcOffset: 0,
     });
     this.scheduler.addCronJob(name, job);

@@ -21,12 +21,11 @@ export class VodDownloadCleanup implements OnApplicationBootstrap {
     private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.config.cleanupCron) {
       this.logger.log('CLEANUP_CRON is off: expired downloads are deleted only through DELETE /voddownload/');
-      return;
     }
-    this.claims.schedule(CLEANUP_JOB_NAME, this.config.cleanupCron, () => this.run());
+    await this.claims.schedule(CLEANUP_JOB_NAME, this.config.cleanupCron, () => this.run());
   }
 
   /** Runs one cleanup unless one is under way; resolves to how many downloads it deleted. */

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -260,4 +260,18 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** ffmpeg or ffprobe processes still reading from `url`. */
+export function toolsReading(url: string): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      } catch {
+        return '';
+      }
+    })
+    .filter((command) => /^(\S*\/)?ff(mpeg|probe) /.test(command) && command.includes(url));
 }

@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+/** The Redis the tests use: TEST_REDIS_URL, or the local one. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * True when the tests' Redis answers. When it does not, says so in one line so the suite can skip;
+ * with CI=true a missing Redis fails the run instead.
+ */
+export async function testRedisReachable(suite: string): Promise<boolean> {
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return true;
+  } catch (error) {
+    const why = `Redis at ${TEST_REDIS_URL} cannot be reached (${(error as Error).message}); set TEST_REDIS_URL`;
+    if (process.env.CI === 'true') throw new Error(`${suite}: ${why}`);
+    console.warn(`Skipping ${suite}: ${why}`);
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Settings for an app on Redis, with a key prefix of its own; apps given the same prefix share their queues. */
+export function redisEnv(prefix = newRedisPrefix(), url = TEST_REDIS_URL): Record<string, string> {
+  return { REDIS_URL: url, REDIS_PREFIX: prefix, JOB_RELAY_INTERVAL_MS: '200' };
+}
+
+export function newRedisPrefix(): string {
+  return `test-${randomUUID().slice(0, 8)}`;
+}
+
+/** Deletes the keys under `prefix`, so the shared Redis keeps nothing of a test. */
+export async function deleteRedisKeys(prefix: string, url = TEST_REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A redis-server of the test's own, without persistence, that it can stop and start again empty. */
+export interface OwnRedisServer {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function startOwnRedisServer(): Promise<OwnRedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const server: OwnRedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    start: async () => {
+      child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      const redis = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      redis.on('error', () => undefined);
+      for (let tries = 0; ; tries++) {
+        try {
+          await redis.connect();
+          await redis.ping();
+          break;
+        } catch (error) {
+          if (tries > 100) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      redis.disconnect();
+    },
+    stop: async () => {
+      const stopping = child;
+      if (!stopping || stopping.exitCode !== null) return;
+      await new Promise((resolve) => {
+        stopping.once('exit', resolve);
+        stopping.kill('SIGKILL');
+      });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
