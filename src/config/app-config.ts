@@ -12,6 +12,10 @@ export class AppConfig {
   /** `postgres://…` to run on PostgreSQL; undefined runs on the SQLite file `sqlitePath`. */
   databaseUrl: string | undefined;
   sqlitePath: string;
+  /** Connections each process keeps open to PostgreSQL. */
+  databasePoolSize: number;
+  /** PostgreSQL cancels a statement that runs longer than this; 0 for no limit. */
+  databaseStatementTimeoutMs: number;
   /** Base of every URL the service hands out, without a trailing slash. */
   publicUrl: string;
   apiKeys: string[];
@@ -87,6 +91,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir,
     databaseUrl: read<string | undefined>('DATABASE_URL', undefined, databaseUrl),
     sqlitePath: resolve(dataDir, 'app.sqlite'),
+    databasePoolSize: read('DATABASE_POOL_SIZE', 10, (raw) => integer(raw, 1, 1000)),
+    databaseStatementTimeoutMs: read('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, (raw) => integer(raw, 0, 86_400_000)),
     publicUrl,
     apiKeys: read('API_KEYS', [], list),
     downloadExpiryDays: read('DOWNLOAD_EXPIRY_DAYS', 7, (raw) => integer(raw, 0, 36500)),

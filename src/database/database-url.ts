@@ -1,0 +1,30 @@
+/** A `DATABASE_URL` split into what the `pg` driver connects to and the schema the service's tables live in. */
+export interface PostgresLocation {
+  /** The URL without the `schema` parameter. */
+  connectionUrl: string;
+  /** From `?schema=name` (the convention Prisma uses too); undefined leaves PostgreSQL's search path alone. */
+  schema: string | undefined;
+}
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export function parsePostgresUrl(databaseUrl: string): PostgresLocation {
+  const url = new URL(databaseUrl);
+  const schema = url.searchParams.get('schema') ?? undefined;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new Error(`schema "${schema}": expected letters, digits and "_", starting with a letter or "_"`);
+  }
+  url.searchParams.delete('schema');
+  return { connectionUrl: url.toString(), schema };
+}
+
+/** The URL as it may appear in a log or an error message: any password replaced by `***`. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
