@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import swc from 'unplugin-swc';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
-import { unreachableReason } from './test/helpers/test-database.js';
+import { unreachableReason } from './test/helpers/postgres-server.js';
 
 const DEFAULT_TEST_DATABASE_URL = 'postgres://root@127.0.0.1:5432/test';
 const e2e = ['test/**/*.e2e-spec.ts'];

@@ -6,11 +6,24 @@ import { VodDownload } from '../src/vod-download/vod-download.entity.js';
 import { VodDownloadService } from '../src/vod-download/vod-download.service.js';
 import { createDownload, registerEvent } from './helpers/factories.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
+import { onPostgres } from './helpers/test-database.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
 /** How TypeORM stores a Date in SQLite: UTC, 'YYYY-MM-DD HH:MM:SS.SSS'. */
 const sqliteDate = (date: Date) => date.toISOString().replace('T', ' ').replace('Z', '');
+
+const BULK_COLUMNS = `"id", "contentId", "eventId", "downloadPath", "emailAddress", "creationDate", "completionDate",
+  "downloadTaskJson", "status", "progress", "mp4Filename", "frameAccurate"`;
+/** Inserts `$1` completed downloads, created and completed at `$2` and `$3`. */
+const GENERATE_ON_SQLITE = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+  INSERT INTO vod_download (${BULK_COLUMNS})
+  SELECT printf('00000000-0000-4000-8000-%012d', i), 'bulk-' || i, '00000000-0000-4000-8000-000000000000',
+    'downloads/bulk-' || i || '/bulk.mp4', 'bulk@example.com', ?, ?, '{}', 'completed', 100, 'bulk.mp4', 0 FROM n`;
+const GENERATE_ON_POSTGRES = `INSERT INTO vod_download (${BULK_COLUMNS})
+  SELECT '00000000-0000-4000-8000-' || lpad(i::text, 12, '0'), 'bulk-' || i, '00000000-0000-4000-8000-000000000000',
+    'downloads/bulk-' || i || '/bulk.mp4', 'bulk@example.com', $2, $3, '{}', 'completed', 100, 'bulk.mp4', false
+  FROM generate_series(0, $1 - 1) AS i`;
 
 describe(VodDownloadCleanup.name, () => {
   let testApp: TestApp;
@@ -56,14 +69,10 @@ describe(VodDownloadCleanup.name, () => {
     const rows = 100_000;
     const completed = new Date(Date.now() - 30 * DAY);
     // One statement generates the rows; inserting them one by one would take longer than the deletion.
-    await testApp.dataSource.query(
-      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
-       INSERT INTO vod_download (id, contentId, eventId, downloadPath, emailAddress, creationDate, completionDate,
-         downloadTaskJson, status, progress, mp4Filename, frameAccurate)
-       SELECT printf('00000000-0000-4000-8000-%012d', i), 'bulk-' || i, '00000000-0000-4000-8000-000000000000',
-         'downloads/bulk-' || i || '/bulk.mp4', 'bulk@example.com', ?, ?, '{}', 'completed', 100, 'bulk.mp4', 0 FROM n`,
-      [rows, sqliteDate(completed), sqliteDate(completed)],
-    );
+    await testApp.dataSource.query(onPostgres ? GENERATE_ON_POSTGRES : GENERATE_ON_SQLITE, [
+      rows,
+      ...(onPostgres ? [completed, completed] : [sqliteDate(completed), sqliteDate(completed)]),
+    ]);
 
     const heapBefore = process.memoryUsage().heapUsed;
     const deleted = await testApp.app.get(VodDownloadService).deleteExpired(0);

@@ -17,7 +17,12 @@ export class PreparedLookup<Entity extends ObjectLiteral> {
     const where = metadata.findColumnWithPropertyName(column);
     if (!where) throw new Error(`${metadata.name} has no column ${column}`);
     const columns = metadata.columns.map((candidate) => driver.escape(candidate.databaseName)).join(', ');
-    this.sql = `SELECT ${columns} FROM ${driver.escape(metadata.tablePath)} WHERE ${driver.escape(where.databaseName)} = ${driver.createParameter('value', 0)}`;
+    // On PostgreSQL with a schema the path is `schema.table`, each part quoted on its own.
+    const table = metadata.tablePath
+      .split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
+    this.sql = `SELECT ${columns} FROM ${table} WHERE ${driver.escape(where.databaseName)} = ${driver.createParameter('value', 0)}`;
   }
 
   async findOne(value: string | number): Promise<Entity | null> {

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../../src/config/app-config.js';
+import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
+import { runPrefix, withClient } from './postgres-server.js';
 
 /**
  * The PostgreSQL side of the tests. The `postgres` vitest project sets TEST_DATABASE_URL and
@@ -12,20 +15,8 @@ export const testDatabaseUrl: string | undefined = process.env.TEST_DATABASE_URL
 /** True in the `postgres` project. */
 export const onPostgres = testDatabaseUrl !== undefined;
 
-const runPrefix = () => `test_${process.env.TEST_DATABASE_RUN ?? 'local'}_`;
-
 export function testSchemaName(dataDir: string): string {
   return `${runPrefix()}${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Creates the app's schema if need be; returns the DATABASE_URL the app runs on, or nothing on SQLite. */
@@ -46,27 +37,8 @@ export async function dropTestDatabase(dataDir: string): Promise<void> {
   );
 }
 
-/** Drops every schema of this run, also those of apps that shared a data directory the test itself removed. */
-export async function dropTestRun(url: string): Promise<void> {
-  await withClient(url, async (client) => {
-    const { rows } = await client.query<{ name: string }>(
-      'SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)',
-      [runPrefix()],
-    );
-    for (const { name } of rows) await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-  });
-}
-
-/** Why TEST_DATABASE_URL cannot be used, or null when a query goes through. */
-export async function unreachableReason(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return (error as Error).message || String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+/** The database of the app(s) on `dataDir`, opened as another process would while they are stopped. */
+export async function openTestDatabase(dataDir: string): Promise<DataSource> {
+  const config = loadConfig({ ...(await prepareTestDatabase(dataDir)), DATA_DIR: dataDir });
+  return new DataSource({ ...buildDataSourceOptions(config), migrationsRun: false }).initialize();
 }
