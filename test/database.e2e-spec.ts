@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { migrations } from '../src/database/migrations/index.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
+import { onPostgres, testSchemaName } from './helpers/test-database.js';
 
 describe('Database schema', () => {
   let testApp: TestApp;
   beforeAll(async () => {
-    testApp = await createTestApp();
+    testApp = await createTestApp({ DATABASE_STATEMENT_TIMEOUT_MS: '250' });
   });
   afterAll(() => testApp.close());
 
@@ -19,8 +21,35 @@ describe('Database schema', () => {
     expect(pending.upQueries.map((query) => query.query)).toEqual([]);
   });
 
-  it('runs SQLite in WAL mode with a busy timeout', async () => {
+  it.runIf(!onPostgres)('runs SQLite in WAL mode with a busy timeout', async () => {
     expect(await testApp.dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     expect(await testApp.dataSource.query('PRAGMA busy_timeout')).toEqual([{ timeout: 5000 }]);
+  });
+
+  it.runIf(onPostgres)("keeps PostgreSQL's tables in the schema DATABASE_URL names", async () => {
+    const schema = testSchemaName(testApp.dataDir);
+    expect(await testApp.dataSource.query('SELECT current_schema() AS schema')).toEqual([{ schema }]);
+    const tables = await testApp.dataSource.query(
+      'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+      [schema],
+    );
+    expect(tables.map((row: { name: string }) => row.name)).toEqual([
+      'distribution_job',
+      'event',
+      'job',
+      'migrations',
+      'schedule_claim',
+      'vod_download',
+    ]);
+  });
+
+  it.runIf(onPostgres)('opens as many PostgreSQL connections as DATABASE_POOL_SIZE says', () => {
+    const driver = testApp.dataSource.driver as PostgresDriver;
+    expect(driver.master.options.max).toBe(testApp.config.databasePoolSize);
+  });
+
+  it.runIf(onPostgres)('cancels a statement that outlasts DATABASE_STATEMENT_TIMEOUT_MS', async () => {
+    expect(await testApp.dataSource.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '250ms' }]);
+    await expect(testApp.dataSource.query('SELECT pg_sleep(2)')).rejects.toThrow(/statement timeout/);
   });
 });
