@@ -1,6 +1,8 @@
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { migrations } from '../src/database/migrations/index.js';
+import { registerEvent } from './helpers/factories.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
 import { onPostgres, testSchemaName } from './helpers/test-database.js';
 
@@ -51,5 +53,24 @@ describe('Database schema', () => {
   it.runIf(onPostgres)('cancels a statement that outlasts DATABASE_STATEMENT_TIMEOUT_MS', async () => {
     expect(await testApp.dataSource.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '250ms' }]);
     await expect(testApp.dataSource.query('SELECT pg_sleep(2)')).rejects.toThrow(/statement timeout/);
+  });
+
+  it.runIf(onPostgres)('stores instants as UTC, whatever time zone each process runs in', async () => {
+    const zone = process.env.TZ;
+    try {
+      process.env.TZ = 'Pacific/Chatham'; // +13:45 in December
+      const event = await registerEvent(testApp.baseUrl, { startTime: '2018-10-10T14:00:00.000Z' });
+      const [stored] = await testApp.dataSource.query(
+        'SELECT "startTime"::text AS "startTime" FROM event WHERE id = $1',
+        [event.id],
+      );
+      expect(stored).toEqual({ startTime: '2018-10-10 14:00:00' });
+
+      process.env.TZ = 'America/Los_Angeles';
+      const read = await request(testApp.baseUrl).get(`/event/${event.id}`).expect(200);
+      expect(read.body.startTime).toBe('2018-10-10T14:00:00.000Z');
+    } finally {
+      process.env.TZ = zone;
+    }
   });
 });

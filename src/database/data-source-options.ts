@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { parsePostgresUrl } from './database-url.js';
 import { entities } from './entities.js';
 import { migrations } from './migrations/index.js';
+import { keepPostgresTimestampsInUtc } from './postgres-timestamps.js';
 
 /** How long connecting to PostgreSQL may take before the attempt counts as failed. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -16,6 +17,7 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
   const common = { entities, migrations, migrationsRun: true, synchronize: false } as const;
   if (config.databaseUrl) {
     const { connectionUrl, schema } = parsePostgresUrl(config.databaseUrl);
+    keepPostgresTimestampsInUtc();
     return {
       type: 'postgres',
       url: connectionUrl,
