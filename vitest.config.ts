@@ -13,12 +13,14 @@ const e2e = ['test/**/*.e2e-spec.ts'];
  */
 async function postgresProject(): Promise<TestProjectInlineConfiguration[]> {
   const url = process.env.TEST_DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
-  if (url === 'off') return [];
-  const reason = await unreachableReason(url);
+  // Vitest evaluates this file more than once per run; decide (and say so) once.
+  if (url === 'off' || process.env.TEST_DATABASE_SKIPPED) return [];
+  const reason = process.env.TEST_DATABASE_RUN ? null : await unreachableReason(url);
   if (reason !== null) {
-    const message = `postgres project skipped: cannot reach TEST_DATABASE_URL=${url} (${reason})`;
-    if (process.env.CI === 'true') throw new Error(`${message}; CI=true needs it`);
-    console.warn(message);
+    const problem = `cannot reach TEST_DATABASE_URL=${url} (${reason})`;
+    if (process.env.CI === 'true') throw new Error(`postgres project cannot run: ${problem}; with CI=true it must`);
+    process.env.TEST_DATABASE_SKIPPED = problem;
+    console.warn(`postgres project skipped: ${problem}`);
     return [];
   }
   // Names this run's schemas, so that the global teardown drops exactly these.
