@@ -1,35 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runEntryPoint } from './helpers/entry-point.js';
 import { createTestApp } from './helpers/test-app.js';
 import { dropTestDatabase, onPostgres, prepareTestDatabase } from './helpers/test-database.js';
 
-interface Exit {
-  code: number | null;
-  stderr: string;
-}
-
-/** Runs the service's real entry point (src/main.ts, compiled on the fly) until it exits. */
-function runService(env: Record<string, string>, timeoutMs = 30_000): Promise<Exit> {
-  const child = spawn(process.execPath, ['--import', './test/helpers/ts-loader.mjs', 'src/main.ts'], {
-    env: { PATH: process.env.PATH, PORT: '0', CLEANUP_CRON: 'off', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // A service that starts after all would listen for ever.
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) =>
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    }),
-  );
-}
+/** The service's real entry point; a service that starts after all would listen until killed. */
+const runService = (env: Record<string, string>) =>
+  runEntryPoint('src/main.ts', { PORT: '0', CLEANUP_CRON: 'off', ...env });
 
 async function closedPort(): Promise<number> {
   const server = createServer();
