@@ -42,6 +42,14 @@ describe('Starting the service', () => {
     },
   );
 
+  it.runIf(!onPostgres)('names a DATABASE_URL that is not PostgreSQL, password hidden', async () => {
+    const exit = await runService({ DATABASE_URL: 'mysql://media:hunter2@db/media', DATA_DIR: dataDir });
+
+    expect(exit.code).toBe(78);
+    expect(exit.stderr).toContain('DATABASE_URL="mysql://media:***@db/media": expected a postgres:// URL');
+    expect(exit.stderr).not.toContain('hunter2');
+  });
+
   it('stops when the schema is newer than the code: the database holds a migration this code does not know', async () => {
     const testApp = await createTestApp({ WORKER_ENABLED: 'false' }, { dataDir });
     await testApp.dataSource.query(

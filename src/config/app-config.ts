@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { validateCronExpression } from 'cron';
+import { hidePassword, parsePostgresUrl } from '../database/database-url.js';
 import { parseAllowedHost } from '../storage/source-locator.js';
 
 /** Thrown when an environment variable holds a value the service cannot run with. */
@@ -76,7 +77,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     try {
       return parse(raw.trim());
     } catch (error) {
-      problems.push(`${name}=${JSON.stringify(raw)}: ${(error as Error).message}`);
+      problems.push(`${name}=${JSON.stringify(hidePassword(raw))}: ${(error as Error).message}`);
       return fallback;
     }
   };
@@ -181,6 +182,7 @@ function databaseUrl(raw: string): string {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new Error('expected a postgres:// URL (leave unset for the embedded SQLite file)');
   }
+  parsePostgresUrl(raw);
   return raw;
 }
 

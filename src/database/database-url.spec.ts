@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePostgresUrl, redactDatabaseUrl } from './database-url.js';
+import { parsePostgresUrl, hidePassword } from './database-url.js';
 
 describe(parsePostgresUrl.name, () => {
   it('takes the schema out of the URL the driver connects to', () => {
@@ -21,14 +21,19 @@ describe(parsePostgresUrl.name, () => {
   });
 });
 
-describe(redactDatabaseUrl.name, () => {
+describe(hidePassword.name, () => {
   it('hides the password and keeps the rest', () => {
-    expect(redactDatabaseUrl('postgres://app:s3cr%40t@db:5432/media?schema=x')).toBe(
+    expect(hidePassword('postgres://app:s3cr%40t@db:5432/media?schema=x')).toBe(
       'postgres://app:***@db:5432/media?schema=x',
     );
   });
 
+  it('keeps anything that is not a URL as it is', () => {
+    expect(hidePassword('mysql:/broken')).toBe('mysql:/broken');
+    expect(hidePassword('not a url')).toBe('not a url');
+  });
+
   it('keeps a URL without a password as it is', () => {
-    expect(redactDatabaseUrl('postgres://root@127.0.0.1:5432/test')).toBe('postgres://root@127.0.0.1:5432/test');
+    expect(hidePassword('postgres://root@127.0.0.1:5432/test')).toBe('postgres://root@127.0.0.1:5432/test');
   });
 });

@@ -18,13 +18,14 @@ export function parsePostgresUrl(databaseUrl: string): PostgresLocation {
   return { connectionUrl: url.toString(), schema };
 }
 
-/** The URL as it may appear in a log or an error message: any password replaced by `***`. */
-export function redactDatabaseUrl(databaseUrl: string): string {
+/** A value as it may appear in a log or an error message: a URL's password replaced by `***`, anything else as it is. */
+export function hidePassword(value: string): string {
   try {
-    const url = new URL(databaseUrl);
-    if (url.password) url.password = '***';
+    const url = new URL(value);
+    if (!url.password) return value;
+    url.password = '***';
     return url.toString();
   } catch {
-    return '(not a URL)';
+    return value;
   }
 }

@@ -1,5 +1,5 @@
 import { DataSource, DataSourceOptions, MigrationExecutor, QueryRunner } from 'typeorm';
-import { redactDatabaseUrl } from './database-url.js';
+import { hidePassword } from './database-url.js';
 
 /** The service cannot use its database; the message names the setting and never shows a password. */
 export class DatabaseStartupError extends Error {}
@@ -62,7 +62,7 @@ async function unlock(queryRunner: QueryRunner): Promise<void> {
 function describeDatabase(options: DataSourceOptions): string {
   if (options.type === 'postgres') {
     const schema = options.schema ? ` (schema ${options.schema})` : '';
-    return `the database at DATABASE_URL=${redactDatabaseUrl(String(options.url))}${schema}`;
+    return `the database at DATABASE_URL=${hidePassword(String(options.url))}${schema}`;
   }
   return `the SQLite database ${String(options.database)} (DATABASE_URL is unset)`;
 }
