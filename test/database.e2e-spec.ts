@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { migrations } from '../src/database/migrations/index.js';
 import { registerEvent } from './helpers/factories.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
-import { onPostgres, testSchemaName } from './helpers/test-database.js';
+import { dropTestDatabase, onPostgres, testSchemaName } from './helpers/test-database.js';
 
 describe('Database schema', () => {
   let testApp: TestApp;
@@ -71,6 +74,19 @@ describe('Database schema', () => {
       expect(read.body.startTime).toBe('2018-10-10T14:00:00.000Z');
     } finally {
       process.env.TZ = zone;
+    }
+  });
+
+  it.runIf(onPostgres)('migrates once when several processes start together on an empty database', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'database-together-'));
+    const apps = await Promise.all([1, 2, 3].map(() => createTestApp({ WORKER_ENABLED: 'false' }, { dataDir })));
+    try {
+      const ran = await apps[0].dataSource.query('SELECT name FROM migrations ORDER BY id');
+      expect(ran.map((row: { name: string }) => row.name)).toEqual(migrations.map((migration) => migration.name));
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+      rmSync(dataDir, { recursive: true, force: true });
+      await dropTestDatabase(dataDir);
     }
   });
 });

@@ -37,7 +37,11 @@ async function migrate(dataSource: DataSource, options: DataSourceOptions): Prom
   const queryRunner = dataSource.createQueryRunner();
   const postgres = options.type === 'postgres';
   try {
-    if (postgres) await queryRunner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    if (postgres) {
+      // Neither waiting for another process's migrations nor a long migration is a runaway statement.
+      await queryRunner.query('SET statement_timeout = 0');
+      await queryRunner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    }
     const executor = new MigrationExecutor(dataSource, queryRunner);
     const known = new Set(dataSource.migrations.map((migration) => migration.name));
     const unknown = (await executor.getExecutedMigrations()).filter((migration) => !known.has(migration.name));
@@ -55,8 +59,10 @@ async function migrate(dataSource: DataSource, options: DataSourceOptions): Prom
   }
 }
 
+/** Gives the connection back to the pool as it came: unlocked, with the configured statement timeout. */
 async function unlock(queryRunner: QueryRunner): Promise<void> {
   await queryRunner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+  await queryRunner.query('RESET statement_timeout').catch(() => undefined);
 }
 
 function describeDatabase(options: DataSourceOptions): string {
