@@ -15,6 +15,8 @@ export const testDatabaseUrl: string | undefined = process.env.TEST_DATABASE_URL
 /** True in the `postgres` project. */
 export const onPostgres = testDatabaseUrl !== undefined;
 
+const UNIQUE_VIOLATION = '23505';
+
 export function testSchemaName(dataDir: string): string {
   return `${runPrefix()}${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
 }
@@ -23,7 +25,12 @@ export function testSchemaName(dataDir: string): string {
 export async function prepareTestDatabase(dataDir: string): Promise<Record<string, string>> {
   if (!testDatabaseUrl) return {};
   const schema = testSchemaName(dataDir);
-  await withClient(testDatabaseUrl, (client) => client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`));
+  await withClient(testDatabaseUrl, async (client) => {
+    // IF NOT EXISTS still races with apps starting together on one data directory.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((error: { code?: string }) => {
+      if (error.code !== UNIQUE_VIOLATION) throw error;
+    });
+  });
   const url = new URL(testDatabaseUrl);
   url.searchParams.set('schema', schema);
   // Many apps run at once against one server (max_connections is 100 by default).
