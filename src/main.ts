@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+import { DatabaseStartupError } from './database/open-database.js';
 
 async function bootstrap(): Promise<void> {
   try {
@@ -16,11 +17,19 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  // Without abortOnError: false Nest exits on its own, before the cause can be told plainly.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, abortOnError: false });
   await configureApp(app);
   const config = app.get(AppConfig);
   await app.listen(config.port);
   new Logger('Bootstrap').log(`Listening on ${config.publicUrl} (port ${config.port}); API docs at /docs`);
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  if (error instanceof DatabaseStartupError) {
+    console.error(`Not starting: ${error.message}`);
+    process.exit(69); // EX_UNAVAILABLE
+  }
+  console.error(error);
+  process.exit(1);
+});

@@ -168,4 +168,31 @@ describe.each(queues)('$name', ({ name, env }) => {
     expect(ran).toEqual([2]);
     await until(async () => (await jobs()).length === 0);
   });
+
+  it('runs every job exactly once while several processes claim from one database at the same time', async () => {
+    const processes = [await start({ JOB_POLL_INTERVAL_MS: '10' })];
+    for (let i = 1; i < 3; i++)
+      processes.push(await start({ JOB_POLL_INTERVAL_MS: '10' }, processes[0].testApp.dataDir));
+    const runs: { key: string; process: number }[] = [];
+    processes.forEach(({ queue }, process) =>
+      queue.registerHandler(
+        TEST_JOB,
+        async (data) => {
+          runs.push({ key: (data as unknown as { key: string }).key, process });
+          await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 15));
+        },
+        { ...options, concurrency: 4 },
+      ),
+    );
+    const keys = Array.from({ length: 60 }, (_, index) => `job-${String(index).padStart(2, '0')}`);
+    // One commit makes all of them due at once, for the most contention.
+    await processes[0].testApp.dataSource.transaction(async (manager) => {
+      for (const key of keys) await processes[0].queue.enqueue(TEST_JOB, key, { key } as never, { manager });
+    });
+
+    await until(async () => (await processes[0].jobs()).length === 0, 20_000);
+    expect(runs.map((run) => run.key).sort()).toEqual(keys);
+    // Every process took part, so the claims really competed.
+    expect(new Set(runs.map((run) => run.process)).size).toBe(processes.length);
+  });
 });

@@ -13,11 +13,12 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Job } from '../src/jobs/job.entity.js';
 import { SourceProxy } from '../src/media/source-proxy.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
+import { VodDownload } from '../src/vod-download/vod-download.entity.js';
 import { VodDownloadProcessor } from '../src/vod-download/vod-download.processor.js';
 import { registerEvent } from './helpers/factories.js';
 import {
@@ -34,6 +35,7 @@ import {
   videoDecodeTimes,
 } from './helpers/media.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
+import { openTestDatabase } from './helpers/test-database.js';
 
 const SEED_FILTER = '(type=="audio"&&systemLanguage=="eng")||(type=="video"&&DisplayWidth==160&&DisplayHeight==90)';
 const EVENT_START = '2018-10-10T14:00:00.000Z';
@@ -503,23 +505,21 @@ describe(VodDownloadProcessor.name, () => {
       await expect.poll(() => toolsReading(origin.url).length, { timeout: 10_000 }).toBeGreaterThan(0);
       await app.close();
 
-      const db = new Database(join(dataDir, 'app.sqlite'), { readonly: true });
-      expect(db.prepare('SELECT status FROM vod_download WHERE id = ?').get(created.id)).toEqual({ status: 'queued' });
-      expect(
-        db.prepare("SELECT status FROM job WHERE key = ? AND name = 'vod-download.process'").get(created.id),
-      ).toEqual({ status: 'queued' });
-      db.close();
+      const db = await openTestDatabase(dataDir);
+      expect(await db.manager.findOneBy(VodDownload, { id: created.id })).toMatchObject({ status: 'queued' });
+      expect(await db.manager.findOneBy(Job, { key: created.id, name: 'vod-download.process' })).toMatchObject({
+        status: 'queued',
+      });
       expect(toolsReading(origin.url)).toEqual([]);
 
       // Now as if the process had died mid-way instead: the download processing, its job claimed by a worker whose lease ran out.
-      const crashed = new Database(join(dataDir, 'app.sqlite'));
-      crashed.prepare("UPDATE vod_download SET status = 'processing', progress = 40 WHERE id = ?").run(created.id);
-      crashed
-        .prepare(
-          "UPDATE job SET status = 'active', lockedBy = 'dead-worker', lockedUntil = '2000-01-01 00:00:00.000' WHERE key = ?",
-        )
-        .run(created.id);
-      crashed.close();
+      await db.manager.update(VodDownload, { id: created.id }, { status: 'processing', progress: 40 });
+      await db.manager.update(
+        Job,
+        { key: created.id },
+        { status: 'active', lockedBy: 'dead-worker', lockedUntil: new Date('2000-01-01T00:00:00.000Z') },
+      );
+      await db.destroy();
 
       origin.openGate();
       app = await createTestApp(env, { dataDir });

@@ -31,7 +31,21 @@ export const appSettings = {
   databaseUrl: setting({
     env: 'DATABASE_URL',
     parse: postgresUrl,
-    doc: '`postgres://…` to run on PostgreSQL; unset uses `$DATA_DIR/app.sqlite` (WAL mode, 5 s busy timeout).',
+    doc: "`postgres://…` to run on PostgreSQL (`?schema=name` keeps the tables in that schema, which must exist; default: the server's search path); unset uses `$DATA_DIR/app.sqlite` (WAL mode, 5 s busy timeout). Unreachable at start (4 tries, 1 s apart) or holding a migration newer than the code: the service stops with a message naming it, password hidden (exit code 69).",
+  }),
+  /** Connections each process keeps open to PostgreSQL. */
+  databasePoolSize: setting({
+    env: 'DATABASE_POOL_SIZE',
+    parse: wholeNumber(1, 1000),
+    default: '10',
+    doc: 'With PostgreSQL: connections each process keeps open.',
+  }),
+  /** PostgreSQL cancels a statement that runs longer than this; 0 for no limit. */
+  databaseStatementTimeoutMs: setting({
+    env: 'DATABASE_STATEMENT_TIMEOUT_MS',
+    parse: wholeNumber(0, 86_400_000),
+    default: '30000',
+    doc: 'With PostgreSQL: a statement running longer is cancelled (migrations at start are exempt); `0`: no limit.',
   }),
   /** Base of every URL the service hands out, without a trailing slash. */
   publicUrl: setting({

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { validateCronExpression } from 'cron';
+import { parsePostgresUrl } from '../database/database-url.js';
 import { parseAllowedHost } from '../security/allowed-hosts.js';
 import type { Parser } from './setting.js';
 
@@ -49,6 +50,7 @@ export const postgresUrl: Parser<string> = (raw) => {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new Error('expected a postgres:// URL (leave unset for the embedded SQLite file)');
   }
+  parsePostgresUrl(raw);
   return raw;
 };
 

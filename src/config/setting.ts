@@ -1,3 +1,5 @@
+import { hidePassword } from '../security/hide-password.js';
+
 /** Turns the trimmed text of an environment variable into a value, or throws an Error saying what was expected. */
 export type Parser<T> = (raw: string) => T;
 
@@ -65,7 +67,7 @@ export function readSettings<S extends SettingsSchema>(
     try {
       return { value: entry.parse(raw.trim()) };
     } catch (error) {
-      problems.push(`${entry.env}=${JSON.stringify(raw)}: ${(error as Error).message}`);
+      problems.push(`${entry.env}=${JSON.stringify(hidePassword(raw))}: ${(error as Error).message}`);
       return undefined;
     }
   };

@@ -1,4 +1,5 @@
 import type { ObjectLiteral, Repository } from 'typeorm';
+import { escapedTable } from './escaped-table.js';
 
 /**
  * Finds one entity by one column with SQL built once. On a hot read path TypeORM's query builder
@@ -17,7 +18,7 @@ export class PreparedLookup<Entity extends ObjectLiteral> {
     const where = metadata.findColumnWithPropertyName(column);
     if (!where) throw new Error(`${metadata.name} has no column ${column}`);
     const columns = metadata.columns.map((candidate) => driver.escape(candidate.databaseName)).join(', ');
-    this.sql = `SELECT ${columns} FROM ${driver.escape(metadata.tablePath)} WHERE ${driver.escape(where.databaseName)} = ${driver.createParameter('value', 0)}`;
+    this.sql = `SELECT ${columns} FROM ${escapedTable(driver, metadata)} WHERE ${driver.escape(where.databaseName)} = ${driver.createParameter('value', 0)}`;
   }
 
   async findOne(value: string | number): Promise<Entity | null> {

@@ -44,7 +44,7 @@ export class DatabaseJobQueue
     { key: string; name: JobName; controller: AbortController; done: Promise<void> }
   >();
   private pollTimer: NodeJS.Timeout | undefined;
-  private polling = false;
+  private inFlightPoll: Promise<void> | undefined;
   private pollAgain = false;
   private stopped = true;
 
@@ -97,6 +97,8 @@ export class DatabaseJobQueue
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.pollTimer);
+    // A claim still under way would otherwise start its job after this, on a closing connection.
+    await this.inFlightPoll;
     for (const running of this.runningJobs.values()) running.controller.abort(WORKER_SHUTDOWN);
     await Promise.allSettled([...this.runningJobs.values()].map((running) => running.done));
   }
@@ -112,15 +114,22 @@ export class DatabaseJobQueue
 
   private schedulePoll(delayMs: number): void {
     clearTimeout(this.pollTimer);
-    this.pollTimer = setTimeout(() => void this.poll(), delayMs);
+    this.pollTimer = setTimeout(() => this.poll(), delayMs);
   }
 
-  private async poll(): Promise<void> {
-    if (this.polling) {
+  private poll(): void {
+    if (this.inFlightPoll) {
       this.pollAgain = true;
       return;
     }
-    this.polling = true;
+    this.inFlightPoll = this.claimDueJobs().finally(() => {
+      this.inFlightPoll = undefined;
+      if (!this.stopped) this.schedulePoll(this.pollAgain ? 0 : this.config.jobPollIntervalMs);
+      this.pollAgain = false;
+    });
+  }
+
+  private async claimDueJobs(): Promise<void> {
     try {
       for (const [name, registration] of this.registrations) {
         while (!this.stopped && registration.running < registration.options.concurrency) {
@@ -131,10 +140,6 @@ export class DatabaseJobQueue
       }
     } catch (error) {
       this.logger.error(`Polling for jobs failed: ${(error as Error).message}`);
-    } finally {
-      this.polling = false;
-      if (!this.stopped) this.schedulePoll(this.pollAgain ? 0 : this.config.jobPollIntervalMs);
-      this.pollAgain = false;
     }
   }
 

@@ -1,3 +1,4 @@
+import { hidePassword } from '../security/hide-password.js';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config.js';
@@ -42,7 +43,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   /** A connection of its own (a subscriber, say), closed at shutdown. */
   open(options: { maxRetriesPerRequest?: number | null } = {}): Redis {
     const redis = new Redis(this.url(), { maxRetriesPerRequest: null, ...options });
-    redis.on('error', (error) => this.logger.warn(`Redis (${redactedRedisUrl(this.url())}): ${error.message}`));
+    redis.on('error', (error) => this.logger.warn(`Redis (${hidePassword(this.url())}): ${error.message}`));
     this.opened.push(redis);
     return redis;
   }
@@ -63,7 +64,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       await probe.ping();
     } catch (error) {
       throw new Error(
-        `Cannot reach Redis at REDIS_URL=${redactedRedisUrl(this.url())}: ${(cause ?? (error as Error).message).replace(/\.$/, '')}. ` +
+        `Cannot reach Redis at REDIS_URL=${hidePassword(this.url())}: ${(cause ?? (error as Error).message).replace(/\.$/, '')}. ` +
           'Start Redis or unset REDIS_URL to run on the database queue.',
       );
     } finally {
@@ -103,12 +104,4 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The URL without its user name and password, for messages and logs. */
-export function redactedRedisUrl(raw: string): string {
-  const url = new URL(raw);
-  url.username = '';
-  url.password = '';
-  return url.toString();
 }

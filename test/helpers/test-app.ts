@@ -11,6 +11,7 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
 import { Clock } from '../../src/common/clock.js';
 import { AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { dropTestDatabase, prepareTestDatabase } from './test-database.js';
 
 /** A clock the test moves forward; it starts at the real time. */
 export class TestClock extends Clock {
@@ -41,15 +42,25 @@ export interface TestApp {
 }
 
 /**
- * The real application, listening on a loopback port, on a fresh SQLite file in a temporary
- * data directory with the real migrations. `env` overrides configuration variables.
+ * The real application, listening on a loopback port, with a temporary data directory and the
+ * real migrations: on a fresh SQLite file there, or in the `postgres` project on a fresh
+ * PostgreSQL schema of its own. Apps given the same `dataDir` share their database.
+ * `env` overrides configuration variables.
  */
 export async function createTestApp(
   env: Record<string, string> = {},
   options: { dataDir?: string } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'media-delivery-test-'));
-  const config = loadConfig({ JOB_POLL_INTERVAL_MS: '50', CLEANUP_CRON: 'off', ...env, DATA_DIR: dataDir, PORT: '0' });
+  const database = await prepareTestDatabase(dataDir);
+  const config = loadConfig({
+    JOB_POLL_INTERVAL_MS: '50',
+    CLEANUP_CRON: 'off',
+    ...database,
+    ...env,
+    DATA_DIR: dataDir,
+    PORT: '0',
+  });
   const clock = new TestClock();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
@@ -73,7 +84,9 @@ export async function createTestApp(
     baseUrl: config.publicUrl,
     close: async () => {
       await app.close();
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir) return;
+      rmSync(dataDir, { recursive: true, force: true });
+      await dropTestDatabase(dataDir);
     },
   };
 }
