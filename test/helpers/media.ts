@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -260,4 +260,57 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+const PROGRAM_DATE_TIME = /^#EXT-X-PROGRAM-DATE-TIME:(.+)$/gm;
+
+/**
+ * HLS of the MP4 `source` in 2 s segments under `dir`, dated with EXT-X-PROGRAM-DATE-TIME by
+ * ffmpeg's hls muxer and moved so that the first segment starts at `firstSegmentAt`, behind a
+ * master playlist (master.m3u8) naming the media playlist (media.m3u8).
+ */
+export function generateHlsWithProgramDateTime(source: string, dir: string, firstSegmentAt: Date): void {
+  mkdirSync(dir, { recursive: true });
+  const media = join(dir, 'media.m3u8');
+  execFileSync('ffmpeg', [
+    ...QUIET,
+    '-i',
+    source,
+    ...['-c', 'copy', '-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod'],
+    ...['-hls_flags', 'program_date_time', '-hls_segment_filename', join(dir, 'segment_%03d.ts')],
+    media,
+  ]);
+  const written = readFileSync(media, 'utf8');
+  const [first] = [...written.matchAll(PROGRAM_DATE_TIME)].map((match) => toDate(match[1]));
+  const shift = firstSegmentAt.getTime() - first.getTime();
+  writeFileSync(
+    media,
+    written.replace(PROGRAM_DATE_TIME, (_, at: string) => {
+      return `#EXT-X-PROGRAM-DATE-TIME:${new Date(toDate(at).getTime() + shift).toISOString()}`;
+    }),
+  );
+  writeFileSync(
+    join(dir, 'master.m3u8'),
+    ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=150000,RESOLUTION=160x90', 'media.m3u8', ''].join('\n'),
+  );
+}
+
+/** ffmpeg writes zones as `+0000`. */
+function toDate(text: string): Date {
+  return new Date(text.trim().replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+}
+
+/**
+ * A DASH presentation of the MP4 `source` in 2 s segments at `dir`/.mpd, as a Unified Streaming
+ * archive dates it: availabilityStartTime `availableAt` and a first period starting at 0.
+ */
+export function generateDashWithAvailabilityStartTime(source: string, dir: string, availableAt: Date): void {
+  mkdirSync(dir, { recursive: true });
+  const mpd = join(dir, '.mpd');
+  execFileSync('ffmpeg', [...QUIET, '-i', source, '-map', '0', '-c', 'copy', '-f', 'dash', '-seg_duration', '2', mpd]);
+  const written = readFileSync(mpd, 'utf8');
+  writeFileSync(
+    mpd,
+    written.replace('type="static"', `type="static" availabilityStartTime="${availableAt.toISOString()}"`),
+  );
 }
