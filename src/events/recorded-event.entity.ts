@@ -20,8 +20,8 @@ export class RecordedEvent {
   sourceUrl: string;
 
   /**
-   * Wall-clock instant of media time 0 as registered; it places ISO instants only when the media
-   * has no timestamps of its own (mediaClock "none").
+   * Wall-clock instant of media time 0 as registered; it places ISO instants only in media without
+   * timestamps of its own (mediaClock "none"), or while they could not be read (null).
    * @example "2018-10-10T14:00:00.000Z"
    */
   @Column({ type: Date, nullable: true })
