@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MediaClockReader } from '../src/media/media-clock-reader.js';
 import { registerEvent } from './helpers/factories.js';
 import {
@@ -52,31 +52,34 @@ describe(MediaClockReader.name, () => {
   const api = () => request(testApp.baseUrl);
   const event = (sourceUrl: string, startTime: string | null = WRONG_START) =>
     registerEvent(testApp.baseUrl, { sourceUrl, startTime, duration: null }) as Promise<Record<string, any>>;
-  const clipBody = (eventId: string, start: string, end: string) => ({
-    emailAddress: 'viewer@example.com',
-    downloadClips: [{ eventId, start, end }],
-  });
-  const storedClip = async (downloadId: string) =>
-    (
-      await testApp.dataSource.query(
-        'SELECT "startSeconds", "endSeconds", "placedBy" FROM vod_download_clip WHERE "downloadId" = ?',
-        [downloadId],
-      )
-    )[0];
+  const post = (eventId: string, start: string, end: string) =>
+    api()
+      .post('/voddownload')
+      .send({ emailAddress: 'viewer@example.com', downloadClips: [{ eventId, start, end }] });
 
-  async function finished(id: string): Promise<Download> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const response = await api().get(`/voddownload/${id}`);
-      if (response.status === 200 && ['completed', 'failed'].includes(response.body.status)) return response.body;
-      if (Date.now() > deadline) throw new Error(`Download ${id} is ${JSON.stringify(response.body)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  /** Creates a download of one clip; answers it with its clip as stored: offsets and the clock that placed them. */
+  async function download(eventId: string, start: string, end: string) {
+    const created = (await post(eventId, start, end).expect(201)).body as Download;
+    const [clip] = await testApp.dataSource.query(
+      'SELECT "startSeconds", "endSeconds", "placedBy" FROM vod_download_clip WHERE "downloadId" = ?',
+      [created.id],
+    );
+    return { created, clip };
   }
 
+  const finished = (id: string) =>
+    vi.waitFor(
+      async () => {
+        const { body } = await api().get(`/voddownload/${id}`).expect(200);
+        if (!['completed', 'failed'].includes(body.status)) throw new Error(`Download ${id} is ${body.status}`);
+        return body as Download;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+
   /** The download's first frame is the recording's frame at `seconds`, not the one at 0. */
-  function expectStartsAt(download: Download, seconds: number): void {
-    const file = join(testApp.dataDir, download.downloadPath);
+  function expectStartsAt(done: Download, seconds: number): void {
+    const file = join(testApp.dataDir, done.downloadPath);
     const first = frameBytes(file, 0.05);
     expect(meanDifference(first, frameBytes(recording, seconds + 0.05))).toBeLessThan(
       meanDifference(first, frameBytes(recording, 0.05)),
@@ -96,13 +99,8 @@ describe(MediaClockReader.name, () => {
 
   it('places ISO instants by the program date-time, not the event’s startTime, and cuts there', async () => {
     const registered = await event('pdt/master.m3u8');
-    const created = (
-      await api()
-        .post('/voddownload')
-        .send(clipBody(registered.id, at(4), at(6)))
-        .expect(201)
-    ).body;
-    expect(await storedClip(created.id)).toEqual({ startSeconds: 4, endSeconds: 6, placedBy: 'media' });
+    const { created, clip } = await download(registered.id, at(4), at(6));
+    expect(clip).toEqual({ startSeconds: 4, endSeconds: 6, placedBy: 'media' });
 
     const done = await finished(created.id);
     expect(done.failureReason).toBeNull();
@@ -115,10 +113,7 @@ describe(MediaClockReader.name, () => {
     [at(6), at(SECONDS + 0.5), "is after the media's last timestamp (2018-10-10T14:30:08.000Z)"],
   ])('refuses start %s and end %s outside the media’s time range with 400', async (start, end, message) => {
     const registered = await event('pdt/master.m3u8');
-    const response = await api()
-      .post('/voddownload')
-      .send(clipBody(registered.id, start, end))
-      .expect(400);
+    const response = await post(registered.id, start, end).expect(400);
     expect([response.body.message].flat().join('\n')).toContain(message);
   });
 
@@ -129,13 +124,8 @@ describe(MediaClockReader.name, () => {
       mediaStartTime: at(0),
       mediaDuration: SECONDS,
     });
-    const created = (
-      await api()
-        .post('/voddownload')
-        .send(clipBody(registered.id, at(2), at(4)))
-        .expect(201)
-    ).body;
-    expect(await storedClip(created.id)).toEqual({ startSeconds: 2, endSeconds: 4, placedBy: 'media' });
+    const { created, clip } = await download(registered.id, at(2), at(4));
+    expect(clip).toEqual({ startSeconds: 2, endSeconds: 4, placedBy: 'media' });
 
     const done = await finished(created.id);
     expect(done.failureReason).toBeNull();
@@ -145,13 +135,8 @@ describe(MediaClockReader.name, () => {
   it('keeps placing instants by the event’s startTime in media without timestamps', async () => {
     const registered = await event('recording.mp4', at(0));
     expect(registered).toMatchObject({ mediaClock: 'none', mediaStartTime: null, mediaDuration: null });
-    const created = (
-      await api()
-        .post('/voddownload')
-        .send(clipBody(registered.id, at(2), at(4)))
-        .expect(201)
-    ).body;
-    expect(await storedClip(created.id)).toEqual({ startSeconds: 2, endSeconds: 4, placedBy: 'event' });
+    const { created, clip } = await download(registered.id, at(2), at(4));
+    expect(clip).toEqual({ startSeconds: 2, endSeconds: 4, placedBy: 'event' });
   });
 
   it('learns the clock when a download is created, when the manifest was not there at registration', async () => {
@@ -159,13 +144,8 @@ describe(MediaClockReader.name, () => {
     expect(registered).toMatchObject({ mediaClock: null, mediaStartTime: null });
     cpSync(join(mediaRoot, 'pdt'), join(mediaRoot, 'late'), { recursive: true });
 
-    const created = (
-      await api()
-        .post('/voddownload')
-        .send(clipBody(registered.id, at(1), at(3)))
-        .expect(201)
-    ).body;
-    expect(await storedClip(created.id)).toEqual({ startSeconds: 1, endSeconds: 3, placedBy: 'media' });
+    const { created, clip } = await download(registered.id, at(1), at(3));
+    expect(clip).toEqual({ startSeconds: 1, endSeconds: 3, placedBy: 'media' });
     expect((await api().get(`/event/${registered.id}`).expect(200)).body).toMatchObject({
       mediaClock: 'hls-program-date-time',
       mediaStartTime: at(0),
@@ -185,12 +165,7 @@ describe(MediaClockReader.name, () => {
     expect(local).toMatchObject({ mediaClock: null, mediaStartTime: null });
     expect(origin.requests.filter((line) => line.startsWith('localhost'))).toEqual([]);
     // Without the media's clock, the event's startTime places the instants.
-    const created = (
-      await api()
-        .post('/voddownload')
-        .send(clipBody(local.id, WRONG_START, at(-3598)))
-        .expect(201)
-    ).body;
-    expect(await storedClip(created.id)).toMatchObject({ startSeconds: 0, placedBy: 'event' });
+    const { created, clip } = await download(local.id, WRONG_START, at(-3598));
+    expect(clip).toMatchObject({ startSeconds: 0, placedBy: 'event' });
   });
 });
