@@ -20,7 +20,7 @@ describe(VodDownloadClips1764200000000.name, () => {
     const before = new DataSource({
       type: 'better-sqlite3',
       database: join(dataDir, 'app.sqlite'),
-      migrations: migrations.filter((migration) => migration !== VodDownloadClips1764200000000),
+      migrations: migrations.slice(0, migrations.indexOf(VodDownloadClips1764200000000)),
       migrationsRun: true,
       prepareDatabase: (db: { pragma(statement: string): unknown }) => void db.pragma('foreign_keys = ON'),
     });

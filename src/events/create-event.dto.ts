@@ -18,7 +18,8 @@ export class CreateEventDto {
   sourceUrl: string;
 
   /**
-   * Wall-clock instant of media time 0, for timestamped recordings (ISO 8601).
+   * Wall-clock instant of media time 0 (ISO 8601). Instants are placed by the media's own clock
+   * when its manifest has one (HLS program date-time, DASH availabilityStartTime), else by this.
    * @example "2018-10-10T14:00:00.000Z"
    */
   @IsOptional()

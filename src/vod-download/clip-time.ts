@@ -37,6 +37,15 @@ export function parseClipTime(raw: string): ClipTime {
   );
 }
 
+/** True when `raw` is an ISO instant, i.e. placing it needs a clock. */
+export function isInstant(raw: string | null | undefined): boolean {
+  try {
+    return raw != null && parseClipTime(raw).kind === 'instant';
+  } catch {
+    return false;
+  }
+}
+
 /** What a clip's times mean relative to its recording, in seconds of media time. */
 export interface ClipRange {
   startSeconds: number;
@@ -44,44 +53,103 @@ export interface ClipRange {
   endSeconds: number | undefined;
 }
 
+/**
+ * The clock that placed a clip's times: the media's own timestamps, the event's startTime, or
+ * none (elapsed times, or the whole event).
+ */
+export type ClipClock = 'media' | 'event' | 'elapsed';
+
+export interface PlacedClipRange extends ClipRange {
+  placedBy: ClipClock;
+}
+
 export interface RecordingTimes {
   startTime: Date | null;
   duration: number | null;
+  /** Media time 0 by the media's own clock (HLS program date-time, DASH availabilityStartTime): it wins over startTime. */
+  mediaStartTime?: Date | null;
+  /** How far the media's own timestamps reach from mediaStartTime, in seconds. */
+  mediaDuration?: number | null;
 }
 
 /**
  * Checks a clip's start and end against each other and the recording, and turns them into
- * media-time offsets. Both null means the whole recording.
+ * media-time offsets. Both null means the whole recording. Instants are placed by the media's own
+ * clock when it has one, else by the event's startTime.
  */
 export function resolveClipRange(
   start: string | null | undefined,
   end: string | null | undefined,
   recording: RecordingTimes,
-): ClipRange {
-  if (start == null && end == null) return { startSeconds: 0, endSeconds: undefined };
+): PlacedClipRange {
+  if (start == null && end == null) return { startSeconds: 0, endSeconds: undefined, placedBy: 'elapsed' };
   if (start == null || end == null) {
     throw new ClipTimeError('Give both start and end, or neither for the whole event');
   }
   const [from, to] = [parseClipTime(start), parseClipTime(end)];
-  if (from.kind !== to.kind) throw new ClipTimeError('start and end must both be instants or both be elapsed times');
-  let range: ClipRange;
-  if (from.kind === 'instant' && to.kind === 'instant') {
-    if (!recording.startTime) {
-      throw new ClipTimeError(
-        'The event has no startTime, so instants cannot be placed in it: use elapsed times (HH:MM:SS)',
-      );
-    }
-    const origin = recording.startTime.getTime();
-    range = { startSeconds: (from.at.getTime() - origin) / 1000, endSeconds: (to.at.getTime() - origin) / 1000 };
-    if (range.startSeconds < 0) {
-      throw new ClipTimeError(`start ${start} is before the event starts (${recording.startTime.toISOString()})`);
-    }
-  } else {
-    range = { startSeconds: (from as { seconds: number }).seconds, endSeconds: (to as { seconds: number }).seconds };
+  if (from.kind === 'instant' && to.kind === 'instant') return placeInstants(from.at, to.at, recording, start, end);
+  if (from.kind === 'instant' || to.kind === 'instant') {
+    throw new ClipTimeError('start and end must both be instants or both be elapsed times');
   }
-  if (range.endSeconds! <= range.startSeconds) throw new ClipTimeError(`start ${start} must be before end ${end}`);
-  if (recording.duration != null && range.endSeconds! > recording.duration + 0.001) {
+  const range = { startSeconds: from.seconds, endSeconds: to.seconds, placedBy: 'elapsed' as const };
+  checkOrder(range, start, end);
+  if (recording.duration != null && range.endSeconds > recording.duration + 0.001) {
     throw new ClipTimeError(`end ${end} is after the end of the event (${recording.duration} s long)`);
   }
   return range;
+}
+
+function placeInstants(from: Date, to: Date, recording: RecordingTimes, start: string, end: string): PlacedClipRange {
+  const clock = clockOf(recording);
+  const origin = clock.origin.getTime();
+  const range = {
+    startSeconds: (from.getTime() - origin) / 1000,
+    endSeconds: (to.getTime() - origin) / 1000,
+    placedBy: clock.placedBy,
+  };
+  if (range.startSeconds < 0) throw new ClipTimeError(`start ${start} is before ${clock.begins}`);
+  checkOrder(range, start, end);
+  if (clock.length != null && range.endSeconds > clock.length + 0.001) {
+    throw new ClipTimeError(`end ${end} is after ${clock.ends(clock.length)}`);
+  }
+  return range;
+}
+
+interface InstantClock {
+  origin: Date;
+  /** Seconds from the origin that instants may reach, when known. */
+  length: number | null;
+  placedBy: ClipClock;
+  begins: string;
+  ends(length: number): string;
+}
+
+function clockOf(recording: RecordingTimes): InstantClock {
+  const { mediaStartTime, startTime } = recording;
+  if (mediaStartTime) {
+    return {
+      origin: mediaStartTime,
+      length: recording.mediaDuration ?? recording.duration,
+      placedBy: 'media',
+      begins: `the media's first timestamp (${mediaStartTime.toISOString()})`,
+      ends: (length) =>
+        `the media's last timestamp (${new Date(mediaStartTime.getTime() + length * 1000).toISOString()})`,
+    };
+  }
+  if (!startTime) {
+    throw new ClipTimeError(
+      'The event has no startTime and its media no timestamps, so instants cannot be placed in it: use elapsed times (HH:MM:SS)',
+    );
+  }
+  return {
+    origin: startTime,
+    length: recording.duration,
+    placedBy: 'event',
+    begins: `the event starts (${startTime.toISOString()})`,
+    ends: (length) => `the end of the event (${length} s long)`,
+  };
+}
+
+function checkOrder(range: ClipRange, start: string, end: string): void {
+  if (range.endSeconds! <= range.startSeconds) throw new ClipTimeError(`start ${start} must be before end ${end}`);
 }

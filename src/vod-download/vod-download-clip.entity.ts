@@ -1,4 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import type { ClipClock } from './clip-time.js';
 import { VodDownload } from './vod-download.entity.js';
 
 /**
@@ -28,4 +29,8 @@ export class VodDownloadClip {
   /** Null: to the end of the source. */
   @Column('double precision', { nullable: true })
   endSeconds: number | null;
+
+  /** The clock that placed the clip's times in its source; null for clips stored before it was recorded. */
+  @Column('varchar', { length: 16, nullable: true })
+  placedBy: ClipClock | null;
 }

@@ -11,7 +11,7 @@ import { EventsService } from '../events/events.service.js';
 import { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { DownloadStore } from '../storage/download-store.js';
-import { ClipRange, resolveClipRange } from './clip-time.js';
+import { isInstant, PlacedClipRange, resolveClipRange } from './clip-time.js';
 import { DownloadCallbacks } from './download-callbacks.js';
 import { downloadUrlOf } from './download-url.js';
 import { buildDownloadTask } from './download-task.js';
@@ -60,6 +60,7 @@ export class VodDownloadService {
     const masterClips = clips.filter((clip) => clip.isMasterClip);
     if (masterClips.length > 1) throw new InvalidRequestError('Only one clip may have isMasterClip true');
     const events = await this.events.findMany(clips.map((clip) => clip.eventId));
+    await this.events.learnMediaClocks(eventsPlacingInstants(clips, events));
     const ranges = clips.map((clip, index) => this.resolveClip(clip, index, events.get(clip.eventId)));
     const restEndpoints = request.restEndpoints ?? [];
     restEndpoints.forEach((url, index) => {
@@ -112,6 +113,7 @@ export class VodDownloadService {
             eventId: clip.eventId,
             startSeconds: ranges[position].startSeconds,
             endSeconds: ranges[position].endSeconds ?? null,
+            placedBy: ranges[position].placedBy,
           })),
         );
         await this.enqueueProcessing(download, manager);
@@ -240,7 +242,7 @@ export class VodDownloadService {
   }
 
   /** Checks a clip against its event and places its times in the event's source. */
-  private resolveClip(clip: DownloadClipDto, index: number, event: RecordedEvent | undefined): ClipRange {
+  private resolveClip(clip: DownloadClipDto, index: number, event: RecordedEvent | undefined): PlacedClipRange {
     const where = `downloadClips[${index}]`;
     if (!event) throw new InvalidRequestError(`${where}.eventId: no event ${clip.eventId} is registered`);
     const range = checkWithin(where, () => resolveClipRange(clip.start, clip.end, event));
@@ -287,6 +289,12 @@ export class VodDownloadService {
       ),
     );
   }
+}
+
+/** The events whose clock the clips' instants need, each once. */
+function eventsPlacingInstants(clips: DownloadClipDto[], events: Map<string, RecordedEvent>): RecordedEvent[] {
+  const timed = clips.filter((clip) => isInstant(clip.start) || isInstant(clip.end));
+  return [...new Set(timed.map((clip) => events.get(clip.eventId)).filter((event) => event !== undefined))];
 }
 
 function describe(selector: DownloadSelector): string {

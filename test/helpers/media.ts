@@ -262,16 +262,73 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
   };
 }
 
-/** ffmpeg or ffprobe processes still reading from `url`. */
+/** Live ffmpeg or ffprobe processes that this process (the app under test) started, reading from `url`. */
 export function toolsReading(url: string): string[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
-    .map((pid) => {
+    .flatMap((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        // stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its last ')'.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(ppid) !== process.pid || state === 'Z') return [];
+        return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')];
       } catch {
-        return '';
+        return [];
       }
     })
     .filter((command) => /^(\S*\/)?ff(mpeg|probe) /.test(command) && command.includes(url));
+}
+
+const PROGRAM_DATE_TIME = /^#EXT-X-PROGRAM-DATE-TIME:(.+)$/gm;
+
+/**
+ * HLS of the MP4 `source` in 2 s segments under `dir`, dated with EXT-X-PROGRAM-DATE-TIME by
+ * ffmpeg's hls muxer and moved so that the first segment starts at `firstSegmentAt`, behind a
+ * master playlist (master.m3u8) naming the media playlist (media.m3u8).
+ */
+export function generateHlsWithProgramDateTime(source: string, dir: string, firstSegmentAt: Date): void {
+  mkdirSync(dir, { recursive: true });
+  const media = join(dir, 'media.m3u8');
+  execFileSync('ffmpeg', [
+    ...QUIET,
+    '-i',
+    source,
+    ...['-c', 'copy', '-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod'],
+    ...['-hls_flags', 'program_date_time', '-hls_segment_filename', join(dir, 'segment_%03d.ts')],
+    media,
+  ]);
+  const written = readFileSync(media, 'utf8');
+  const [first] = [...written.matchAll(PROGRAM_DATE_TIME)].map((match) => toDate(match[1]));
+  const shift = firstSegmentAt.getTime() - first.getTime();
+  writeFileSync(
+    media,
+    written.replace(PROGRAM_DATE_TIME, (_, at: string) => {
+      return `#EXT-X-PROGRAM-DATE-TIME:${new Date(toDate(at).getTime() + shift).toISOString()}`;
+    }),
+  );
+  writeFileSync(
+    join(dir, 'master.m3u8'),
+    ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=150000,RESOLUTION=160x90', 'media.m3u8', ''].join('\n'),
+  );
+}
+
+/** ffmpeg writes zones as `+0000`. */
+function toDate(text: string): Date {
+  return new Date(text.trim().replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+}
+
+/**
+ * A DASH presentation of the MP4 `source` in 2 s segments at `dir`/.mpd, as a Unified Streaming
+ * archive dates it: availabilityStartTime `availableAt` and a first period starting at 0.
+ */
+export function generateDashWithAvailabilityStartTime(source: string, dir: string, availableAt: Date): void {
+  mkdirSync(dir, { recursive: true });
+  const mpd = join(dir, '.mpd');
+  execFileSync('ffmpeg', [...QUIET, '-i', source, '-map', '0', '-c', 'copy', '-f', 'dash', '-seg_duration', '2', mpd]);
+  const written = readFileSync(mpd, 'utf8');
+  writeFileSync(
+    mpd,
+    written.replace('type="static"', `type="static" availabilityStartTime="${availableAt.toISOString()}"`),
+  );
 }
