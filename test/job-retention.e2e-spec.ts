@@ -14,14 +14,29 @@ const TEST_JOB = 'test.job' as JobName;
 /** How TypeORM stores a Date in SQLite: UTC, 'YYYY-MM-DD HH:MM:SS.SSS'. */
 const sqliteDate = (date: Date) => date.toISOString().replace('T', ' ').replace('Z', '');
 
+const JOB_COLUMNS = `"id", "name", "key", "data", "status", "attempts", "runAt", "lastError", "createdAt"`;
+/** Inserts `$1` jobs keyed `$2-<n>`, of name `$3` and status `$4`, due at `$5`, created at `$6`. */
+const GENERATE_ON_SQLITE = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+  INSERT INTO job (${JOB_COLUMNS}) SELECT ? || '-' || i, ?, ? || '-' || i, '{}', ?, 3, ?, 'it broke', ? FROM n`;
+const GENERATE_ON_POSTGRES = `INSERT INTO job (${JOB_COLUMNS})
+  SELECT $2 || '-' || i, $3, $2 || '-' || i, '{}', $4, 3, $5, 'it broke', $6 FROM generate_series(0, $1 - 1) AS i`;
+
 /** Inserts `count` jobs in one statement; one by one would take longer than what is tested. */
 async function insertJobs(testApp: TestApp, count: number, prefix: string, status: Job['status'], runAt: Date) {
-  await testApp.dataSource.query(
-    `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
-     INSERT INTO job (id, name, key, data, status, attempts, runAt, lastError, createdAt)
-     SELECT ? || '-' || i, ?, ? || '-' || i, '{}', ?, 3, ?, 'it broke', ? FROM n`,
-    [count, prefix, TEST_JOB, prefix, status, sqliteDate(runAt), sqliteDate(new Date(runAt.getTime() - DAY))],
-  );
+  const createdAt = new Date(runAt.getTime() - DAY);
+  if (testApp.dataSource.options.type === 'postgres') {
+    await testApp.dataSource.query(GENERATE_ON_POSTGRES, [count, prefix, TEST_JOB, status, runAt, createdAt]);
+  } else {
+    await testApp.dataSource.query(GENERATE_ON_SQLITE, [
+      count,
+      prefix,
+      TEST_JOB,
+      prefix,
+      status,
+      sqliteDate(runAt),
+      sqliteDate(createdAt),
+    ]);
+  }
 }
 
 describe(JobRetention.name, () => {

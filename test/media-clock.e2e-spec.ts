@@ -15,6 +15,7 @@ import {
   serveDirectory,
   StaticServer,
 } from './helpers/media.js';
+import { VodDownloadClip } from '../src/vod-download/vod-download-clip.entity.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
 
 type Download = Record<string, any>;
@@ -60,10 +61,10 @@ describe(MediaClockReader.name, () => {
   /** Creates a download of one clip; answers it with its clip as stored: offsets and the clock that placed them. */
   async function download(eventId: string, start: string, end: string) {
     const created = (await post(eventId, start, end).expect(201)).body as Download;
-    const [clip] = await testApp.dataSource.query(
-      'SELECT "startSeconds", "endSeconds", "placedBy" FROM vod_download_clip WHERE "downloadId" = ?',
-      [created.id],
-    );
+    const clip = await testApp.dataSource.manager.findOneOrFail(VodDownloadClip, {
+      select: { startSeconds: true, endSeconds: true, placedBy: true },
+      where: { downloadId: created.id },
+    });
     return { created, clip };
   }
 
