@@ -97,7 +97,7 @@ describe('REDIS_URL at start', () => {
   it('stops the service with a message naming REDIS_URL, without its password, when Redis cannot be reached', async () => {
     const failure = createTestApp({ REDIS_URL: 'redis://admin:s3cret@127.0.0.1:1' });
     await expect(failure).rejects.toThrow(
-      /Cannot reach Redis at REDIS_URL=redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/,
+      /Cannot reach Redis at REDIS_URL=redis:\/\/admin:\*\*\*@127\.0\.0\.1:1: connect ECONNREFUSED/,
     );
     await expect(failure).rejects.not.toThrow(/s3cret/);
   });

@@ -30,11 +30,16 @@ export class RedisSchedules implements BeforeApplicationShutdown {
       return;
     }
     this.runs.set(name, run);
-    await queue.upsertJobScheduler(
-      name,
-      { pattern: cron, tz: 'UTC' },
-      { name, opts: { removeOnComplete: true, removeOnFail: true } },
-    );
+    try {
+      await queue.upsertJobScheduler(
+        name,
+        { pattern: cron, tz: 'UTC' },
+        { name, opts: { removeOnComplete: true, removeOnFail: true } },
+      );
+    } catch (error) {
+      // Processes starting together upsert the same scheduler; the one that lost made the same tick.
+      if (!/job ID already exists/i.test((error as Error).message)) throw error;
+    }
     this.worker ??= new Worker(SCHEDULES_QUEUE, (job) => this.runs.get(job.name)?.() ?? Promise.resolve(), {
       ...this.redis.forBullmq(),
     });

@@ -9,12 +9,7 @@ export class VodDownloadClips1764200000000 implements MigrationInterface {
   name = 'VodDownloadClips1764200000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    // First, while no row refers to vod_download: on SQLite, changing a column rebuilds the table.
-    await queryRunner.changeColumn(
-      'vod_download',
-      'contentId',
-      new TableColumn({ name: 'contentId', type: 'varchar', length: '256' }),
-    );
+    await widenContentId(queryRunner, 256);
     await queryRunner.createIndex(
       'vod_download',
       new TableIndex({ name: 'UQ_vod_download_path', columnNames: ['downloadPath'], isUnique: true }),
@@ -45,10 +40,24 @@ export class VodDownloadClips1764200000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.dropTable('vod_download_clip');
     await queryRunner.dropIndex('vod_download', 'UQ_vod_download_path');
-    await queryRunner.changeColumn(
-      'vod_download',
-      'contentId',
-      new TableColumn({ name: 'contentId', type: 'varchar', length: '128' }),
-    );
+    await widenContentId(queryRunner, 128);
   }
+}
+
+/**
+ * PostgreSQL alters the column in place, keeping its rows and its unique index (TypeORM's
+ * changeColumn would drop and re-add a column whose length changes). SQLite cannot alter a column:
+ * changeColumn rebuilds the table, which must happen while no other table refers to it.
+ */
+async function widenContentId(queryRunner: QueryRunner, length: number): Promise<void> {
+  if (queryRunner.connection.options.type === 'postgres') {
+    const table = queryRunner.connection.driver.escape('vod_download');
+    await queryRunner.query(`ALTER TABLE ${table} ALTER COLUMN "contentId" TYPE varchar(${length})`);
+    return;
+  }
+  await queryRunner.changeColumn(
+    'vod_download',
+    'contentId',
+    new TableColumn({ name: 'contentId', type: 'varchar', length: String(length) }),
+  );
 }
