@@ -9,7 +9,7 @@ import { answerDigestChallenge } from '../common/digest-auth.js';
 import { AppConfig } from '../config/app-config.js';
 import { locateSource, MediaSource, realPathInsideRoot, SourceNotAllowedError } from '../storage/source-locator.js';
 import { referenceKind } from './hls-playlist.js';
-import { fileNameOf } from './path-segments.js';
+import { fileNameOf, decodePathReference } from './path-segments.js';
 
 /** A source that passed the roots and hosts check: a real file inside MEDIA_ROOT, or an allowed URL. */
 export type LocatedSource = { kind: 'file'; path: string } | { kind: 'remote'; url: URL };
@@ -240,16 +240,6 @@ function byteLimit(limit: ByteLimit): Transform {
       else callback(null, chunk);
     },
   });
-}
-
-/** A playlist URI as a file path: without query or fragment, percent-decoded (URIs are URL-encoded). */
-function decodePathReference(reference: string): string {
-  const path = reference.split(/[?#]/)[0];
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
 }
 
 /** Hard link, falling back to a reflink (COPYFILE_FICLONE) or a plain copy where links cannot be made. */
