@@ -10,6 +10,10 @@ import { DistributionService } from './distribution.service.js';
 import { ElementSources } from './element-sources.js';
 import { ServiceRegistryController } from './service-registry.controller.js';
 import { DownloadChannelStore } from './download-channel-store.js';
+import { DispatchController } from './dispatch.controller.js';
+import { RegistryClient } from './opencast-registry/registry-client.js';
+import { RegistryJobReporter } from './opencast-registry/registry-job-reporter.service.js';
+import { RegistryMembership } from './opencast-registry/registry-membership.service.js';
 
 @Module({
   imports: [
@@ -22,7 +26,18 @@ import { DownloadChannelStore } from './download-channel-store.js';
       }),
     }),
   ],
-  controllers: [DistributionController, ServiceRegistryController],
-  providers: [DistributionService, DistributionJobsService, DownloadChannelStore, ElementSources, AvailabilityChecker],
+  controllers: [DistributionController, DispatchController, ServiceRegistryController],
+  providers: [
+    DistributionService,
+    DistributionJobsService,
+    DownloadChannelStore,
+    ElementSources,
+    AvailabilityChecker,
+    RegistryClient,
+    RegistryJobReporter,
+    RegistryMembership,
+  ],
+  // /health tells whether this host is registered with the Opencast cluster.
+  exports: [RegistryMembership],
 })
 export class DistributionModule {}
