@@ -25,11 +25,7 @@ describe(RegistryMembership.name, () => {
     held = await HeldSource.start();
     port = await freePort();
     member = await startMember(registry, { port, env: { ALLOWED_SOURCE_HOSTS: held.host } });
-    opencast = new OpencastRemoteClient(registry, {
-      organization: 'mh_default_org',
-      user: 'editor',
-      currentJobId: 321,
-    });
+    opencast = new OpencastRemoteClient(registry, { user: 'editor' });
     await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(true));
   });
 
@@ -84,7 +80,7 @@ describe(RegistryMembership.name, () => {
       operation: 'Distribute',
       creator: 'editor',
       organization: 'mh_default_org',
-      parentId: 321,
+      parentId: opencast.currentJobId,
       dispatchable: false,
       createdHost: member.baseUrl,
       processor: `${DISTRIBUTION_TYPE}@${member.baseUrl}`,

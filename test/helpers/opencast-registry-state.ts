@@ -137,6 +137,8 @@ export class RegistryState {
   ): RegistryJob {
     const creating = this.services.get(keyOf(fields.type, fields.createdHost));
     if (!creating) throw new RegistryStateError(`No service of type ${fields.type} on ${fields.createdHost}`, 500);
+    if (fields.parentId !== null && !this.jobs.has(fields.parentId))
+      throw new RegistryStateError(`The parent job ${fields.parentId} does not exist`, 500);
     const { start, ...rest } = fields;
     const job: RegistryJob = {
       ...rest,

@@ -91,16 +91,33 @@ export class OpencastRegistry {
     this.conflicts = count;
   }
 
-  /** What another node's workflow does: a dispatchable job, QUEUED for the dispatcher. */
+  /** A workflow operation's job on the admin node, the parent of the jobs it asks for. */
+  createWorkflowJob(): RegistryJob {
+    return this.newJob(WORKFLOW_TYPE, 'START_OPERATION', [], false);
+  }
+
+  /**
+   * What Opencast's own download distribution service does with a request: a dispatchable job,
+   * QUEUED for the dispatcher. It is created on the admin node, whose own distribution service
+   * is registered but offline (unregistered, as the README advises), so only we can take it.
+   */
   createDispatchableJob(operation: string, args: string[]): RegistryJob {
+    if (!this.state.service(DISTRIBUTION_TYPE, this.url)) {
+      this.state.registerService(DISTRIBUTION_TYPE, this.url, '/distribution/download', true);
+      this.state.unregisterService(DISTRIBUTION_TYPE, this.url);
+    }
+    return this.newJob(DISTRIBUTION_TYPE, operation, args, true);
+  }
+
+  private newJob(type: string, operation: string, args: string[], start: boolean): RegistryJob {
     return this.state.createJob({
-      type: DISTRIBUTION_TYPE,
+      type,
       operation,
       args,
       payload: null,
       createdHost: this.url,
       jobLoad: 0.1,
-      start: true,
+      start,
       creator: 'admin',
       organization: 'mh_default_org',
       parentId: null,

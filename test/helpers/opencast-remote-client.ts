@@ -26,10 +26,24 @@ export interface BarrierResult {
  * JobBarrier then polls the job **in the registry** until it ends.
  */
 export class OpencastRemoteClient {
+  private readonly workflow: WorkflowContext;
+
+  /** By default on behalf of a new workflow operation of `admin`, a job in the registry. */
   constructor(
     private readonly registry: OpencastRegistry,
-    private readonly workflow: WorkflowContext = { organization: 'mh_default_org', user: 'admin', currentJobId: 100 },
-  ) {}
+    workflow: Partial<WorkflowContext> = {},
+  ) {
+    this.workflow = {
+      organization: 'mh_default_org',
+      user: 'admin',
+      currentJobId: workflow.currentJobId ?? registry.createWorkflowJob().id,
+      ...workflow,
+    };
+  }
+
+  get currentJobId(): number {
+    return this.workflow.currentJobId;
+  }
 
   /** POST `{host}{path}/` (Distribute) or `/retract`; answers the response and the job it names. */
   async submit(
