@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RegistryMembership } from '../src/distribution/opencast-registry/registry-membership.service.js';
+import { mediaPackageXml, parseElementDocuments } from './helpers/distribution.js';
+import { CHANNEL, freePort, HeldSource, lectureXml, startMember } from './helpers/opencast-cluster.js';
+import { DISTRIBUTION_TYPE, OpencastRegistry } from './helpers/opencast-registry.js';
+import { OpencastRemoteClient } from './helpers/opencast-remote-client.js';
+import type { TestApp } from './helpers/test-app.js';
+
+describe(`${RegistryMembership.name} over a lifetime`, () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const later = <T extends { close(): Promise<void> } | { stop(): Promise<void> }>(thing: T): T => {
+    cleanups.push(() => ('close' in thing ? thing.close() : thing.stop()));
+    return thing;
+  };
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('keeps serving while the registry is down at start, and registers once it is back', async () => {
+    const registry = later(await OpencastRegistry.start());
+    await registry.stop();
+    const member = later(await startMember(registry, { port: await freePort(), env: { API_KEYS: 'test-key' } }));
+
+    await vi.waitFor(async () => {
+      const health = await request(member.baseUrl).get('/health').expect(200);
+      expect(health.body.opencast).toEqual({
+        state: 'registering',
+        registry: registry.url,
+        lastError: expect.stringContaining('cannot be reached'),
+      });
+    });
+    // The synchronous endpoints do not need the registry.
+    const sync = await request(member.baseUrl)
+      .post('/distribution/download/distributesync')
+      .set('Authorization', 'Bearer test-key')
+      .type('form')
+      .send({
+        mediapackage: lectureXml('mp-sync'),
+        channelId: CHANNEL,
+        elementId: '["track-1"]',
+        checkAvailability: 'false',
+      })
+      .expect(200);
+    expect(parseElementDocuments(sync.text)).toHaveLength(1);
+
+    await registry.resume();
+    await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(true), {
+      timeout: 10_000,
+    });
+    const health = await request(member.baseUrl).get('/health').expect(200);
+    expect(health.body.opencast).toEqual({ state: 'registered', registry: registry.url });
+  });
+
+  it('drains in maintenance mode at shutdown, then unregisters its service and host', async () => {
+    const registry = later(await OpencastRegistry.start());
+    const held = later(await HeldSource.start());
+    const member = await startMember(registry, { port: await freePort(), env: { ALLOWED_SOURCE_HOSTS: held.host } });
+    await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(true));
+    const opencast = new OpencastRemoteClient(registry);
+    const submitted = await opencast.submit('Distribute', {
+      mediapackage: mediaPackageXml({
+        id: 'mp-drain',
+        elements: [{ id: 'track-1', url: `http://${held.host}/a.mp4` }],
+      }),
+      channelId: CHANNEL,
+      elementIds: ['track-1'],
+    });
+    const jobId = Number(/ id="(\d+)"/.exec(submitted.body)![1]);
+    await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('RUNNING'));
+
+    const closing = member.close();
+    await vi.waitFor(() => expect(registry.state.hosts.get(member.baseUrl)?.maintenance).toBe(true));
+    expect(await opencast.availableServices()).toEqual([]);
+    expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(true);
+    held.release();
+    await closing;
+
+    expect(registry.state.job(jobId).status).toBe('FINISHED');
+    expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(false);
+    expect(registry.state.hosts.get(member.baseUrl)?.online).toBe(false);
+    const order = registry.calls
+      .filter((call) => call.authenticated && call.method !== 'GET')
+      .map((call) => `${call.method} ${call.path.replace(/\d+/, 'N')}`);
+    expect(order.slice(order.indexOf('POST /services/maintenance'))).toEqual([
+      'POST /services/maintenance',
+      'PUT /services/job/N.xml',
+      'POST /services/unregister',
+      'POST /services/unregisterhost',
+    ]);
+  });
+
+  it('after a crash mid-job, the restarted process finishes it without the registry ever failing it', async () => {
+    const registry = later(await OpencastRegistry.start());
+    const held = later(await HeldSource.start());
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'opencast-restart-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = { ALLOWED_SOURCE_HOSTS: held.host };
+    const first = await startMember(registry, { port, dataDir, env });
+    await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, first.baseUrl)?.online).toBe(true));
+    const opencast = new OpencastRemoteClient(registry);
+    const submitted = await opencast.submit('Distribute', {
+      mediapackage: mediaPackageXml({
+        id: 'mp-crash',
+        elements: [{ id: 'track-1', url: `http://${held.host}/b.mp4` }],
+      }),
+      channelId: CHANNEL,
+      elementIds: ['track-1'],
+    });
+    const jobId = Number(/ id="(\d+)"/.exec(submitted.body)![1]);
+    await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('RUNNING'));
+    await vi.waitFor(() => expect(held.waitingCount).toBe(1));
+
+    // A crash, as the registry sees it: the process goes away without unregistering.
+    await registry.stop();
+    await first.close();
+    await registry.resume();
+    expect(registry.state.job(jobId).status).toBe('RUNNING');
+    const barrier = opencast.waitFor(jobId);
+
+    held.release();
+    const second = later(await startMember(registry, { port, dataDir, env }));
+    const { job, seen } = await barrier;
+    expect(seen).toEqual(['RUNNING', 'FINISHED']);
+    expect(parseElementDocuments(job.payload!)).toHaveLength(1);
+    // The registration was online already: registering again would have failed the running job.
+    expect(registry.calls.filter((call) => call.path === '/services/register' && call.authenticated)).toHaveLength(1);
+    expect(registry.state.service(DISTRIBUTION_TYPE, second.baseUrl)?.online).toBe(true);
+  });
+});
