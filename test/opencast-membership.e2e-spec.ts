@@ -8,7 +8,7 @@ import { mediaPackageXml, parseElementDocuments } from './helpers/distribution.j
 import { CHANNEL, freePort, HeldSource, lectureXml, startMember } from './helpers/opencast-cluster.js';
 import { DISTRIBUTION_TYPE, OpencastRegistry } from './helpers/opencast-registry.js';
 import { OpencastRemoteClient } from './helpers/opencast-remote-client.js';
-import type { TestApp } from './helpers/test-app.js';
+import { createTestApp } from './helpers/test-app.js';
 
 describe(`${RegistryMembership.name} over a lifetime`, () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -19,6 +19,17 @@ describe(`${RegistryMembership.name} over a lifetime`, () => {
 
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('stays standalone without OPENCAST_URL: no dispatch, no heartbeat, /health as before', async () => {
+    const member = later(await createTestApp());
+    await request(member.baseUrl)
+      .post('/distribution/download/dispatch')
+      .type('form')
+      .send({ id: '1', operation: 'Distribute' })
+      .expect(404);
+    await request(member.baseUrl).head('/distribution/download/dispatch').expect(404);
+    expect((await request(member.baseUrl).get('/health').expect(200)).body).toEqual({ status: 'ok' });
   });
 
   it('keeps serving while the registry is down at start, and registers once it is back', async () => {

@@ -156,4 +156,18 @@ describe(loadConfig.name, () => {
       loadConfig({ OPENCAST_DIGEST_USER: 'opencast_system_account', OPENCAST_DIGEST_PASSWORD: 'secret' }).distribution,
     ).toMatchObject({ digestUser: 'opencast_system_account', digestPassword: 'secret' });
   });
+
+  it('joins an Opencast cluster only with the system account', () => {
+    expect(() => loadConfig({ OPENCAST_URL: 'https://admin.example.org' })).toThrow(
+      'OPENCAST_URL needs OPENCAST_DIGEST_USER',
+    );
+    const digest = { OPENCAST_DIGEST_USER: 'opencast_system_account', OPENCAST_DIGEST_PASSWORD: 'secret' };
+    expect(loadConfig({ ...digest, OPENCAST_URL: 'https://admin.example.org/' }).opencast).toEqual({
+      url: 'https://admin.example.org',
+      maxLoad: undefined,
+      retryDelayMs: 5000,
+      drainTimeoutMs: 30000,
+    });
+    expect(loadConfig(digest).opencast.url).toBeUndefined();
+  });
 });
