@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DispatchController } from '../src/distribution/dispatch.controller.js';
-import { childText, mediaPackageXml, parseElementDocuments } from './helpers/distribution.js';
-import { CHANNEL, freePort, HeldSource, lectureXml, startMember } from './helpers/opencast-cluster.js';
+import { childText, parseElementDocuments } from './helpers/distribution.js';
+import { CHANNEL, freePort, HeldSource, lectureXml, startHeldJob, startMember } from './helpers/opencast-cluster.js';
 import { DISTRIBUTION_TYPE, OpencastRegistry } from './helpers/opencast-registry.js';
 import { OpencastRemoteClient } from './helpers/opencast-remote-client.js';
 import type { TestApp } from './helpers/test-app.js';
@@ -69,16 +69,7 @@ describe(DispatchController.name, () => {
   });
 
   it('misses heartbeats while down: offline after two, its running job failed, back online at the next 200', async () => {
-    const running = await opencast.submit('Distribute', {
-      mediapackage: mediaPackageXml({
-        id: 'mp-held',
-        elements: [{ id: 'track-1', url: `http://${held.host}/held.mp4` }],
-      }),
-      channelId: CHANNEL,
-      elementIds: ['track-1'],
-    });
-    const jobId = Number(/ id="(\d+)"/.exec(running.body)![1]);
-    await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('RUNNING'));
+    const jobId = await startHeldJob(opencast, registry, held, 'mp-held');
 
     // The queue is full now (DISTRIBUTION_MAX_QUEUED_JOBS=1): a dispatched job is refused for now, and queued again.
     const waiting = registry.createDispatchableJob('Retract', [CHANNEL, lectureXml('mp-dispatched'), '["track-1"]']);

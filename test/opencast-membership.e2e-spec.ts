@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RegistryMembership } from '../src/distribution/opencast-registry/registry-membership.service.js';
-import { mediaPackageXml, parseElementDocuments } from './helpers/distribution.js';
-import { CHANNEL, freePort, HeldSource, lectureXml, startMember } from './helpers/opencast-cluster.js';
+import { parseElementDocuments } from './helpers/distribution.js';
+import { CHANNEL, freePort, HeldSource, lectureXml, startHeldJob, startMember } from './helpers/opencast-cluster.js';
 import { DISTRIBUTION_TYPE, OpencastRegistry } from './helpers/opencast-registry.js';
 import { OpencastRemoteClient } from './helpers/opencast-remote-client.js';
 import { createTestApp } from './helpers/test-app.js';
@@ -73,16 +73,7 @@ describe(`${RegistryMembership.name} over a lifetime`, () => {
     const member = await startMember(registry, { port: await freePort(), env: { ALLOWED_SOURCE_HOSTS: held.host } });
     await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(true));
     const opencast = new OpencastRemoteClient(registry);
-    const submitted = await opencast.submit('Distribute', {
-      mediapackage: mediaPackageXml({
-        id: 'mp-drain',
-        elements: [{ id: 'track-1', url: `http://${held.host}/a.mp4` }],
-      }),
-      channelId: CHANNEL,
-      elementIds: ['track-1'],
-    });
-    const jobId = Number(/ id="(\d+)"/.exec(submitted.body)![1]);
-    await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('RUNNING'));
+    const jobId = await startHeldJob(opencast, registry, held, 'mp-drain');
 
     const closing = member.close();
     await vi.waitFor(() => expect(registry.state.hosts.get(member.baseUrl)?.maintenance).toBe(true));
@@ -115,16 +106,7 @@ describe(`${RegistryMembership.name} over a lifetime`, () => {
     const first = await startMember(registry, { port, dataDir, env });
     await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, first.baseUrl)?.online).toBe(true));
     const opencast = new OpencastRemoteClient(registry);
-    const submitted = await opencast.submit('Distribute', {
-      mediapackage: mediaPackageXml({
-        id: 'mp-crash',
-        elements: [{ id: 'track-1', url: `http://${held.host}/b.mp4` }],
-      }),
-      channelId: CHANNEL,
-      elementIds: ['track-1'],
-    });
-    const jobId = Number(/ id="(\d+)"/.exec(submitted.body)![1]);
-    await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('RUNNING'));
+    const jobId = await startHeldJob(opencast, registry, held, 'mp-crash');
     await vi.waitFor(() => expect(held.waitingCount).toBe(1));
 
     // A crash, as the registry sees it: the process goes away without unregistering.

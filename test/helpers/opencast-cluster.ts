@@ -3,8 +3,10 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fetchWithDigest } from '../../src/common/digest-client.js';
-import { mediaPackageXml, parseJobList, type ParsedJob } from './distribution.js';
+import { expect, vi } from 'vitest';
+import { mediaPackageXml, parseJob, parseJobList, type ParsedJob } from './distribution.js';
 import { OpencastRegistry, SYSTEM_USER } from './opencast-registry.js';
+import type { OpencastRemoteClient } from './opencast-remote-client.js';
 import { createTestApp, type TestApp } from './test-app.js';
 
 export const CHANNEL = 'engage-player';
@@ -69,6 +71,30 @@ export function lectureXml(id: string, extraElements: { id: string; url: string 
       ...extraElements,
     ],
   });
+}
+
+/**
+ * Asks for the distribution of one element from the held source and waits until the registry
+ * sees its job RUNNING (the fetch then waits for `held.release()`); answers the registry job id.
+ */
+export async function startHeldJob(
+  opencast: OpencastRemoteClient,
+  registry: OpencastRegistry,
+  held: HeldSource,
+  mediaPackageId: string,
+): Promise<number> {
+  const { status, body } = await opencast.submit('Distribute', {
+    mediapackage: mediaPackageXml({
+      id: mediaPackageId,
+      elements: [{ id: 'track-1', url: `http://${held.host}/held.mp4` }],
+    }),
+    channelId: CHANNEL,
+    elementIds: ['track-1'],
+  });
+  expect(status, body).toBe(200);
+  const jobId = parseJob(body).id;
+  await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('RUNNING'));
+  return jobId;
 }
 
 /**

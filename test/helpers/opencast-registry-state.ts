@@ -1,7 +1,11 @@
 import type { Element } from '@xmldom/xmldom';
-import { escapeXml, JOB_NS, parseXml } from './distribution.js';
+import { JOB_NS, parseXml } from './distribution.js';
 
-export const SERVICE_REGISTRY_NS = 'http://serviceregistry.opencastproject.org';
+/** Opencast's system account, which every call to the registry and from it uses. */
+export const SYSTEM_USER = { username: 'opencast_system_account', password: 'CHANGE_ME' };
+export const DISTRIBUTION_TYPE = 'org.opencastproject.distribution.download';
+export const WORKFLOW_TYPE = 'org.opencastproject.workflow';
+
 /** Failed jobs after which a service goes from WARNING to ERROR (Opencast: max.attempts). */
 const FAILURES_BEFORE_ERROR = 2;
 
@@ -241,55 +245,6 @@ export class RegistryState {
       if (job.processor?.endsWith(`@${host}`) && ['RUNNING', 'DISPATCHING'].includes(job.status)) load += job.jobLoad;
     return load;
   }
-}
-
-/** JaxbJob as the registry answers it: `<job xmlns="http://job.opencastproject.org">`, children qualified. */
-export function renderJob(job: RegistryJob, baseUrl: string): string {
-  const child = (name: string, value: string | number | boolean | null) =>
-    value === null ? '' : `<${name}>${escapeXml(String(value))}</${name}>`;
-  const processingHost = job.processor?.slice(job.processor.indexOf('@') + 1) ?? null;
-  return (
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
-    `<job xmlns="${JOB_NS}" id="${job.id}" version="${job.version}" type="${escapeXml(job.type)}" status="${job.status}">` +
-    child('creator', job.creator) +
-    child('organization', job.organization) +
-    child('url', `${baseUrl}/services/job/${job.id}.xml`) +
-    child('parentJobId', job.parentId) +
-    child('operation', job.operation) +
-    `<args>${job.args.map((arg) => child('arg', arg)).join('')}</args>` +
-    child('createdHost', job.createdHost) +
-    child('processingHost', processingHost) +
-    child('dateCreated', job.dateCreated) +
-    child('dateStarted', job.dateStarted) +
-    child('dateCompleted', job.dateCompleted) +
-    child('payload', job.payload) +
-    child('dispatchable', job.dispatchable) +
-    child('jobLoad', job.jobLoad) +
-    `</job>`
-  );
-}
-
-/** `<services xmlns="http://serviceregistry.opencastproject.org">`, as JaxbServiceRegistrationList. */
-export function renderServices(services: RegistryService[], hosts: Map<string, RegistryHost>): string {
-  return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><services xmlns="${SERVICE_REGISTRY_NS}">${services
-    .map((service) => renderService(service, hosts.get(service.host)))
-    .join('')}</services>`;
-}
-
-export function renderService(service: RegistryService, host: RegistryHost | undefined): string {
-  const fields = {
-    type: service.type,
-    host: service.host,
-    path: service.path,
-    active: true,
-    online: service.online,
-    maintenance: host?.maintenance ?? false,
-    jobproducer: service.jobProducer,
-    service_state: service.state,
-  };
-  return `<service>${Object.entries(fields)
-    .map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`)
-    .join('')}</service>`;
 }
 
 function children(element: Element, localName: string): Element[] {

@@ -7,19 +7,18 @@ import {
   parseDigestAuthorization,
 } from '../../src/common/digest-auth.js';
 import { fetchWithDigest } from '../../src/common/digest-client.js';
+import { routeRegistryRequest } from './opencast-registry-routes.js';
 import {
+  DISTRIBUTION_TYPE,
   RegistryState,
   RegistryStateError,
-  renderJob,
-  renderService,
-  renderServices,
-  SERVICE_REGISTRY_NS,
+  SYSTEM_USER,
+  WORKFLOW_TYPE,
   type RegistryJob,
 } from './opencast-registry-state.js';
 
-export const SYSTEM_USER = { username: 'opencast_system_account', password: 'CHANGE_ME' };
-export const DISTRIBUTION_TYPE = 'org.opencastproject.distribution.download';
-export const WORKFLOW_TYPE = 'org.opencastproject.workflow';
+export { DISTRIBUTION_TYPE, SYSTEM_USER, WORKFLOW_TYPE };
+
 const XML = 'text/xml;charset=UTF-8';
 
 /** One request the registry answered, for the assertions of a test. */
@@ -200,7 +199,11 @@ export class OpencastRegistry {
     }
     let status = 500;
     try {
-      const answer = this.route(req.method!, url, new URLSearchParams(body.toString()), req);
+      if (req.method === 'PUT' && this.conflicts > 0 && this.conflicts--) {
+        const id = /\/services\/job\/(\d+)\.xml$/.exec(url.pathname)?.[1];
+        if (id) this.state.touch(Number(id));
+      }
+      const answer = routeRegistryRequest(this.state, this.url, req, url, new URLSearchParams(body.toString()));
       status = answer.status;
       res.writeHead(answer.status, answer.body ? { 'Content-Type': XML, ...answer.headers } : answer.headers);
       res.end(answer.body);
@@ -219,96 +222,5 @@ export class OpencastRegistry {
       this.nonces.check(credentials.nonce) === 'valid' &&
       credentials.response === expectedDigestResponse(credentials, SYSTEM_USER.password, req.method!)
     );
-  }
-
-  private route(
-    method: string,
-    url: URL,
-    form: URLSearchParams,
-    req: IncomingMessage,
-  ): { status: number; body?: string; headers?: Record<string, string> } {
-    const field = (name: string) => form.get(name) ?? '';
-    const state = this.state;
-    const route = `${method} ${url.pathname}`;
-    const jobPath = /^(GET|PUT) \/services\/job\/(\d+)\.xml$/.exec(route);
-    if (jobPath?.[1] === 'GET') return { status: 200, body: renderJob(state.job(Number(jobPath[2])), this.url) };
-    if (jobPath?.[1] === 'PUT') {
-      const id = Number(jobPath[2]);
-      if (this.conflicts > 0 && this.conflicts--) state.touch(id);
-      state.updateJob(id, field('job'));
-      return { status: 204 };
-    }
-    switch (route) {
-      case 'POST /services/registerhost':
-        state.registerHost({
-          host: field('host'),
-          address: field('address'),
-          nodeName: field('nodeName'),
-          memory: Number(field('memory')),
-          cores: Number(field('cores')),
-          maxLoad: Number(field('maxLoad')),
-        });
-        return { status: 204 };
-      case 'POST /services/register': {
-        const service = state.registerService(
-          field('serviceType'),
-          field('host'),
-          field('path'),
-          field('jobProducer') === 'true',
-        );
-        const document = renderService(service, state.hosts.get(service.host)).replace(
-          '<service>',
-          `<service xmlns="${SERVICE_REGISTRY_NS}">`,
-        );
-        return { status: 200, body: document };
-      }
-      case 'POST /services/unregister':
-        state.unregisterService(field('serviceType'), field('host'));
-        return { status: 204 };
-      case 'POST /services/unregisterhost':
-        state.unregisterHost(field('host'));
-        return { status: 204 };
-      case 'POST /services/maintenance':
-        state.setMaintenance(field('host'), field('maintenance') === 'true');
-        return { status: 204 };
-      case 'POST /services/sanitize':
-        state.sanitize(field('serviceType'), field('host'));
-        return { status: 204 };
-      case 'GET /services/available.xml': {
-        const type = url.searchParams.get('serviceType');
-        if (!type) throw new RegistryStateError('Service type must be specified', 400);
-        return { status: 200, body: renderServices(state.available(type), state.hosts) };
-      }
-      case 'GET /services/services.xml': {
-        const [type, host] = [url.searchParams.get('serviceType'), url.searchParams.get('host')];
-        const services = [...state.services.values()].filter(
-          (service) => (!type || service.type === type) && (!host || service.host === host),
-        );
-        if (type && host && services.length === 0) throw new RegistryStateError('No such service', 404);
-        return { status: 200, body: renderServices(services, state.hosts) };
-      }
-      case 'POST /services/job': {
-        const start = field('start');
-        const parent = req.headers['x-opencast-matterhorn-current-job-id'];
-        const job = state.createJob({
-          type: field('jobType'),
-          operation: field('operation'),
-          args: form.getAll('arg'),
-          payload: form.get('payload'),
-          createdHost: field('host'),
-          jobLoad: Number(field('jobLoad') || '1'),
-          start: start === '' || start.toLowerCase() === 'true',
-          creator: String(req.headers['x-opencast-matterhorn-user'] ?? SYSTEM_USER.username),
-          organization: String(req.headers['x-opencast-matterhorn-organization'] ?? 'mh_default_org'),
-          parentId: parent ? Number(parent) : null,
-        });
-        return {
-          status: 201,
-          body: renderJob(job, this.url),
-          headers: { Location: `${this.url}/services/job/${job.id}.xml` },
-        };
-      }
-    }
-    throw new RegistryStateError(`No route ${route}`, 404);
   }
 }

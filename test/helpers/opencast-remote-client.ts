@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { fetchWithDigest } from '../../src/common/digest-client.js';
 import { parseJob, parseXml, type ParsedJob } from './distribution.js';
 import { DISTRIBUTION_TYPE, OpencastRegistry, SYSTEM_USER } from './opencast-registry.js';
-import { SERVICE_REGISTRY_NS } from './opencast-registry-state.js';
+import { SERVICE_REGISTRY_NS } from './opencast-registry-xml.js';
 
 const FINAL = new Set(['FINISHED', 'FAILED', 'CANCELLED', 'DELETED']);
 
