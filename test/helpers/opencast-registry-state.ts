@@ -1,4 +1,5 @@
 import type { Element } from '@xmldom/xmldom';
+import type { HostRegistration } from '../../src/distribution/opencast-registry/registry-client.js';
 import { JOB_NS, parseXml } from './distribution.js';
 
 /** Opencast's system account, which every call to the registry and from it uses. */
@@ -12,13 +13,8 @@ const FAILURES_BEFORE_ERROR = 2;
 export type JobStatus =
   'INSTANTIATED' | 'QUEUED' | 'DISPATCHING' | 'RUNNING' | 'WAITING' | 'RESTART' | 'FINISHED' | 'FAILED' | 'CANCELLED';
 
-export interface RegistryHost {
-  host: string;
-  address: string;
-  nodeName: string;
-  memory: number;
-  cores: number;
-  maxLoad: number;
+/** A host registration: the form fields of `registerhost`, and the registry's flags. */
+export interface RegistryHost extends HostRegistration {
   online: boolean;
   maintenance: boolean;
 }
