@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DistributionJob } from '../src/distribution/distribution-job.entity.js';
+import { Job } from '../src/jobs/job.entity.js';
 import { RegistryMembership } from '../src/distribution/opencast-registry/registry-membership.service.js';
 import { parseElementDocuments } from './helpers/distribution.js';
 import { CHANNEL, freePort, HeldSource, lectureXml, startHeldJob, startMember } from './helpers/opencast-cluster.js';
@@ -122,7 +124,39 @@ describe(`${RegistryMembership.name} over a lifetime`, () => {
     expect(seen).toEqual(['RUNNING', 'FINISHED']);
     expect(parseElementDocuments(job.payload!)).toHaveLength(1);
     // The registration was online already: registering again would have failed the running job.
-    expect(registry.calls.filter((call) => call.path === '/services/register' && call.authenticated)).toHaveLength(1);
+    const authenticated = (path: string) => registry.calls.filter((call) => call.path === path && call.authenticated);
+    await vi.waitFor(() => {
+      expect(authenticated('/services/registerhost')).toHaveLength(2);
+      expect(authenticated('/services/services.xml').map((call) => call.status)).toEqual([404, 200]);
+    });
+    expect(authenticated('/services/register')).toHaveLength(1);
     expect(registry.state.service(DISTRIBUTION_TYPE, second.baseUrl)?.online).toBe(true);
+  });
+
+  it('reports at start the results whose reports had given up', async () => {
+    const registry = later(await OpencastRegistry.start());
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'opencast-unreported-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await startMember(registry, { port, dataDir, env: { OPENCAST_DRAIN_TIMEOUT_MS: '200' } });
+    await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, first.baseUrl)?.online).toBe(true));
+    const opencast = new OpencastRemoteClient(registry);
+    const { job } = await opencast.run('Distribute', {
+      mediapackage: lectureXml('mp-unreported'),
+      channelId: CHANNEL,
+      elementIds: ['track-1'],
+    });
+    await vi.waitFor(async () =>
+      expect(await first.dataSource.manager.countBy(Job, { name: 'distribution.report' })).toBe(0),
+    );
+    // As if every try to write the result had failed: the registry still has the job RUNNING.
+    Object.assign(registry.state.job(job.id), { status: 'RUNNING', payload: null });
+    await first.dataSource.manager.update(DistributionJob, { registryJobId: job.id }, { registryStatus: 'RUNNING' });
+    await first.close();
+    expect(registry.state.job(job.id).status).toBe('FAILED');
+
+    later(await startMember(registry, { port, dataDir }));
+    await vi.waitFor(() => expect(registry.state.job(job.id).status).toBe('FINISHED'));
+    expect(registry.state.job(job.id).payload).toBe(job.payload);
   });
 });

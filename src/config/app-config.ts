@@ -34,6 +34,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (Boolean(config.distribution.digestUser) !== Boolean(config.distribution.digestPassword)) {
     problems.push('OPENCAST_DIGEST_USER and OPENCAST_DIGEST_PASSWORD must be set together');
   }
+  if (config.opencast.url && !env.PUBLIC_URL?.trim()) {
+    problems.push('OPENCAST_URL needs PUBLIC_URL: the address at which the Opencast nodes reach this service');
+  }
   if (config.opencast.url && !config.distribution.digestUser) {
     problems.push(
       'OPENCAST_URL needs OPENCAST_DIGEST_USER and OPENCAST_DIGEST_PASSWORD: the registry only answers the system account',

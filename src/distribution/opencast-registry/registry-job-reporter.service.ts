@@ -38,7 +38,21 @@ export class RegistryJobReporter implements OnModuleInit {
   /** Queues a report of the job's current state, inside the transaction that changed it. */
   async reportLater(job: DistributionJob, manager: EntityManager): Promise<void> {
     if (job.registryJobId === null) return;
-    await this.queue.enqueue(REPORT_JOB, String(job.id), { jobId: job.id }, { manager });
+    // One key per state, so no queue takes the report of a later state for a duplicate.
+    await this.queue.enqueue(REPORT_JOB, `${job.id}@${job.version}`, { jobId: job.id }, { manager });
+  }
+
+  /** Queues the reports of finished jobs whose result the registry may not have (their reports gave up). */
+  async reportUnreportedResults(): Promise<void> {
+    const finished = await this.jobs.find({
+      where: [
+        { registryJobId: Not(IsNull()), status: In(FINAL), registryStatus: IsNull() },
+        { registryJobId: Not(IsNull()), status: In(FINAL), registryStatus: Not(In(FINAL)) },
+      ],
+    });
+    await this.jobs.manager.transaction(async (manager) => {
+      for (const job of finished) await this.reportLater(job, manager);
+    });
   }
 
   /** Registry jobs whose final status the registry does not have yet. */

@@ -65,17 +65,23 @@ export class RegistryMembership implements OnApplicationBootstrap, OnModuleDestr
   private async join(attempt: number): Promise<void> {
     try {
       await this.register();
-      this.state = 'registered';
-      this.lastError = undefined;
-      this.logger.log(
-        `Registered ${this.config.publicUrl}${SERVICE_PATH} with the Opencast registry at ${this.config.opencast.url}`,
-      );
     } catch (error) {
       this.lastError = (error as Error).message;
       if (this.stopping) return;
       const delayMs = Math.min(this.config.opencast.retryDelayMs * 2 ** attempt, MAX_RETRY_DELAY_MS);
       this.logger.warn(`Cannot register with the Opencast registry (${this.lastError}); trying again in ${delayMs} ms`);
       this.retryTimer = setTimeout(() => (this.joining = this.join(attempt + 1)), delayMs);
+      return;
+    }
+    this.state = 'registered';
+    this.lastError = undefined;
+    this.logger.log(
+      `Registered ${this.config.publicUrl}${SERVICE_PATH} with the Opencast registry at ${this.config.opencast.url}`,
+    );
+    try {
+      await this.reporter.reportUnreportedResults();
+    } catch (error) {
+      this.logger.error(`Cannot queue the reports of earlier results: ${(error as Error).message}`);
     }
   }
 
