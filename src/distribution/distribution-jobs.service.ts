@@ -19,7 +19,7 @@ import { InvalidRequestError } from '../common/invalid-request.error.js';
 import { DISTRIBUTION_JOB_TYPE, JOB_LOAD, JobView, renderJobXml, toJobView } from './job-document.js';
 import { joinElementDocuments } from './mediapackage.js';
 import { RegistryClient, RegistryError, type WorkflowHeaders } from './opencast-registry/registry-client.js';
-import { parseRegistryJob } from './opencast-registry/registry-documents.js';
+import { parseRegistryJob, type RegistryJob } from './opencast-registry/registry-documents.js';
 import { RegistryJobReporter } from './opencast-registry/registry-job-reporter.service.js';
 
 const RUN_JOB = 'distribution.run';
@@ -121,7 +121,7 @@ export class DistributionJobsService implements OnModuleInit {
       return;
     }
     await this.refuseWhenFull();
-    let offered;
+    let offered: RegistryJob;
     try {
       offered = parseRegistryJob(await this.registry.getJob(registryJobId));
     } catch (error) {
