@@ -170,4 +170,22 @@ describe(loadConfig.name, () => {
       loadConfig({ OPENCAST_DIGEST_USER: 'opencast_system_account', OPENCAST_DIGEST_PASSWORD: 'secret' }).distribution,
     ).toMatchObject({ digestUser: 'opencast_system_account', digestPassword: 'secret' });
   });
+
+  it('joins an Opencast cluster only with the system account', () => {
+    const publicUrl = { PUBLIC_URL: 'https://media.example.org' };
+    expect(() => loadConfig({ ...publicUrl, OPENCAST_URL: 'https://admin.example.org' })).toThrow(
+      'OPENCAST_URL needs OPENCAST_DIGEST_USER',
+    );
+    const digest = { OPENCAST_DIGEST_USER: 'opencast_system_account', OPENCAST_DIGEST_PASSWORD: 'secret' };
+    expect(() => loadConfig({ ...digest, OPENCAST_URL: 'https://admin.example.org' })).toThrow(
+      'OPENCAST_URL needs PUBLIC_URL',
+    );
+    expect(loadConfig({ ...digest, ...publicUrl, OPENCAST_URL: 'https://admin.example.org/' }).opencast).toEqual({
+      url: 'https://admin.example.org',
+      maxLoad: undefined,
+      retryDelayMs: 5000,
+      drainTimeoutMs: 30000,
+    });
+    expect(loadConfig(digest).opencast.url).toBeUndefined();
+  });
 });

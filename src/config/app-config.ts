@@ -37,6 +37,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!config.apiEnabled && !config.workerEnabled) {
     problems.push('API_ENABLED and WORKER_ENABLED are both false: the process would do nothing');
   }
+  if (config.opencast.url && !env.PUBLIC_URL?.trim()) {
+    problems.push('OPENCAST_URL needs PUBLIC_URL: the address at which the Opencast nodes reach this service');
+  }
+  if (config.opencast.url && !config.distribution.digestUser) {
+    problems.push(
+      'OPENCAST_URL needs OPENCAST_DIGEST_USER and OPENCAST_DIGEST_PASSWORD: the registry only answers the system account',
+    );
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }

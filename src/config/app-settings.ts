@@ -287,4 +287,31 @@ export const appSettings = {
       doc: "The system account's password. Set both `OPENCAST_DIGEST_USER` and this, or neither.",
     }),
   },
+  /** Membership in an Opencast cluster's service registry; undefined `url` keeps the service standalone. */
+  opencast: {
+    url: setting({
+      env: 'OPENCAST_URL',
+      parse: baseUrl,
+      doc:
+        "A node of an Opencast cluster (e.g. the admin node). When set, the service joins that cluster's service " +
+        'registry as `org.opencastproject.distribution.download` and its jobs live there (needs the Digest user).',
+    }),
+    maxLoad: setting({
+      env: 'OPENCAST_MAX_LOAD',
+      parse: wholeNumber(1, 4096),
+      doc: "The host's maximum load announced to the registry; unset: this machine's number of cores.",
+    }),
+    retryDelayMs: setting({
+      env: 'OPENCAST_RETRY_DELAY_MS',
+      parse: wholeNumber(10, 3_600_000),
+      default: '5000',
+      doc: 'First delay before registering again when the registry is unreachable; each further try doubles it, up to 5 minutes.',
+    }),
+    drainTimeoutMs: setting({
+      env: 'OPENCAST_DRAIN_TIMEOUT_MS',
+      parse: wholeNumber(0, 3_600_000),
+      default: '30000',
+      doc: 'At shutdown, how long the host stays in maintenance for its registry jobs to finish before it unregisters.',
+    }),
+  },
 } satisfies SettingsSchema;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FormFieldError, parseElementIds, parseFlag } from './distribution-form.js';
-import { fileNameOf, fileNameProblem, idSegmentProblem } from './path-segments.js';
+import { fileNameOf, fileNameProblem, idSegmentProblem, sourceOfElementUrl } from './path-segments.js';
 
 describe(parseElementIds.name, () => {
   it.each([
@@ -11,11 +11,13 @@ describe(parseElementIds.name, () => {
     ['  track-1  ', ['track-1']],
     ['["a","a","b"]', ['a', 'b']],
     ['["0c1b3f5e-21a2-4ef0-a0b5-d1f5d7c0a111"]', ['0c1b3f5e-21a2-4ef0-a0b5-d1f5d7c0a111']],
+    ['[]', []],
+    ['  [ ]  ', []],
   ])('reads %s', (raw, ids) => {
     expect(parseElementIds(raw)).toEqual(ids);
   });
 
-  it.each(['[]', '[1]', '["a",', '{"a":1}', '[""]', '["../x"]', '["a/b"]', '..', '.hidden', 'a b'])(
+  it.each(['   ', '[1]', '["a",', '{"a":1}', '[""]', '["../x"]', '["a/b"]', '..', '.hidden', 'a b'])(
     'refuses %s',
     (raw) => {
       expect(() => parseElementIds(raw)).toThrow(FormFieldError);
@@ -71,5 +73,14 @@ describe(fileNameOf.name, () => {
     expect(fileNameOf('talks/Q&A #2?.mp4')).toBe('Q&A #2?.mp4');
     expect(fileNameOf('/srv/media/100%25.mp4')).toBe('100%25.mp4');
     expect(fileNameOf('video.mp4')).toBe('video.mp4');
+  });
+});
+
+describe(sourceOfElementUrl.name, () => {
+  it('percent-decodes relative and root-relative references like any URI, and keeps URLs as they are', () => {
+    expect(sourceOfElementUrl('episode%20notes.xml')).toBe('episode notes.xml');
+    expect(sourceOfElementUrl('/srv/media/100%25.mp4?x=1#t')).toBe('/srv/media/100%.mp4');
+    expect(sourceOfElementUrl('talks/bad%zz.mp4')).toBe('talks/bad%zz.mp4');
+    expect(sourceOfElementUrl('file:///srv/media/a%20b.mp4')).toBe('file:///srv/media/a%20b.mp4');
   });
 });

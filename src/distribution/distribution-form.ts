@@ -7,7 +7,7 @@ export class FormFieldError extends InvalidRequestError {}
 /**
  * Reads `elementId` in the three forms clients send: a JSON array (`["a","b"]`), the
  * single-quoted form of Opencast's documentation (`['a','b']`) and a bare id (`track-1`).
- * Duplicates collapse, as in Opencast's Set<String>; order is kept.
+ * Duplicates collapse, as in Opencast's Set<String>; order is kept; `[]` names no element.
  */
 export function parseElementIds(raw: string): string[] {
   const trimmed = raw.trim();
@@ -23,8 +23,8 @@ export function parseElementIds(raw: string): string[] {
     ids = [trimmed];
   }
   const unique = [...new Set((ids as string[]).map((id) => id.trim()))];
-  if (unique.length === 0 || unique.includes(''))
-    throw new FormFieldError('elementId names no element: send an id or a JSON array of ids');
+  // An empty array is a request for nothing, answered with nothing, as Opencast does.
+  if (unique.includes('')) throw new FormFieldError('elementId names no element: send an id or a JSON array of ids');
   for (const id of unique) {
     const problem = idSegmentProblem('The element id', id);
     if (problem) throw new FormFieldError(problem);

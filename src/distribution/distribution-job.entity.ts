@@ -55,4 +55,13 @@ export class DistributionJob {
 
   @Column({ type: Date, nullable: true })
   dateCompleted: Date | null;
+
+  /** The job's id in the Opencast cluster's service registry, when the service is a member of one. */
+  @Index('IDX_distribution_job_registry_job', { unique: true })
+  @Column('integer', { nullable: true })
+  registryJobId: number | null;
+
+  /** The status last written to the registry's job; the job is reported until this is final. */
+  @Column('varchar', { length: 16, nullable: true })
+  registryStatus: DistributionJobStatus | null;
 }

@@ -1,4 +1,12 @@
-import { Injectable, Logger, NotFoundException, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnModuleInit,
+  PreconditionFailedException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
@@ -7,10 +15,28 @@ import { JobContext, JobQueue } from '../jobs/job-queue.js';
 import { DistributionJob, DistributionJobStatus, DistributionOperation } from './distribution-job.entity.js';
 import type { DistributeFormDto } from './distribution-form.dto.js';
 import { DistributionService } from './distribution.service.js';
-import { JobView, toJobView } from './job-document.js';
+import { InvalidRequestError } from '../common/invalid-request.error.js';
+import { DISTRIBUTION_JOB_TYPE, JOB_LOAD, JobView, renderJobXml, toJobView } from './job-document.js';
 import { joinElementDocuments } from './mediapackage.js';
+import { RegistryClient, RegistryError, type WorkflowHeaders } from './opencast-registry/registry-client.js';
+import { parseRegistryJob, type RegistryJob } from './opencast-registry/registry-documents.js';
+import { RegistryJobReporter } from './opencast-registry/registry-job-reporter.service.js';
 
 const RUN_JOB = 'distribution.run';
+
+/** Who asks for a job: the authenticated user, and the headers of Opencast's client to forward. */
+export interface JobCaller {
+  creator: string;
+  workflowHeaders: WorkflowHeaders;
+}
+
+interface NewJob {
+  operation: DistributionOperation;
+  args: string[];
+  creator: string;
+  organization: string;
+  registryJobId: number | null;
+}
 
 export interface JobListing {
   status?: DistributionJobStatus;
@@ -23,6 +49,8 @@ const DEFAULT_LIST_LIMIT = 100;
 /**
  * Opencast jobs of this service: created QUEUED when a request is accepted, run by the durable
  * job queue (so a restart resumes them), RUNNING → FINISHED with the result as payload, or FAILED.
+ * As a member of an Opencast cluster, each job is also a job of the cluster's service registry
+ * (created there, or dispatched from there), and every change of status is reported to it.
  */
 @Injectable()
 export class DistributionJobsService implements OnModuleInit {
@@ -35,6 +63,8 @@ export class DistributionJobsService implements OnModuleInit {
     private readonly distribution: DistributionService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly registry: RegistryClient,
+    private readonly reporter: RegistryJobReporter,
   ) {}
 
   onModuleInit(): void {
@@ -48,36 +78,79 @@ export class DistributionJobsService implements OnModuleInit {
 
   /**
    * Validates the request (400 on bad input), then stores the job and queues it in one
-   * transaction. 503 only when DISTRIBUTION_MAX_QUEUED_JOBS jobs are waiting already.
+   * transaction; answers the job document. In a cluster the job is created in the registry first
+   * and its document is the answer, as Opencast's remote client expects. 503 when
+   * DISTRIBUTION_MAX_QUEUED_JOBS jobs are waiting already, or the registry cannot be reached.
    */
-  async submit(operation: DistributionOperation, form: DistributeFormDto, creator: string): Promise<JobView> {
-    const request = await this.distribution.prepare(operation, form);
-    const pending = await this.queue.countPending(RUN_JOB);
-    if (pending >= this.config.distribution.maxQueuedJobs) {
-      throw new ServiceUnavailableException(
-        `The distribution queue is full (${pending} jobs waiting, DISTRIBUTION_MAX_QUEUED_JOBS=${this.config.distribution.maxQueuedJobs}); try again later`,
+  async submit(operation: DistributionOperation, form: DistributeFormDto, caller: JobCaller): Promise<string> {
+    const args = this.distribution.argumentsOf(await this.distribution.prepare(operation, form));
+    await this.refuseWhenFull();
+    const organization = this.config.distribution.organization;
+    if (!this.registry.enabled)
+      return renderJobXml(
+        this.viewOf(await this.store({ operation, args, organization, creator: caller.creator, registryJobId: null })),
       );
+    let registryXml: string;
+    try {
+      const job = { operation, args, jobLoad: JOB_LOAD };
+      registryXml = await this.registry.createJob(this.config.publicUrl, job, caller.workflowHeaders);
+    } catch (error) {
+      if (!(error instanceof RegistryError)) throw error;
+      throw new ServiceUnavailableException(`The job cannot be created in the Opencast registry: ${error.message}`);
     }
-    return this.dataSource.transaction(async (manager) => {
-      const job = await manager.save(
-        manager.create(DistributionJob, {
-          operation,
-          status: 'QUEUED',
-          argsJson: JSON.stringify(this.distribution.argumentsOf(request)),
-          payload: null,
-          failureReason: null,
-          creator,
-          organization: this.config.distribution.organization,
-          createdHost: this.config.publicUrl,
-          processingHost: null,
-          dateCreated: this.clock.now(),
-          dateStarted: null,
-          dateCompleted: null,
-        }),
-      );
-      await this.queue.enqueue(RUN_JOB, String(job.id), { jobId: job.id }, { manager });
-      return this.viewOf(job);
+    const created = parseRegistryJob(registryXml);
+    await this.store({
+      operation,
+      args,
+      creator: created.creator || caller.creator,
+      organization: created.organization || organization,
+      registryJobId: created.id,
     });
+    return registryXml;
+  }
+
+  /**
+   * Takes a job Opencast's dispatcher offers: 204 when accepted, 503 while the queue is full (the
+   * dispatcher tries another host), 412 for a job this service can never run (it fails there).
+   */
+  async acceptDispatched(registryJobId: number): Promise<void> {
+    this.requireMembership();
+    const known = await this.jobs.findOneBy({ registryJobId });
+    if (known) {
+      await this.dataSource.transaction((manager) => this.reporter.reportLater(known, manager));
+      return;
+    }
+    await this.refuseWhenFull();
+    let offered: RegistryJob;
+    try {
+      offered = parseRegistryJob(await this.registry.getJob(registryJobId));
+    } catch (error) {
+      if (!(error instanceof RegistryError)) throw error;
+      throw new ServiceUnavailableException(`Job ${registryJobId} cannot be read from the registry: ${error.message}`);
+    }
+    const operation = offered.operation;
+    if (offered.type !== DISTRIBUTION_JOB_TYPE || (operation !== 'Distribute' && operation !== 'Retract'))
+      throw new PreconditionFailedException(
+        `Job ${registryJobId} is a ${offered.type} ${operation} job, not one of this service`,
+      );
+    try {
+      await this.distribution.fromArguments(operation, offered.args);
+    } catch (error) {
+      if (!(error instanceof InvalidRequestError || error instanceof BadRequestException)) throw error;
+      throw new PreconditionFailedException(`Job ${registryJobId} cannot be run: ${error.message}`);
+    }
+    await this.store({
+      operation,
+      args: offered.args,
+      creator: offered.creator,
+      organization: offered.organization || this.config.distribution.organization,
+      registryJobId,
+    });
+  }
+
+  /** The heartbeat of Opencast's registry: answered only as a member of a cluster. */
+  requireMembership(): void {
+    if (!this.registry.enabled) throw new NotFoundException('This service is not a member of an Opencast cluster');
   }
 
   async findJob(id: number): Promise<JobView> {
@@ -120,13 +193,49 @@ export class DistributionJobsService implements OnModuleInit {
     await this.update(job, { status: 'FINISHED', payload, dateCompleted: this.clock.now() });
   }
 
+  private async refuseWhenFull(): Promise<void> {
+    const pending = await this.queue.countPending(RUN_JOB);
+    if (pending >= this.config.distribution.maxQueuedJobs) {
+      throw new ServiceUnavailableException(
+        `The distribution queue is full (${pending} jobs waiting, DISTRIBUTION_MAX_QUEUED_JOBS=${this.config.distribution.maxQueuedJobs}); try again later`,
+      );
+    }
+  }
+
+  /** Stores the job QUEUED and queues its run, in one transaction. */
+  private store(job: NewJob): Promise<DistributionJob> {
+    return this.dataSource.transaction(async (manager) => {
+      const stored = await manager.save(
+        manager.create(DistributionJob, {
+          ...job,
+          status: 'QUEUED',
+          argsJson: JSON.stringify(job.args),
+          payload: null,
+          failureReason: null,
+          createdHost: this.config.publicUrl,
+          processingHost: null,
+          dateCreated: this.clock.now(),
+          dateStarted: null,
+          dateCompleted: null,
+          registryStatus: null,
+        }),
+      );
+      await this.queue.enqueue(RUN_JOB, String(stored.id), { jobId: stored.id }, { manager });
+      return stored;
+    });
+  }
+
   /** The job as Opencast shows it, with its URL on this node. */
   private viewOf(job: DistributionJob): JobView {
     return toJobView(job, this.config.publicUrl);
   }
 
+  /** Changes the job and, in a cluster, queues the report of its new state in the same transaction. */
   private async update(job: DistributionJob, changes: Partial<DistributionJob>): Promise<void> {
     Object.assign(job, changes, { version: job.version + 1 });
-    await this.jobs.update({ id: job.id }, { ...changes, version: job.version });
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(DistributionJob, { id: job.id }, { ...changes, version: job.version });
+      await this.reporter.reportLater(job, manager);
+    });
   }
 }

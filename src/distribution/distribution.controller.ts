@@ -4,11 +4,11 @@ import { ApiBadRequestResponse, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { authenticatedUser } from '../common/api-key.guard.js';
 import { DistributeFormDto, RetractFormDto } from './distribution-form.dto.js';
-import { DistributionJobsService } from './distribution-jobs.service.js';
+import { DistributionJobsService, type JobCaller } from './distribution-jobs.service.js';
 import { DistributionService } from './distribution.service.js';
-import { renderJobXml } from './job-document.js';
 import { joinElementDocuments } from './mediapackage.js';
 import { AnswersQueuedJob, AnswersXml, OpencastEndpoint } from './opencast-endpoint.decorator.js';
+import { CURRENT_JOB_HEADER, ORGANIZATION_HEADER, USER_HEADER } from './opencast-registry/registry-client.js';
 
 /** Opencast's download distribution service (`/distribution/download`), form in, XML out. */
 @ApiTags('Distribution')
@@ -28,7 +28,7 @@ export class DistributionController {
   @HttpCode(200)
   @AnswersQueuedJob()
   async distributeElements(@Body() form: DistributeFormDto, @Req() request: Request): Promise<string> {
-    return renderJobXml(await this.jobs.submit('Distribute', form, creatorOf(request)));
+    return this.jobs.submit('Distribute', form, callerOf(request));
   }
 
   /** Distribute mediapackage elements synchronously; answers the distributed elements joined by `###`. */
@@ -45,7 +45,7 @@ export class DistributionController {
   @HttpCode(200)
   @AnswersQueuedJob()
   async retractElements(@Body() form: RetractFormDto, @Req() request: Request): Promise<string> {
-    return renderJobXml(await this.jobs.submit('Retract', form, creatorOf(request)));
+    return this.jobs.submit('Retract', form, callerOf(request));
   }
 
   /** Retract mediapackage elements synchronously; answers the elements as passed in, joined by `###`. */
@@ -58,7 +58,13 @@ export class DistributionController {
   }
 }
 
-/** Opencast records the user who created a job; callers with an API key are not named. */
-function creatorOf(request: Request): string {
-  return authenticatedUser(request) ?? 'anonymous';
+/**
+ * Opencast records the user who created a job (callers with an API key are not named); in a
+ * cluster the workflow's organization, user and current job go on to the registry.
+ */
+function callerOf(request: Request): JobCaller {
+  const workflowHeaders = Object.fromEntries(
+    [ORGANIZATION_HEADER, USER_HEADER, CURRENT_JOB_HEADER].map((name) => [name, request.get(name)]),
+  );
+  return { creator: authenticatedUser(request) ?? 'anonymous', workflowHeaders };
 }

@@ -11,6 +11,10 @@ import { DistributionService } from './distribution.service.js';
 import { ElementSources } from './element-sources.js';
 import { ServiceRegistryController } from './service-registry.controller.js';
 import { DownloadChannelStore } from './download-channel-store.js';
+import { DispatchController } from './dispatch.controller.js';
+import { RegistryClient } from './opencast-registry/registry-client.js';
+import { RegistryJobReporter } from './opencast-registry/registry-job-reporter.service.js';
+import { RegistryMembership } from './opencast-registry/registry-membership.service.js';
 
 @Module({
   imports: [
@@ -23,7 +27,7 @@ import { DownloadChannelStore } from './download-channel-store.js';
       }),
     }),
   ],
-  controllers: [DistributionController, ServiceRegistryController],
+  controllers: [DistributionController, DispatchController, ServiceRegistryController],
   providers: [
     DistributionService,
     DistributionJobsService,
@@ -31,6 +35,11 @@ import { DownloadChannelStore } from './download-channel-store.js';
     DownloadChannelStore,
     ElementSources,
     AvailabilityChecker,
+    RegistryClient,
+    RegistryJobReporter,
+    RegistryMembership,
   ],
+  // /health tells whether this host is registered with the Opencast cluster.
+  exports: [RegistryMembership],
 })
 export class DistributionModule {}

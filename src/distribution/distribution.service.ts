@@ -9,7 +9,7 @@ import { parseElementIds, parseFlag } from './distribution-form.js';
 import { ElementSources, LocatedSource } from './element-sources.js';
 import { isHlsPlaylist } from './hls-playlist.js';
 import { MediaPackage, MediaPackageElement } from './mediapackage.js';
-import { fileNameOf, fileNameProblem, idSegmentProblem } from './path-segments.js';
+import { fileNameOf, fileNameProblem, idSegmentProblem, sourceOfElementUrl } from './path-segments.js';
 import { PlaylistPublisher } from './playlist-publisher.js';
 import { ElementLocation, DownloadChannelStore } from './download-channel-store.js';
 
@@ -146,8 +146,8 @@ export class DistributionService {
       elementId,
     };
     if (operation === 'Retract') return { element, location };
-    const url = element.url;
-    if (!url) throw new InvalidRequestError(`The element ${elementId} has no <url> to distribute`);
+    if (!element.url) throw new InvalidRequestError(`The element ${elementId} has no <url> to distribute`);
+    const url = sourceOfElementUrl(element.url);
     const fileName = fileNameOf(url);
     const problem = fileNameProblem(fileName);
     if (problem) throw new InvalidRequestError(`Element ${elementId}: ${problem}`);

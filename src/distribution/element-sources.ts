@@ -11,7 +11,7 @@ import { realPathInsideRoot } from '../security/path-containment.js';
 import { SourceNotAllowedError } from '../security/source-not-allowed-error.js';
 import { locateSource, MediaSource } from '../security/source-policy.js';
 import { referenceKind } from './hls-playlist.js';
-import { fileNameOf } from './path-segments.js';
+import { fileNameOf, decodePathReference } from './path-segments.js';
 
 /** A source that passed the roots and hosts check: a real file inside MEDIA_ROOT, or an allowed URL. */
 export type LocatedSource = { kind: 'file'; path: string } | { kind: 'remote'; url: URL };
@@ -242,16 +242,6 @@ function byteLimit(limit: ByteLimit): Transform {
       else callback(null, chunk);
     },
   });
-}
-
-/** A playlist URI as a file path: without query or fragment, percent-decoded (URIs are URL-encoded). */
-function decodePathReference(reference: string): string {
-  const path = reference.split(/[?#]/)[0];
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
 }
 
 /** Hard link, falling back to a reflink (COPYFILE_FICLONE) or a plain copy where links cannot be made. */

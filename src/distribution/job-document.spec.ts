@@ -18,6 +18,8 @@ const job: DistributionJob = {
   dateCreated: new Date('2026-01-01T10:00:00.000Z'),
   dateStarted: new Date('2026-01-01T10:00:01.500Z'),
   dateCompleted: new Date('2026-01-01T10:00:04.000Z'),
+  registryJobId: null,
+  registryStatus: null,
 };
 
 describe(renderJobXml.name, () => {

@@ -6,7 +6,7 @@ export const JOB_NS = 'http://job.opencastproject.org';
 /** The job type of Opencast's download distribution service. */
 export const DISTRIBUTION_JOB_TYPE = 'org.opencastproject.distribution.download';
 /** Opencast's default load of distribute and retract jobs. */
-const JOB_LOAD = 0.1;
+export const JOB_LOAD = 0.1;
 
 /** Everything Opencast's JaxbJob carries, computed from a stored job. */
 export interface JobView {

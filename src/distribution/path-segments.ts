@@ -28,8 +28,7 @@ export function fileNameProblem(value: string): string | null {
  * '' when it names a folder.
  */
 export function fileNameOf(source: string): string {
-  // Two letters at least: "C:" is a drive letter, not a scheme.
-  if (/^[a-z][a-z0-9+.-]+:/i.test(source)) {
+  if (hasScheme(source)) {
     let pathname: string;
     try {
       pathname = new URL(source).pathname;
@@ -44,4 +43,24 @@ export function fileNameOf(source: string): string {
     }
   }
   return source.slice(source.lastIndexOf('/') + 1);
+}
+
+/** A URI reference without a scheme (relative or root-relative) as a file path: without query or fragment, percent-decoded. */
+export function decodePathReference(reference: string): string {
+  const path = reference.split(/[?#]/)[0];
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/** An element's `<url>` as the source to read: URLs as they are, relative references decoded like any URI. */
+export function sourceOfElementUrl(url: string): string {
+  return hasScheme(url) ? url : decodePathReference(url);
+}
+
+// Two letters at least: "C:" is a drive letter, not a scheme.
+function hasScheme(source: string): boolean {
+  return /^[a-z][a-z0-9+.-]+:/i.test(source);
 }

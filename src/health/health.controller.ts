@@ -3,6 +3,10 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/public.decorator.js';
+import {
+  RegistryMembership,
+  type MembershipStatus,
+} from '../distribution/opencast-registry/registry-membership.service.js';
 
 @ApiTags('Health')
 @Controller('health')
@@ -10,13 +14,16 @@ import { Public } from '../common/public.decorator.js';
 export class HealthController {
   private readonly logger = new Logger(HealthController.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly opencast: RegistryMembership,
+  ) {}
 
-  /** 200 while the database answers. */
+  /** 200 while the database answers; `opencast` says whether this host is registered with its Opencast cluster. */
   @Get()
   @ApiOkResponse({ schema: { example: { status: 'ok' } } })
   @ApiServiceUnavailableResponse({ description: 'The database does not answer' })
-  async checkHealth(): Promise<{ status: 'ok' }> {
+  async checkHealth(): Promise<{ status: 'ok'; opencast?: MembershipStatus }> {
     try {
       await this.dataSource.query('SELECT 1');
     } catch (error) {
@@ -24,6 +31,7 @@ export class HealthController {
       this.logger.error(`The database does not answer: ${(error as Error).message}`);
       throw new ServiceUnavailableException('The database does not answer');
     }
-    return { status: 'ok' };
+    const opencast = this.opencast.status();
+    return opencast.state === 'standalone' ? { status: 'ok' } : { status: 'ok', opencast };
   }
 }

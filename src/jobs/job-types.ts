@@ -17,6 +17,7 @@ const EVERY_JOB_NAME = {
   'vod-download.callback': true,
   'mail.send': true,
   'distribution.run': true,
+  'distribution.report': true,
 } satisfies Record<JobName, true>;
 
 export const JOB_NAMES = Object.keys(EVERY_JOB_NAME) as readonly JobName[];

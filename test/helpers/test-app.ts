@@ -45,11 +45,12 @@ export interface TestApp {
  * The real application, listening on a loopback port, with a temporary data directory and the
  * real migrations: on a fresh SQLite file there, or in the `postgres` project on a fresh
  * PostgreSQL schema of its own. Apps given the same `dataDir` share their database.
- * `env` overrides configuration variables.
+ * `env` overrides configuration variables; `port` fixes the port (a process restarted on the same
+ * address), else any free one is taken.
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { dataDir?: string } = {},
+  options: { dataDir?: string; port?: number } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'media-delivery-test-'));
   const database = await prepareTestDatabase(dataDir);
@@ -70,7 +71,7 @@ export async function createTestApp(
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });
   await configureApp(app);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   config.publicUrl = `http://127.0.0.1:${port}`;
   // The default distribution base URL derives from PUBLIC_URL, which only now knows the port.
