@@ -1,8 +1,10 @@
 import { Controller, Get, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/public.decorator.js';
+import { ReadinessChecks } from './readiness-checks.js';
 
 @ApiTags('Health')
 @Controller('health')
@@ -10,7 +12,11 @@ import { Public } from '../common/public.decorator.js';
 export class HealthController {
   private readonly logger = new Logger(HealthController.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly health: HealthCheckService,
+    private readonly checks: ReadinessChecks,
+  ) {}
 
   /** 200 while the database answers. */
   @Get()
@@ -25,5 +31,26 @@ export class HealthController {
       throw new ServiceUnavailableException('The database does not answer');
     }
     return { status: 'ok' };
+  }
+
+  /** Liveness: 200 while the process answers at all (restart it when this fails). */
+  @Get('live')
+  @HealthCheck()
+  checkLive(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  /**
+   * Readiness: the database, DATA_DIR (writable, free space above MIN_FREE_DISK_BYTES), ffmpeg and
+   * ffprobe, each check's state in the answer; 503 when one fails (send no traffic here then).
+   */
+  @Get('ready')
+  @HealthCheck()
+  checkReady(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.checks.database(),
+      () => this.checks.dataDir(),
+      () => this.checks.ffmpegTools(),
+    ]);
   }
 }
