@@ -9,16 +9,18 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DistributionModule } from './distribution/distribution.module.js';
 import { EventsModule } from './events/events.module.js';
-import { HealthController } from './health/health.controller.js';
+import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { MediaModule } from './media/media.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { VodDownloadModule } from './vod-download/vod-download.module.js';
 
 @Module({
   imports: [
     ConfigModule,
+    ObservabilityModule,
     DatabaseModule,
     JobsModule,
     StorageModule,
@@ -28,8 +30,8 @@ import { VodDownloadModule } from './vod-download/vod-download.module.js';
     EventsModule,
     VodDownloadModule,
     DistributionModule,
+    HealthModule,
   ],
-  controllers: [HealthController],
   providers: [
     DigestAuthenticator,
     { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+import { closeGracefullyOnSignals } from './graceful-shutdown.js';
 
 async function bootstrap(): Promise<void> {
   try {
@@ -16,9 +17,11 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  // Start-up lines wait for the JSON logger, which configureApp installs.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
   await configureApp(app);
   const config = app.get(AppConfig);
+  closeGracefullyOnSignals(app, config.shutdownTimeoutMs);
   await app.listen(config.port);
   new Logger('Bootstrap').log(`Listening on ${config.publicUrl} (port ${config.port}); API docs at /docs`);
 }

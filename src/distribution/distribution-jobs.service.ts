@@ -4,6 +4,8 @@ import { DataSource, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobContext, JobQueue } from '../jobs/job-queue.js';
+import { JobTelemetry } from '../observability/job-telemetry.js';
+import { Metrics } from '../observability/metrics.js';
 import { DistributionJob, DistributionJobStatus, DistributionOperation } from './distribution-job.entity.js';
 import type { DistributeFormDto } from './distribution-form.dto.js';
 import { DistributionService } from './distribution.service.js';
@@ -35,10 +37,13 @@ export class DistributionJobsService implements OnModuleInit {
     private readonly distribution: DistributionService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly telemetry: JobTelemetry,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
-    this.queue.registerHandler(RUN_JOB, ({ jobId }, context) => this.runJob(jobId, context), {
+    const run = this.telemetry.observe(RUN_JOB, ({ jobId }, context) => this.runJob(jobId, context));
+    this.queue.registerHandler(RUN_JOB, run, {
       concurrency: this.config.distribution.concurrency,
       // A run fails the job itself; retries only cover the database being unreachable.
       maxAttempts: 3,
@@ -115,9 +120,11 @@ export class DistributionJobsService implements OnModuleInit {
       const reason = (error as Error).message;
       this.logger.warn(`Distribution job ${job.id} (${job.operation}) failed: ${reason}`);
       await this.update(job, { status: 'FAILED', failureReason: reason, dateCompleted: this.clock.now() });
+      this.metrics.distributionJobEnded(job.operation, 'failed');
       return;
     }
     await this.update(job, { status: 'FINISHED', payload, dateCompleted: this.clock.now() });
+    this.metrics.distributionJobEnded(job.operation, 'finished');
   }
 
   /** The job as Opencast shows it, with its URL on this node. */

@@ -49,7 +49,14 @@ export async function createTestApp(
   options: { dataDir?: string } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'media-delivery-test-'));
-  const config = loadConfig({ JOB_POLL_INTERVAL_MS: '50', CLEANUP_CRON: 'off', ...env, DATA_DIR: dataDir, PORT: '0' });
+  const config = loadConfig({
+    JOB_POLL_INTERVAL_MS: '50',
+    CLEANUP_CRON: 'off',
+    LOG_LEVEL: 'warn',
+    ...env,
+    DATA_DIR: dataDir,
+    PORT: '0',
+  });
   const clock = new TestClock();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
