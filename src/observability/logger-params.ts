@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
 import type { Request } from 'express';
 import type { Params } from 'nestjs-pino';
 import { stdSerializers, stdTimeFunctions, type DestinationStream } from 'pino';
@@ -30,15 +31,21 @@ export function routeOf(req: IncomingMessage): string {
 }
 
 /**
- * Writes every line to stdout synchronously (nothing is lost at exit), with URL passwords masked:
- * the one place every log line passes, whoever wrote it.
+ * Where log lines go, with URL passwords masked: the one place every line passes, whoever wrote it.
+ * By default stdout, written synchronously so that nothing is lost when the process exits.
  */
-export function maskingStdout(): DestinationStream {
-  return { write: (line: string) => void writeSync(1, maskUrlPasswords(line)) };
+export function maskingDestination(write: (line: string) => void = (line) => writeSync(1, line)): Writable {
+  // A Writable whose write is synchronous writes at once (pino-pretty pipes into it, pino writes to it).
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      write(maskUrlPasswords(chunk.toString()));
+      done();
+    },
+  });
 }
 
 /** nestjs-pino's parameters: JSON lines (or pretty text), one line per request, no credentials. */
-export function loggerParams(config: AppConfig, destination: DestinationStream = maskingStdout()): Params {
+export function loggerParams(config: AppConfig, destination: DestinationStream = maskingDestination()): Params {
   const options: Options = {
     level: config.logLevel,
     timestamp: stdTimeFunctions.isoTime,
