@@ -10,13 +10,14 @@ const HARD_STOP_GRACE_MS = 10_000;
 /**
  * On SIGTERM or SIGINT: stop accepting connections, let requests in flight finish (connections
  * still open after `timeoutMs` are closed), then close the application (running jobs are handed
- * back to the queue, the database closed) and exit 0.
+ * back to the queue, the database closed) and exit 0. A second signal exits at once, with 1.
  */
 export function closeGracefullyOnSignals(app: INestApplication, timeoutMs: number): void {
   let closing = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      if (closing) return;
+      // A second Ctrl-C (or SIGTERM) means now.
+      if (closing) process.exit(1);
       closing = true;
       void closeGracefully(app, timeoutMs, signal);
     });
