@@ -94,7 +94,7 @@ export const appSettings = {
     env: 'API_ENABLED',
     parse: boolean,
     default: 'true',
-    doc: '`false` for a worker-only process (`npm run start:worker`): it runs jobs and its HTTP port answers only `/health`; every other path is 404.',
+    doc: '`false` for a worker-only process (`npm run start:worker`): it runs jobs and its HTTP port answers only `/health`, `/health/*` and `/metrics`; every other path is 404.',
   }),
   /** False for API-only processes: they enqueue jobs but never run them. */
   workerEnabled: setting({
