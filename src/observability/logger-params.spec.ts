@@ -9,7 +9,7 @@ import { loggerParams, maskingDestination, requestIdOf } from './logger-params.j
 /** A request answered by pino-http with the service's parameters; resolves with the lines it wrote. */
 async function logRequest(env: Record<string, string>, headers: Record<string, string>): Promise<string[]> {
   const lines: string[] = [];
-  const { pinoHttp: params } = loggerParams(
+  const { pinoHttp: params } = await loggerParams(
     loadConfig(env),
     maskingDestination((line) => lines.push(line)),
   );

@@ -6,7 +6,6 @@ import type { Request } from 'express';
 import type { Params } from 'nestjs-pino';
 import { stdSerializers, stdTimeFunctions, type DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
-import pretty from 'pino-pretty';
 import type { AppConfig } from '../config/app-config.js';
 import { maskUrlPasswords, REDACTED_LOG_PATHS } from './log-redaction.js';
 
@@ -45,7 +44,10 @@ export function maskingDestination(write: (line: string) => void = (line) => wri
 }
 
 /** nestjs-pino's parameters: JSON lines (or pretty text), one line per request, no credentials. */
-export function loggerParams(config: AppConfig, destination: DestinationStream = maskingDestination()): Params {
+export async function loggerParams(
+  config: AppConfig,
+  destination: DestinationStream = maskingDestination(),
+): Promise<Params> {
   const options: Options = {
     level: config.logLevel,
     timestamp: stdTimeFunctions.isoTime,
@@ -65,6 +67,10 @@ export function loggerParams(config: AppConfig, destination: DestinationStream =
     autoLogging: { ignore: (req) => PROBE_PATHS.test(req.url ?? '') },
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
   };
-  const stream = config.logFormat === 'pretty' ? pretty({ colorize: true, sync: true, destination }) : destination;
+  // Loaded only when asked for: JSON processes start without it.
+  const stream =
+    config.logFormat === 'pretty'
+      ? (await import('pino-pretty')).default({ colorize: true, sync: true, destination })
+      : destination;
   return { pinoHttp: [options, stream] };
 }
