@@ -159,6 +159,42 @@ describe('The service as a process: logs and graceful shutdown', () => {
     await slow.close();
   });
 
+  it('closes a request still running after SHUTDOWN_TIMEOUT_MS and exits 0 all the same', async () => {
+    const stalled = await startSlowSource();
+    const service = await start({
+      DATA_DIR: newDataDir(),
+      ALLOWED_SOURCE_HOSTS: stalled.host,
+      SHUTDOWN_TIMEOUT_MS: '500',
+    });
+    const distribution = request(service.baseUrl)
+      .post('/distribution/download/distributesync')
+      .type('form')
+      .send({
+        mediapackage: mediaPackageXml({
+          id: 'mp-stalled',
+          elements: [{ id: 'track-1', url: `http://${stalled.host}/x.mp4` }],
+        }),
+        channelId: 'engage-player',
+        elementId: 'track-1',
+        checkAvailability: 'false',
+      })
+      .then(
+        () => 'answered',
+        (error: Error) => error.message,
+      );
+    await stalled.requested;
+    const { code, afterMs } = await service.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(afterMs).toBeGreaterThanOrEqual(500);
+    expect(afterMs).toBeLessThan(3_000);
+    expect(await distribution).toBe('socket hang up');
+    expect(service.output()).toContain(
+      'Requests still running after SHUTDOWN_TIMEOUT_MS=500; closing their connections',
+    );
+    stalled.release();
+    await stalled.close();
+  });
+
   it('on SIGTERM during a cut stops ffmpeg and exits 0; the next process on the same DATA_DIR finishes the download', async () => {
     const dataDir = newDataDir();
     // H.264 with B-frames, cut frame-accurately off the keyframe grid: re-encoded whole, long enough to be caught in the middle.
