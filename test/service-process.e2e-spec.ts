@@ -244,7 +244,8 @@ describe('The service as a process: logs and graceful shutdown', () => {
     } finally {
       database.close();
     }
-    expect(first.output()).toContain('stopped by shutdown; it stays queued');
+    const stopped = first.logLines().find((line) => line.msg?.endsWith('stopped by shutdown; it stays queued'));
+    expect(stopped).toMatchObject({ job: { kind: 'vod-download.process', attempt: 1 }, downloadId: id });
 
     const second = await start({ DATA_DIR: dataDir });
     await vi.waitFor(
