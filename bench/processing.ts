@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/app-config.js';
 import { Ffmpeg, RunOptions } from '../src/media/ffmpeg.js';
 import { SourceProxy } from '../src/media/source-proxy.js';
+import { Metrics } from '../src/observability/metrics.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
 
 const args = new Map(
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   await proxy.start();
   const input = { location: proxy.mediaRootUrl(source), remote: true };
   const ffmpeg = new RecordingFfmpeg(config, proxy);
-  const renderer = new DownloadRenderer(ffmpeg);
+  const renderer = new DownloadRenderer(ffmpeg, new Metrics());
   console.log(
     `3 clips, ${mediaSeconds.toFixed(2)} s of media from a 10-minute 1280x720 25 fps source; medians of ${runs} runs\n`,
   );

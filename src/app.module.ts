@@ -9,10 +9,11 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DistributionModule } from './distribution/distribution.module.js';
 import { EventsModule } from './events/events.module.js';
-import { HealthController } from './health/health.controller.js';
+import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { MediaModule } from './media/media.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { QueuesDashboardModule } from './queues-dashboard/queues-dashboard.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { VodDownloadModule } from './vod-download/vod-download.module.js';
@@ -20,6 +21,7 @@ import { VodDownloadModule } from './vod-download/vod-download.module.js';
 @Module({
   imports: [
     ConfigModule,
+    ObservabilityModule,
     DatabaseModule,
     JobsModule,
     StorageModule,
@@ -30,8 +32,8 @@ import { VodDownloadModule } from './vod-download/vod-download.module.js';
     VodDownloadModule,
     DistributionModule,
     QueuesDashboardModule,
+    HealthModule,
   ],
-  controllers: [HealthController],
   providers: [
     DigestAuthenticator,
     { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
 import { ANONYMOUS_REQUIREMENT } from './common/public.decorator.js';
 import { AppConfig } from './config/app-config.js';
 import metadata from './metadata.js';
@@ -8,10 +9,10 @@ import metadata from './metadata.js';
 /** Everything main.ts does to the app besides listening, so tests run the same application. */
 export async function configureApp(app: NestExpressApplication): Promise<void> {
   const config = app.get(AppConfig);
+  app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   // Weak ETags hash every JSON body; API clients here do not revalidate, so spare the work.
   app.set('etag', false);
-  app.enableShutdownHooks();
   if (!config.apiEnabled) {
     app.use(operationsEndpointsOnly);
     return;
@@ -85,8 +86,8 @@ function openOperations(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-/** What a worker-only process (API_ENABLED=false) answers: its health, for the orchestrator; anything else is 404. */
-const OPERATIONS_PATH = /^\/health(\/|$)/;
+/** What a worker-only process (API_ENABLED=false) answers: its health and metrics, for the orchestrator; anything else is 404. */
+const OPERATIONS_PATH = /^\/(health|metrics)(\/|$)/;
 
 function operationsEndpointsOnly(request: Request, response: Response, next: NextFunction): void {
   if (OPERATIONS_PATH.test(request.path)) return next();

@@ -56,6 +56,8 @@ describe('OpenAPI document', () => {
       [
         'get /downloads/{folder}/{fileName}',
         'get /health',
+        'get /health/live',
+        'get /health/ready',
         'get /static/{organization}/{channelId}/{mediaPackageId}/{elementId}/{fileName}',
       ].map((operation) => ({ operation, security: [] })),
     );

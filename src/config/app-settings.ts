@@ -6,6 +6,7 @@ import {
   hostList,
   languageCode,
   list,
+  oneOf,
   path,
   pathSegment,
   postgresUrl,
@@ -108,7 +109,7 @@ export const appSettings = {
     env: 'API_ENABLED',
     parse: boolean,
     default: 'true',
-    doc: '`false` for a worker-only process (`npm run start:worker`): it runs jobs and its HTTP port answers only `/health`; every other path is 404.',
+    doc: '`false` for a worker-only process (`npm run start:worker`): it runs jobs and its HTTP port answers only `/health`, `/health/*` and `/metrics`; every other path is 404.',
   }),
   /** False for API-only processes: they enqueue jobs but never run them. */
   workerEnabled: setting({
@@ -162,6 +163,38 @@ export const appSettings = {
     parse: wholeNumber(0, 36500),
     default: '7',
     doc: 'Days a background job that failed for good (kept with its last error in the `job` table) and a finished or failed Opencast distribution job (answerable at `/services/job/{id}`) are kept; the cleanup then deletes them, in batches. Completed background jobs leave the table at once.',
+  }),
+  logLevel: setting({
+    env: 'LOG_LEVEL',
+    parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    default: 'info',
+    doc: 'Least severe log level written: `fatal`, `error`, `warn`, `info` (one line per request), `debug`, `trace` or `silent`.',
+  }),
+  logFormat: setting({
+    env: 'LOG_FORMAT',
+    parse: oneOf(['json', 'pretty'] as const),
+    default: 'json',
+    doc: '`json`: one JSON object per line on stdout, for log collectors; `pretty`: coloured text for people at a terminal.',
+  }),
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: setting({
+    env: 'METRICS_TOKEN',
+    parse: text,
+    doc: 'When set, `/metrics` answers only requests with `Authorization: Bearer <token>` (401 otherwise). Unset: open, like `/health`.',
+  }),
+  minFreeDiskBytes: setting({
+    env: 'MIN_FREE_DISK_BYTES',
+    parse: wholeNumber(0, Number.MAX_SAFE_INTEGER),
+    default: '1073741824',
+    doc: '`/health/ready` fails while `DATA_DIR` has less free space than this.',
+  }),
+  shutdownTimeoutMs: setting({
+    env: 'SHUTDOWN_TIMEOUT_MS',
+    parse: wholeNumber(100, 3_600_000),
+    default: '30000',
+    doc:
+      'On SIGTERM or SIGINT the process stops accepting connections and waits this long for the requests in flight ' +
+      '(then closes what is still open), hands its running jobs back to the queue, closes the database and exits 0.',
   }),
   ffmpegPath: setting({ env: 'FFMPEG_PATH', parse: text, default: 'ffmpeg', doc: 'The ffmpeg binary.' }),
   ffprobePath: setting({ env: 'FFPROBE_PATH', parse: text, default: 'ffprobe', doc: 'The ffprobe binary.' }),

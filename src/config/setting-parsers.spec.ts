@@ -57,4 +57,10 @@ describe('setting parsers', () => {
     for (const raw of ['.hidden', 'a/b', '..'])
       expect(() => parsers.pathSegment(raw)).toThrow('expected letters, digits');
   });
+
+  it('oneOf takes its values in any case and names them when refusing', () => {
+    const level = parsers.oneOf(['info', 'warn'] as const);
+    expect(level('WARN')).toBe('warn');
+    expect(() => level('verbose')).toThrow('expected one of info, warn');
+  });
 });

@@ -84,3 +84,12 @@ export const pathSegment: Parser<string> = (raw) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(raw)) throw new Error('expected letters, digits, ".", "_" or "-"');
   return raw;
 };
+
+/** One of `values`, compared case-insensitively. */
+export function oneOf<const T extends string>(values: readonly T[]): Parser<T> {
+  return (raw) => {
+    const value = values.find((candidate) => candidate === raw.toLowerCase());
+    if (value === undefined) throw new Error(`expected one of ${values.join(', ')}`);
+    return value;
+  };
+}

@@ -12,6 +12,8 @@ import { DataSource, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobContext, JobQueue } from '../jobs/job-queue.js';
+import { JobTelemetry } from '../observability/job-telemetry.js';
+import { Metrics } from '../observability/metrics.js';
 import { DistributionJob, DistributionJobStatus, DistributionOperation } from './distribution-job.entity.js';
 import type { DistributeFormDto } from './distribution-form.dto.js';
 import { DistributionService } from './distribution.service.js';
@@ -65,10 +67,13 @@ export class DistributionJobsService implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly registry: RegistryClient,
     private readonly reporter: RegistryJobReporter,
+    private readonly telemetry: JobTelemetry,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
-    this.queue.registerHandler(RUN_JOB, ({ jobId }, context) => this.runJob(jobId, context), {
+    const run = this.telemetry.observe(RUN_JOB, ({ jobId }, context) => this.runJob(jobId, context));
+    this.queue.registerHandler(RUN_JOB, run, {
       concurrency: this.config.distribution.concurrency,
       // A run fails the job itself; retries only cover the database being unreachable.
       maxAttempts: 3,
@@ -188,9 +193,11 @@ export class DistributionJobsService implements OnModuleInit {
       const reason = (error as Error).message;
       this.logger.warn(`Distribution job ${job.id} (${job.operation}) failed: ${reason}`);
       await this.update(job, { status: 'FAILED', failureReason: reason, dateCompleted: this.clock.now() });
+      this.metrics.distributionJobEnded(job.operation, 'failed');
       return;
     }
     await this.update(job, { status: 'FINISHED', payload, dateCompleted: this.clock.now() });
+    this.metrics.distributionJobEnded(job.operation, 'finished');
   }
 
   private async refuseWhenFull(): Promise<void> {

@@ -213,7 +213,11 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
     );
     let runAgainAt: Date | null = null;
     try {
-      await registration.handler(JSON.parse(job.data), { signal: controller.signal, attempt: job.attempts });
+      await registration.handler(JSON.parse(job.data), {
+        signal: controller.signal,
+        attempt: job.attempts,
+        jobId: job.id,
+      });
       if (controller.signal.aborted) throw controller.signal.reason;
       await this.ledger.complete(job);
     } catch (error) {

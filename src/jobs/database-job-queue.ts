@@ -160,7 +160,11 @@ export class DatabaseJobQueue
       Math.max(100, this.config.jobLeaseMs / 3),
     );
     try {
-      await registration.handler(JSON.parse(job.data), { signal: controller.signal, attempt: job.attempts });
+      await registration.handler(JSON.parse(job.data), {
+        jobId: job.id,
+        signal: controller.signal,
+        attempt: job.attempts,
+      });
       if (controller.signal.aborted) throw controller.signal.reason;
       await this.ledger.complete(job);
     } catch (error) {

@@ -2,6 +2,8 @@ import type { EntityManager } from 'typeorm';
 import type { JobDataByName, JobName } from './job-types.js';
 
 export interface JobContext {
+  /** The job's id in the queue, for logs. */
+  jobId: string;
   /** Aborted when the job is cancelled or the process shuts down; stop work promptly. */
   signal: AbortSignal;
   /** 1 on the first run. */

@@ -58,19 +58,26 @@ export class Ffmpeg implements OnModuleInit {
   }
 
   async verifyInstalled(): Promise<void> {
+    for (const version of await this.versions()) this.logger.log(version);
+  }
+
+  /** The first line of `ffmpeg -version` and `ffprobe -version`; throws, naming the setting, when one does not run. */
+  async versions(): Promise<string[]> {
+    const versions: string[] = [];
     for (const [tool, path, variable] of [
       ['ffmpeg', this.config.ffmpegPath, 'FFMPEG_PATH'],
       ['ffprobe', this.config.ffprobePath, 'FFPROBE_PATH'],
     ] as const) {
       try {
         const output = await this.execute(path, ['-hide_banner', '-version'], {});
-        this.logger.log(output.split('\n')[0]);
+        versions.push(output.split('\n')[0]);
       } catch (error) {
         throw new Error(
           `${tool} does not run from "${path}" (${(error as Error).message}). Install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg) or set ${variable} to its path.`,
         );
       }
     }
+    return versions;
   }
 
   /** Runs ffmpeg with these arguments to completion. */

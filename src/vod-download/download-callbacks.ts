@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JobQueue } from '../jobs/job-queue.js';
+import { JobTelemetry } from '../observability/job-telemetry.js';
 import { isAllowedHost } from '../security/allowed-hosts.js';
 import type { VodDownloadResponseDto } from './vod-download.dto.js';
 
@@ -19,10 +20,14 @@ export class DownloadCallbacks implements OnModuleInit {
   constructor(
     private readonly jobs: JobQueue,
     private readonly config: AppConfig,
+    private readonly telemetry: JobTelemetry,
   ) {}
 
   onModuleInit(): void {
-    this.jobs.registerHandler('vod-download.callback', ({ url, body }, { signal }) => this.post(url, body, signal), {
+    const post = this.telemetry.observe('vod-download.callback', ({ url, body }, { signal }) =>
+      this.post(url, body, signal),
+    );
+    this.jobs.registerHandler('vod-download.callback', post, {
       concurrency: 2,
       maxAttempts: this.config.callbackMaxAttempts,
       backoffMs: this.config.callbackRetryDelayMs,

@@ -5,6 +5,8 @@ import { AppConfig } from '../config/app-config.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { MailTemplates } from '../mail/mail-templates.js';
 import { MailTransport } from '../mail/mail-transport.js';
+import { JobTelemetry } from '../observability/job-telemetry.js';
+import { Metrics } from '../observability/metrics.js';
 import { folderNameFor } from '../storage/folder-name.js';
 import { downloadUrlOf } from './download-url.js';
 import { expiresAt } from './expiry.js';
@@ -28,10 +30,18 @@ export class DownloadMailer implements OnModuleInit, OnApplicationBootstrap {
     private readonly transport: MailTransport,
     private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly telemetry: JobTelemetry,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
-    this.jobs.registerHandler('mail.send', ({ downloadId, message }) => this.send(downloadId, message), {
+    const send = this.telemetry.observe('mail.send', ({ downloadId, message }, { attempt }) =>
+      this.send(downloadId, message).catch((error: unknown) => {
+        if (attempt >= this.config.mailMaxAttempts) this.metrics.emailSettled('failed');
+        throw error;
+      }),
+    );
+    this.jobs.registerHandler('mail.send', send, {
       concurrency: 2,
       maxAttempts: this.config.mailMaxAttempts,
       backoffMs: this.config.mailRetryDelayMs,
@@ -71,6 +81,7 @@ export class DownloadMailer implements OnModuleInit, OnApplicationBootstrap {
       // Content ids may hold any character; the outbox file name takes the download's folder name.
       reference: `${folderNameFor(download.contentId)}-${message}`,
     });
+    this.metrics.emailSettled('sent');
     this.logger.log(`Sent "${message}" (${rendered.language}) for download ${download.id}`);
   }
 

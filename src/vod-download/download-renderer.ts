@@ -14,6 +14,7 @@ import {
   TargetLayout,
 } from '../media/ffmpeg-args.js';
 import { Ffmpeg, MediaCommandAborted } from '../media/ffmpeg.js';
+import { Metrics } from '../observability/metrics.js';
 import type { ProbeResult } from '../media/probe-result.js';
 import { ClipPlan, PacketWindow, planClip, planStitch, RequestedClip, scopeClip } from './cut-plan.js';
 
@@ -59,7 +60,10 @@ const TRUNCATION_TOLERANCE_SECONDS = 0.5;
  */
 @Injectable()
 export class DownloadRenderer {
-  constructor(private readonly ffmpeg: Ffmpeg) {}
+  constructor(
+    private readonly ffmpeg: Ffmpeg,
+    private readonly metrics: Metrics,
+  ) {}
 
   async render(request: RenderRequest, options: RenderOptions = {}): Promise<void> {
     const { signal } = options;
@@ -83,7 +87,8 @@ export class DownloadRenderer {
       const duration = clip.plan.durationSeconds;
       const report = (seconds: number) =>
         options.onProgress?.((cutShare * (done + Math.min(seconds, duration))) / total);
-      await this.forClip(n, clip.request, () => this.cut(clip, { signal, onProgress: report }));
+      const cut = () => this.cut(clip, { signal, onProgress: report });
+      await this.forClip(n, clip.request, () => this.metrics.timeCut(clip.plan.method.kind, duration, cut));
       done += duration;
     }
 

@@ -9,6 +9,8 @@ import { JOB_CANCELLED, JobQueue, WORKER_SHUTDOWN } from '../jobs/job-queue.js';
 import { MediaCommandAborted } from '../media/ffmpeg.js';
 import { MediaSources, SourceMissingError } from '../media/media-sources.js';
 import { SourceProxy } from '../media/source-proxy.js';
+import { JobTelemetry } from '../observability/job-telemetry.js';
+import { Metrics } from '../observability/metrics.js';
 import { SourceNotAllowedError } from '../security/source-not-allowed-error.js';
 import { DownloadStore } from '../storage/download-store.js';
 import { ClipRange, ClipTimeError, parseClipTime, resolveClipRange } from './clip-time.js';
@@ -44,12 +46,14 @@ export class VodDownloadProcessor implements OnModuleInit {
     private readonly sources: MediaSources,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly telemetry: JobTelemetry,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
     this.jobs.registerHandler(
       'vod-download.process',
-      ({ downloadId }, { signal }) => this.process(downloadId, signal),
+      this.telemetry.observe('vod-download.process', ({ downloadId }, { signal }) => this.process(downloadId, signal)),
       {
         concurrency: this.config.workerConcurrency,
         // Failures of the download itself are recorded on it; only an unreachable database makes the job retry.
@@ -117,6 +121,7 @@ export class VodDownloadProcessor implements OnModuleInit {
       await this.callbacks.enqueue(task?.parameters.rest_endpoints ?? [], this.downloads.toResponse(updated), manager);
       return true;
     });
+    if (settled) this.metrics.downloadSettled(outcome.status as 'completed' | 'failed');
     // Deleted while we finished: the delete may have removed the folder before the file arrived.
     if (!settled && outcome.status === 'completed') await this.store.removeFolder(download.contentId);
   }

@@ -10,6 +10,7 @@ import { PreparedLookup } from '../database/prepared-lookup.js';
 import { EventsService } from '../events/events.service.js';
 import { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JobQueue } from '../jobs/job-queue.js';
+import { Metrics } from '../observability/metrics.js';
 import { DownloadStore } from '../storage/download-store.js';
 import { isInstant, PlacedClipRange, resolveClipRange } from './clip-time.js';
 import { DownloadCallbacks } from './download-callbacks.js';
@@ -49,6 +50,7 @@ export class VodDownloadService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly callbacks: DownloadCallbacks,
+    private readonly metrics: Metrics,
   ) {
     this.byId = new PreparedLookup(downloads, 'id');
     this.byContentId = new PreparedLookup(downloads, 'contentId');
@@ -127,6 +129,7 @@ export class VodDownloadService {
       }
       throw error;
     }
+    this.metrics.downloadCreated();
     return download;
   }
 

@@ -58,6 +58,7 @@ export async function createTestApp(
     JOB_POLL_INTERVAL_MS: '50',
     CLEANUP_CRON: 'off',
     ...database,
+    LOG_LEVEL: 'warn',
     ...env,
     DATA_DIR: dataDir,
     PORT: '0',
