@@ -4,6 +4,12 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ANONYMOUS_REQUIREMENT } from './common/public.decorator.js';
 import { AppConfig } from './config/app-config.js';
 import metadata from './metadata.js';
+import {
+  DISTRIBUTION_FILE_HEADERS,
+  FILE_STREAM_HIGH_WATER_MARK,
+  setHeaders,
+  staticFileRedirect,
+} from './storage/file-serving.js';
 
 /** Everything main.ts does to the app besides listening, so tests run the same application. */
 export async function configureApp(app: NestExpressApplication): Promise<void> {
@@ -19,18 +25,21 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useBodyParser('urlencoded', { limit: config.maxBodyBytes, extended: false });
   // Published distribution files (DownloadChannelStore creates the folder): open to all, Range requests, no listings, temporary files (dotfiles) hidden.
-  app.useStaticAssets(config.distribution.directory, {
-    prefix: '/static',
-    index: false,
-    redirect: false,
-    dotfiles: 'deny',
-    fallthrough: true,
-    // Published files come from outside (HTML attachments too): never sniff a type, never run them as a page of this origin.
-    setHeaders: (response) => {
-      response.setHeader('X-Content-Type-Options', 'nosniff');
-      response.setHeader('Content-Security-Policy', 'sandbox');
-    },
-  });
+  const published = config.distribution.directory;
+  if (config.accelRedirectPrefix) {
+    app.use('/static', staticFileRedirect(published, config.accelRedirectPrefix));
+  } else {
+    app.useStaticAssets(published, {
+      prefix: '/static',
+      index: false,
+      redirect: false,
+      dotfiles: 'deny',
+      fallthrough: true,
+      // Passed on to the file's read stream by send; Nest's option type does not list it.
+      ...{ highWaterMark: FILE_STREAM_HIGH_WATER_MARK },
+      setHeaders: (response) => setHeaders(response, DISTRIBUTION_FILE_HEADERS),
+    });
+  }
   const document = await buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

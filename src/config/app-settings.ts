@@ -6,6 +6,7 @@ import {
   hostList,
   languageCode,
   list,
+  locationPrefix,
   path,
   pathSegment,
   postgresUrl,
@@ -127,6 +128,15 @@ export const appSettings = {
     parse: wholeNumber(0, 36500),
     default: '7',
     doc: 'Days a job that failed for good (its last error kept in the `job` table) stays there; the cleanup then deletes it. Completed jobs leave the table at once.',
+  }),
+  /** nginx's internal location prefix (`/internal`): files are then sent by nginx through X-Accel-Redirect. */
+  accelRedirectPrefix: setting({
+    env: 'DOWNLOAD_ACCEL_REDIRECT',
+    parse: locationPrefix,
+    doc:
+      'An internal nginx location prefix such as `/internal` (see `deploy/nginx.conf`): `/downloads/…` and `/static/…` are checked as ' +
+      'usual and answered with `X-Accel-Redirect: <prefix>/downloads/…` (or `<prefix>/static/…`), the headers and no body, for nginx ' +
+      'to send the file. Unset: the service sends files itself. Only behind nginx: a client reaching the service directly gets empty files.',
   }),
   ffmpegPath: setting({ env: 'FFMPEG_PATH', parse: text, default: 'ffmpeg', doc: 'The ffmpeg binary.' }),
   ffprobePath: setting({ env: 'FFPROBE_PATH', parse: text, default: 'ffprobe', doc: 'The ffprobe binary.' }),

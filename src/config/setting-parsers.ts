@@ -76,3 +76,11 @@ export const pathSegment: Parser<string> = (raw) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(raw)) throw new Error('expected letters, digits, ".", "_" or "-"');
   return raw;
 };
+
+/** A URI path prefix such as `/internal`: a leading slash, no trailing one, nothing that needs escaping. */
+export const locationPrefix: Parser<string> = (raw) => {
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(raw) || /\/\.\.?(\/|$)/.test(raw)) {
+    throw new Error('expected a path prefix such as "/internal" (no trailing slash)');
+  }
+  return raw;
+};
