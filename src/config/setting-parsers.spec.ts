@@ -57,4 +57,11 @@ describe('setting parsers', () => {
     for (const raw of ['.hidden', 'a/b', '..'])
       expect(() => parsers.pathSegment(raw)).toThrow('expected letters, digits');
   });
+
+  it('locationPrefix takes a URI path prefix without a trailing slash, nothing to escape, no dot segments', () => {
+    expect(['/internal', '/x/files_1'].map(parsers.locationPrefix)).toEqual(['/internal', '/x/files_1']);
+    for (const raw of ['internal', '/internal/', '/', '/a b', '/a/../b', '/.', '/a%2Fb']) {
+      expect(() => parsers.locationPrefix(raw), raw).toThrow('expected a path prefix');
+    }
+  });
 });
