@@ -18,6 +18,8 @@ export interface NginxSetup {
   upstreamPort?: number;
   downloadsDir: string;
   staticDir: string;
+  /** For bench:serve's "nginx alone": the internal locations, with all their settings, opened to clients. */
+  openInternalLocations?: boolean;
 }
 
 export interface RunningNginx {
@@ -53,7 +55,7 @@ export function renderNginxConf(template: string, setup: NginxSetup, dir: string
       throw new Error(`deploy/nginx.conf should contain "${from}" once, has it ${parts.length - 1} times`);
     conf = parts.join(to);
   }
-  return conf;
+  return setup.openInternalLocations ? conf.replaceAll('internal;', '') : conf;
 }
 
 /** Starts nginx on a free loopback port with deploy/nginx.conf rendered for `setup`. */

@@ -56,8 +56,9 @@ export class DownloadFileController {
           // Passed on to the file's read stream by send; Express's option type does not list it.
           ...{ highWaterMark: FILE_STREAM_HIGH_WATER_MARK },
         },
-        (error?: Error & { status?: number }) => {
-          if (!error || response.headersSent) resolve();
+        (error?: Error & { status?: number; code?: string }) => {
+          // A client that went away (ECONNABORTED) is owed no answer.
+          if (!error || response.headersSent || error.code === 'ECONNABORTED') resolve();
           // Completed in the database but gone from the disk: as gone as a deleted download.
           else if (error.status === 404) reject(new NotFoundException(NO_SUCH_DOWNLOAD));
           else reject(error);
