@@ -9,6 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -193,13 +194,22 @@ async function post(url: string, path: string, body: unknown): Promise<Record<st
   return response.json() as Promise<Record<string, any>>;
 }
 
-/** Each target must send the whole file, or its figures mean nothing. */
-async function check(url: string, size: number): Promise<void> {
-  const response = await fetch(url);
-  const length = (await response.arrayBuffer()).byteLength;
-  if (response.status !== 200 || length !== size) {
-    throw new Error(`${url} answered ${response.status} with ${length} bytes, not the file's ${size}`);
-  }
+/**
+ * Each target must send the whole file, or its figures mean nothing. A fresh connection each time:
+ * a pooled one may have idled past the server's keep-alive timeout during the last wrk run.
+ */
+function check(url: string, size: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (response) => {
+      let length = 0;
+      response.on('data', (chunk: Buffer) => (length += chunk.length));
+      response.on('end', () =>
+        response.statusCode === 200 && length === size
+          ? resolve()
+          : reject(new Error(`${url} answered ${response.statusCode} with ${length} bytes, not the file's ${size}`)),
+      );
+    }).on('error', reject);
+  });
 }
 
 function wrk(url: string, duration: number): Measured {
