@@ -17,7 +17,9 @@ export const DISTRIBUTION_FILE_HEADERS = {
 
 /**
  * Read size for files Node streams itself. Node's default of 64 KiB costs a read, a write and a turn
- * of the event loop per 64 KiB; 1 MiB chunks serve a large MP4 at about twice the rate (bench:serve).
+ * of the event loop per 64 KiB. Measured on a 90 MB MP4 (wrk, 4 connections, 6 rounds): the same
+ * median throughput, with 1 MiB reads using about 0.5 s of CPU per GB sent against 0.9 s, and
+ * steadier; 4 MiB gained nothing more.
  */
 export const FILE_STREAM_HIGH_WATER_MARK = 1024 * 1024;
 
