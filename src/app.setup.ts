@@ -5,6 +5,12 @@ import { Logger } from 'nestjs-pino';
 import { ANONYMOUS_REQUIREMENT } from './common/public.decorator.js';
 import { AppConfig } from './config/app-config.js';
 import metadata from './metadata.js';
+import {
+  DISTRIBUTION_FILE_HEADERS,
+  FILE_STREAM_HIGH_WATER_MARK,
+  setHeaders,
+  staticFileRedirect,
+} from './storage/file-serving.js';
 
 /** Everything main.ts does to the app besides listening, so tests run the same application. */
 export async function configureApp(app: NestExpressApplication): Promise<void> {
@@ -20,24 +26,33 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useBodyParser('urlencoded', { limit: config.maxBodyBytes, extended: false });
   // Published distribution files (DownloadChannelStore creates the folder): open to all, Range requests, no listings, temporary files (dotfiles) hidden.
-  app.useStaticAssets(config.distribution.directory, {
-    prefix: '/static',
-    index: false,
-    redirect: false,
-    dotfiles: 'deny',
-    fallthrough: true,
-    // Published files come from outside (HTML attachments too): never sniff a type, never run them as a page of this origin.
-    setHeaders: (response) => {
-      response.setHeader('X-Content-Type-Options', 'nosniff');
-      response.setHeader('Content-Security-Policy', 'sandbox');
-    },
-  });
-  const document = await buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  const published = config.distribution.directory;
+  if (config.accelRedirectPrefix) {
+    app.use('/static', staticFileRedirect(published, config.accelRedirectPrefix));
+  } else {
+    app.useStaticAssets(published, {
+      prefix: '/static',
+      index: false,
+      redirect: false,
+      dotfiles: 'deny',
+      fallthrough: true,
+      // Passed on to the file's read stream by send; Nest's option type does not list it.
+      ...{ highWaterMark: FILE_STREAM_HIGH_WATER_MARK },
+      setHeaders: (response) => setHeaders(response, DISTRIBUTION_FILE_HEADERS),
+    });
+  }
+  await SwaggerModule.loadPluginMetadata(metadata);
+  // Built at the first request of /docs or /docs-json, not at start, which it cost about 100 ms of CPU.
+  SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
 }
 
 export async function buildOpenApiDocument(app: NestExpressApplication): Promise<OpenAPIObject> {
   await SwaggerModule.loadPluginMetadata(metadata);
+  return createOpenApiDocument(app);
+}
+
+/** The document, once the plugin's metadata (src/metadata.ts) is loaded. */
+function createOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
   const info = new DocumentBuilder()
     .setTitle('Media delivery')
     .setDescription(

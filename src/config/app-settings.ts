@@ -7,6 +7,7 @@ import {
   languageCode,
   list,
   oneOf,
+  locationPrefix,
   path,
   pathSegment,
   postgresUrl,
@@ -195,6 +196,15 @@ export const appSettings = {
     doc:
       'On SIGTERM or SIGINT the process stops accepting connections and waits this long for the requests in flight ' +
       '(then closes what is still open), hands its running jobs back to the queue, closes the database and exits 0.',
+  }),
+  /** nginx's internal location prefix (`/internal`): files are then sent by nginx through X-Accel-Redirect. */
+  accelRedirectPrefix: setting({
+    env: 'DOWNLOAD_ACCEL_REDIRECT',
+    parse: locationPrefix,
+    doc:
+      'An internal nginx location prefix such as `/internal` (see `deploy/nginx.conf`): `/downloads/…` and `/static/…` are checked as ' +
+      'usual and answered with `X-Accel-Redirect: <prefix>/downloads/…` (or `<prefix>/static/…`), the headers and no body, for nginx ' +
+      'to send the file. Unset: the service sends files itself. Only behind nginx: a client reaching the service directly gets empty files.',
   }),
   ffmpegPath: setting({ env: 'FFMPEG_PATH', parse: text, default: 'ffmpeg', doc: 'The ffmpeg binary.' }),
   ffprobePath: setting({ env: 'FFPROBE_PATH', parse: text, default: 'ffprobe', doc: 'The ffprobe binary.' }),

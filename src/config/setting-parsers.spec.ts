@@ -63,4 +63,11 @@ describe('setting parsers', () => {
     expect(level('WARN')).toBe('warn');
     expect(() => level('verbose')).toThrow('expected one of info, warn');
   });
+
+  it('locationPrefix takes a URI path prefix without a trailing slash, nothing to escape, no dot segments', () => {
+    expect(['/internal', '/x/files_1'].map(parsers.locationPrefix)).toEqual(['/internal', '/x/files_1']);
+    for (const raw of ['internal', '/internal/', '/', '/a b', '/a/../b', '/.', '/a%2Fb']) {
+      expect(() => parsers.locationPrefix(raw), raw).toThrow('expected a path prefix');
+    }
+  });
 });

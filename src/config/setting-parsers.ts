@@ -93,3 +93,11 @@ export function oneOf<const T extends string>(values: readonly T[]): Parser<T> {
     return value;
   };
 }
+
+/** A URI path prefix such as `/internal`: a leading slash, no trailing one, nothing that needs escaping. */
+export const locationPrefix: Parser<string> = (raw) => {
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(raw) || /\/\.\.?(\/|$)/.test(raw)) {
+    throw new Error('expected a path prefix such as "/internal" (no trailing slash)');
+  }
+  return raw;
+};

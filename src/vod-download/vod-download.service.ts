@@ -12,12 +12,14 @@ import { RecordedEvent } from '../events/recorded-event.entity.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { Metrics } from '../observability/metrics.js';
 import { DownloadStore } from '../storage/download-store.js';
+import { folderNameFor } from '../storage/folder-name.js';
 import { isInstant, PlacedClipRange, resolveClipRange } from './clip-time.js';
 import { DownloadCallbacks } from './download-callbacks.js';
 import { downloadUrlOf } from './download-url.js';
 import { buildDownloadTask } from './download-task.js';
-import { expiredBefore, hasExpired } from './expiry.js';
+import { expiredBefore, expiresAt, hasExpired } from './expiry.js';
 import { toSafeFileStem, toSafeMp4FileName } from './file-name.js';
+import { PublishedFileCache } from './published-file-cache.js';
 import { parseFilter } from './usp-filter.js';
 import { CreateVodDownloadDto, DownloadClipDto, VodDownloadResponseDto } from './vod-download.dto.js';
 import { VodDownloadClip } from './vod-download-clip.entity.js';
@@ -40,6 +42,7 @@ export class VodDownloadService {
   private readonly byId: PreparedLookup<VodDownload>;
   private readonly byContentId: PreparedLookup<VodDownload>;
   private readonly byDownloadPath: PreparedLookup<VodDownload>;
+  private readonly publishedFiles = new PublishedFileCache();
 
   constructor(
     @InjectRepository(VodDownload) private readonly downloads: Repository<VodDownload>,
@@ -144,18 +147,26 @@ export class VodDownloadService {
   /**
    * The file of a completed download that has not expired, for `/downloads/<folder>/<file>`;
    * anything else is a 404, so a deleted or expired download's link stops working at once.
+   * A file found valid is trusted for a moment (PublishedFileCache) without asking the database.
    */
   async publishedFilePath(folder: string, fileName: string): Promise<string> {
-    const download = await this.byDownloadPath.findOne(`downloads/${folder}/${fileName}`);
+    const downloadPath = `downloads/${folder}/${fileName}`;
+    const now = this.clock.now();
+    const known = this.publishedFiles.fileFor(folder, downloadPath, now);
+    if (known) return known;
+    const download = await this.byDownloadPath.findOne(downloadPath);
     if (
       !download ||
       download.status !== 'completed' ||
       !download.completionDate ||
-      hasExpired(download.completionDate, this.config.downloadExpiryDays, this.clock.now())
+      hasExpired(download.completionDate, this.config.downloadExpiryDays, now)
     ) {
       throw new NotFoundException(NO_SUCH_DOWNLOAD);
     }
-    return this.store.fileToServe(download.downloadPath);
+    const file = this.store.fileToServe(download.downloadPath);
+    const expiry = expiresAt(download.completionDate, this.config.downloadExpiryDays);
+    this.publishedFiles.remember(folder, downloadPath, file, expiry, now);
+    return file;
   }
 
   /** Newest first. */
@@ -170,7 +181,7 @@ export class VodDownloadService {
 
   /** Runs a download again from scratch. */
   async retry(selector: DownloadSelector): Promise<VodDownload> {
-    return this.dataSource.transaction(async (manager) => {
+    const retried = await this.dataSource.transaction(async (manager) => {
       const download = await manager.findOneBy(VodDownload, selector);
       if (!download) throw new NotFoundException(`No VOD download has ${describe(selector)}`);
       if (download.status === 'queued' || download.status === 'processing') {
@@ -189,6 +200,9 @@ export class VodDownloadService {
       await this.enqueueProcessing(download, manager);
       return download;
     });
+    // Its file is no longer served once the retry is committed, though it stays on disk until replaced.
+    this.publishedFiles.forget(folderNameFor(retried.contentId));
+    return retried;
   }
 
   /** Deletes one download (cancelling it if it is running); false when there is none. */
@@ -284,6 +298,7 @@ export class VodDownloadService {
       await this.jobs.cancel('vod-download.process', ids, manager);
       await manager.delete(VodDownload, { id: In(ids) });
     });
+    for (const download of downloads) this.publishedFiles.forget(folderNameFor(download.contentId));
     await Promise.all(
       downloads.map((download) =>
         this.store.removeFolder(download.contentId).catch((error: Error) => {

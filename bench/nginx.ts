@@ -1,0 +1,106 @@
+/**
+ * Runs deploy/nginx.conf on a loopback port for the nginx test and bench:serve: the shipped file with
+ * only its addresses and paths replaced, each replacement checked, so the file tested is the file shipped.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Tests and benches run from the repository's root (npm scripts, vitest). */
+export const NGINX_CONF = resolve('deploy/nginx.conf');
+/** The X-Accel-Redirect prefix deploy/nginx.conf's internal locations use. */
+export const NGINX_ACCEL_PREFIX = '/internal';
+
+export interface NginxSetup {
+  /** The service's port (the upstream); undefined: nginx serves the folders alone, no upstream needed. */
+  upstreamPort?: number;
+  downloadsDir: string;
+  staticDir: string;
+  /** For bench:serve's "nginx alone": the internal locations, with all their settings, opened to clients. */
+  openInternalLocations?: boolean;
+}
+
+export interface RunningNginx {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export function nginxInstalled(): boolean {
+  return spawnSync('nginx', ['-v'], { stdio: 'ignore' }).status === 0;
+}
+
+/** deploy/nginx.conf for a process in `dir`, listening on 127.0.0.1:`port`. */
+export function renderNginxConf(template: string, setup: NginxSetup, dir: string, port: number): string {
+  const replacements: [string, string][] = [
+    // In the foreground, as the test's child; as root, workers that can read the test's temporary folders.
+    ['worker_processes auto;', `worker_processes 1;\ndaemon off;${process.getuid?.() === 0 ? '\nuser root;' : ''}`],
+    ['pid /run/nginx.pid;', `pid ${dir}/nginx.pid;`],
+    ['error_log /var/log/nginx/error.log;', `error_log ${dir}/error.log;`],
+    [
+      'access_log /var/log/nginx/access.log;',
+      `access_log off;\n${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${dir}/${kind};`).join('\n')}`,
+    ],
+    ['server 127.0.0.1:3000;', `server 127.0.0.1:${setup.upstreamPort ?? 9};`],
+    ['listen 80;', `listen 127.0.0.1:${port};`],
+    ['/var/lib/media-delivery/data/downloads/', `${setup.downloadsDir}/`],
+    ['/var/lib/media-delivery/data/static/', `${setup.staticDir}/`],
+  ];
+  let conf = template;
+  for (const [from, to] of replacements) {
+    const parts = conf.split(from);
+    if (parts.length !== 2)
+      throw new Error(`deploy/nginx.conf should contain "${from}" once, has it ${parts.length - 1} times`);
+    conf = parts.join(to);
+  }
+  return setup.openInternalLocations ? conf.replaceAll('internal;', '') : conf;
+}
+
+/** Starts nginx on a free loopback port with deploy/nginx.conf rendered for `setup`. */
+export async function startNginx(setup: NginxSetup): Promise<RunningNginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'nginx-'));
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, renderNginxConf(readFileSync(NGINX_CONF, 'utf8'), setup, dir, port));
+  const child = spawn('nginx', ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilListening(url, child, dir);
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGQUIT');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitUntilListening(url: string, child: ChildProcess, dir: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (child.exitCode !== null) {
+      throw new Error(`nginx exited with ${child.exitCode}: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+    }
+    try {
+      await fetch(`${url}/internal/`, { method: 'HEAD' });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+  throw new Error('nginx did not start listening within 5 s');
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

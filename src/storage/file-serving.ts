@@ -1,0 +1,73 @@
+import { stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+/** A finished download is an attachment: its declared type is the only one. */
+export const DOWNLOAD_FILE_HEADERS = { 'X-Content-Type-Options': 'nosniff' } as const;
+
+/**
+ * Published distribution files come from outside (HTML attachments too): never sniff a type, never
+ * run one as a page of this origin. deploy/nginx.conf adds the same two headers, since nginx drops
+ * them from an X-Accel-Redirect answer.
+ */
+export const DISTRIBUTION_FILE_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': 'sandbox',
+} as const;
+
+/**
+ * Read size for files Node streams itself. Node's default of 64 KiB costs a read, a write and a turn
+ * of the event loop per 64 KiB. Measured on a 90 MB MP4 (wrk, 4 connections, 6 rounds): the same
+ * median throughput, with 1 MiB reads using about 0.5 s of CPU per GB sent against 0.9 s, and
+ * steadier; 4 MiB gained nothing more.
+ */
+export const FILE_STREAM_HIGH_WATER_MARK = 1024 * 1024;
+
+/**
+ * The X-Accel-Redirect URI that makes nginx send the file at `segments` (`downloads/…` or `static/…`,
+ * as the internal locations of deploy/nginx.conf alias them) from under `prefix`. nginx unescapes
+ * it, so every segment is percent-encoded and any name survives.
+ */
+export function accelRedirectUri(prefix: string, segments: readonly string[]): string {
+  return `${prefix}/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+export function setHeaders(response: Response, headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+}
+
+/**
+ * `/static/…` behind nginx (DOWNLOAD_ACCEL_REDIRECT): the checks express.static makes (a regular
+ * file inside `root`, no dotfile anywhere in the path), then the headers and the X-Accel-Redirect
+ * to `<prefix>/static/…`, no body. Anything else falls through to a 404, as without nginx.
+ */
+export function staticFileRedirect(root: string, prefix: string): RequestHandler {
+  return (request: Request, response: Response, next: NextFunction) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return next();
+    const segments = publishedSegments(request.path);
+    if (!segments) return next();
+    stat(join(root, ...segments)).then(
+      (file) => {
+        if (!file.isFile()) return next();
+        response.type(extname(segments[segments.length - 1]));
+        setHeaders(response, DISTRIBUTION_FILE_HEADERS);
+        response.setHeader('X-Accel-Redirect', accelRedirectUri(prefix, ['static', ...segments]));
+        response.end();
+      },
+      () => next(),
+    );
+  };
+}
+
+/** The decoded segments of a path under /static, or undefined when express.static would not serve it. */
+export function publishedSegments(path: string): string[] | undefined {
+  const raw = path.split('/').slice(1);
+  if (raw.length === 0 || raw[raw.length - 1] === '') return undefined;
+  try {
+    const segments = raw.map(decodeURIComponent);
+    const unsafe = segments.some((segment) => segment === '' || segment.startsWith('.') || /[/\\\0]/.test(segment));
+    return unsafe ? undefined : segments;
+  } catch {
+    return undefined;
+  }
+}
