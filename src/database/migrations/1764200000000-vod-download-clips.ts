@@ -10,11 +10,7 @@ export class VodDownloadClips1764200000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     // First, while no row refers to vod_download: on SQLite, changing a column rebuilds the table.
-    await queryRunner.changeColumn(
-      'vod_download',
-      'contentId',
-      new TableColumn({ name: 'contentId', type: 'varchar', length: '256' }),
-    );
+    await widenContentId(queryRunner, '256');
     await queryRunner.createIndex(
       'vod_download',
       new TableIndex({ name: 'UQ_vod_download_path', columnNames: ['downloadPath'], isUnique: true }),
@@ -45,10 +41,23 @@ export class VodDownloadClips1764200000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.dropTable('vod_download_clip');
     await queryRunner.dropIndex('vod_download', 'UQ_vod_download_path');
-    await queryRunner.changeColumn(
-      'vod_download',
-      'contentId',
-      new TableColumn({ name: 'contentId', type: 'varchar', length: '128' }),
-    );
+    await widenContentId(queryRunner, '128');
   }
+}
+
+/**
+ * Gives vod_download.contentId a new length, keeping its values and unique index. On PostgreSQL
+ * TypeORM's changeColumn drops a column whose length changes and adds it again, empty; ALTER
+ * COLUMN TYPE keeps both there.
+ */
+async function widenContentId(queryRunner: QueryRunner, length: string): Promise<void> {
+  if (queryRunner.connection.driver.options.type === 'postgres') {
+    await queryRunner.query(`ALTER TABLE "vod_download" ALTER COLUMN "contentId" TYPE varchar(${length})`);
+    return;
+  }
+  await queryRunner.changeColumn(
+    'vod_download',
+    'contentId',
+    new TableColumn({ name: 'contentId', type: 'varchar', length }),
+  );
 }
