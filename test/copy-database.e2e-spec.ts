@@ -49,6 +49,7 @@ describe.runIf(onPostgres)(copySqliteToPostgres.name, () => {
       'schedule_claim: 0 row(s) copied',
       'event: 1 row(s) copied',
       'vod_download: 1 row(s) copied',
+      'vod_download_clip: 1 row(s) copied',
       'distribution_job: 1 row(s) copied',
     ]);
 

@@ -45,6 +45,7 @@ describe('Database schema', () => {
       'migrations',
       'schedule_claim',
       'vod_download',
+      'vod_download_clip',
     ]);
   });
 

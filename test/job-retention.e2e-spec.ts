@@ -6,6 +6,7 @@ import type { JobName } from '../src/jobs/job-types.js';
 import { Job } from '../src/jobs/job.entity.js';
 import { ScheduleClaim } from '../src/jobs/schedule-claim.entity.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
+import { onPostgres } from './helpers/test-database.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 // A job name of the tests' own, so that no feature's handler takes these jobs.
@@ -16,11 +17,20 @@ const sqliteDate = (date: Date) => date.toISOString().replace('T', ' ').replace(
 
 /** Inserts `count` jobs in one statement; one by one would take longer than what is tested. */
 async function insertJobs(testApp: TestApp, count: number, prefix: string, status: Job['status'], runAt: Date) {
+  const createdAt = new Date(runAt.getTime() - DAY);
+  if (onPostgres) {
+    await testApp.dataSource.query(
+      `INSERT INTO job (id, name, key, data, status, attempts, "runAt", "lastError", "createdAt")
+       SELECT $1 || '-' || i, $2, $1 || '-' || i, '{}', $3, 3, $4, 'it broke', $5 FROM generate_series(0, $6 - 1) AS i`,
+      [prefix, TEST_JOB, status, runAt, createdAt, count],
+    );
+    return;
+  }
   await testApp.dataSource.query(
     `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
      INSERT INTO job (id, name, key, data, status, attempts, runAt, lastError, createdAt)
      SELECT ? || '-' || i, ?, ? || '-' || i, '{}', ?, 3, ?, 'it broke', ? FROM n`,
-    [count, prefix, TEST_JOB, prefix, status, sqliteDate(runAt), sqliteDate(new Date(runAt.getTime() - DAY))],
+    [count, prefix, TEST_JOB, prefix, status, sqliteDate(runAt), sqliteDate(createdAt)],
   );
 }
 
@@ -104,8 +114,8 @@ describe(JobRetention.name, () => {
   });
 
   it('runs on CLEANUP_CRON, claiming each tick', async () => {
-    // Every second, so the test sees a scheduled run.
-    const testApp = await createTestApp({ CLEANUP_CRON: '* * * * * *', WORKER_ENABLED: 'false' });
+    // Every second, so the test sees a scheduled run; on the database's schedule claims, not Redis's.
+    const testApp = await createTestApp({ CLEANUP_CRON: '* * * * * *', WORKER_ENABLED: 'false', REDIS_URL: '' });
     try {
       await insertJobs(testApp, 1, 'old-failed', 'failed', new Date(Date.now() - 30 * DAY));
       await expect.poll(() => testApp.dataSource.manager.count(Job, {}), { timeout: 5000, interval: 20 }).toBe(0);

@@ -16,6 +16,7 @@ import {
   StaticServer,
 } from './helpers/media.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
+import { param } from './helpers/test-database.js';
 
 type Download = Record<string, any>;
 
@@ -61,7 +62,7 @@ describe(MediaClockReader.name, () => {
   async function download(eventId: string, start: string, end: string) {
     const created = (await post(eventId, start, end).expect(201)).body as Download;
     const [clip] = await testApp.dataSource.query(
-      'SELECT "startSeconds", "endSeconds", "placedBy" FROM vod_download_clip WHERE "downloadId" = ?',
+      `SELECT "startSeconds", "endSeconds", "placedBy" FROM vod_download_clip WHERE "downloadId" = ${param(1)}`,
       [created.id],
     );
     return { created, clip };

@@ -97,13 +97,13 @@ describe('REDIS_URL at start', () => {
   it('stops the service with a message naming REDIS_URL, without its password, when Redis cannot be reached', async () => {
     const failure = createTestApp({ REDIS_URL: 'redis://admin:s3cret@127.0.0.1:1' });
     await expect(failure).rejects.toThrow(
-      /Cannot reach Redis at REDIS_URL=redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/,
+      /Cannot reach Redis at REDIS_URL=redis:\/\/admin:\*\*\*@127\.0\.0\.1:1: connect ECONNREFUSED/,
     );
     await expect(failure).rejects.not.toThrow(/s3cret/);
   });
 
   it('has no queue dashboard without Redis', async () => {
-    const app = await createTestApp({ API_KEYS: 'test-key' });
+    const app = await createTestApp({ API_KEYS: 'test-key', REDIS_URL: '' });
     try {
       await request(app.baseUrl).get('/queues').set('X-API-Key', 'test-key').expect(404);
     } finally {

@@ -15,6 +15,7 @@ import {
   TestSources,
 } from './helpers/media.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
+import { param } from './helpers/test-database.js';
 
 type Download = Record<string, any>;
 
@@ -108,7 +109,7 @@ describe(`${VodDownloadProcessor.name} (clips stored with the download)`, () => 
   it('still places the clips of a download created before they were stored, by looking the event up by source', async () => {
     const recording = await event('src/multi.mp4');
     const done = await finished((await download([{ eventId: recording.id, start: at(2), end: at(4) }])).id);
-    await testApp.dataSource.query('DELETE FROM vod_download_clip WHERE "downloadId" = ?', [done.id]);
+    await testApp.dataSource.query(`DELETE FROM vod_download_clip WHERE "downloadId" = ${param(1)}`, [done.id]);
 
     await api().get(`/voddownload/retry/${done.id}`).expect(200);
     const again = await finished(done.id);

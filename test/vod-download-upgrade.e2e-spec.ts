@@ -3,11 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { loadConfig } from '../src/config/app-config.js';
+import { buildDataSourceOptions } from '../src/database/data-source-options.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../src/database/migrations/index.js';
 import { VodDownloadClips1764200000000 } from '../src/database/migrations/1764200000000-vod-download-clips.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
+import { dropTestDatabase, onPostgres, prepareTestDatabase } from './helpers/test-database.js';
 
 const DOWNLOAD_ID = '0b7f3a56-7a1e-4f4e-9d59-1d1c1f0e0a01';
 
@@ -17,22 +20,33 @@ describe(VodDownloadClips1764200000000.name, () => {
   let testApp: TestApp;
 
   beforeAll(async () => {
+    const config = loadConfig({ ...(await prepareTestDatabase(dataDir)), DATA_DIR: dataDir });
     const before = new DataSource({
-      type: 'better-sqlite3',
-      database: join(dataDir, 'app.sqlite'),
+      ...buildDataSourceOptions(config),
       migrations: migrations.slice(0, migrations.indexOf(VodDownloadClips1764200000000)),
       migrationsRun: true,
-      prepareDatabase: (db: { pragma(statement: string): unknown }) => void db.pragma('foreign_keys = ON'),
-    });
+    } as DataSourceOptions);
     await before.initialize();
     const now = new Date().toISOString();
-    await before.query(
-      `INSERT INTO vod_download (id, contentId, eventId, downloadPath, emailAddress, creationDate, completionDate,
-        downloadTaskJson, status, progress, mp4Filename, frameAccurate)
-       VALUES (?, 'session_2018.10.10', '98f70502-d120-4ee6-991e-7dd67eefe699',
-        'downloads/session_2018.10.10/Plenary.mp4', 'viewer@example.com', ?, ?, '{}', 'completed', 100, 'Plenary.mp4', 0)`,
-      [DOWNLOAD_ID, now, now],
-    );
+    await before
+      .createQueryBuilder()
+      .insert()
+      .into('vod_download')
+      .values({
+        id: DOWNLOAD_ID,
+        contentId: 'session_2018.10.10',
+        eventId: '98f70502-d120-4ee6-991e-7dd67eefe699',
+        downloadPath: 'downloads/session_2018.10.10/Plenary.mp4',
+        emailAddress: 'viewer@example.com',
+        creationDate: now,
+        completionDate: now,
+        downloadTaskJson: '{}',
+        status: 'completed',
+        progress: 100,
+        mp4Filename: 'Plenary.mp4',
+        frameAccurate: onPostgres ? false : 0,
+      })
+      .execute();
     await before.destroy();
     mkdirSync(join(dataDir, 'downloads', 'session_2018.10.10'), { recursive: true });
     writeFileSync(join(dataDir, 'downloads', 'session_2018.10.10', 'Plenary.mp4'), 'the old file');
@@ -42,6 +56,7 @@ describe(VodDownloadClips1764200000000.name, () => {
   afterAll(async () => {
     await testApp?.close();
     rmSync(dataDir, { recursive: true, force: true });
+    await dropTestDatabase(dataDir);
   });
 
   it('keeps an existing download, its path and its link', async () => {
