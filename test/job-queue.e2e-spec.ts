@@ -11,7 +11,7 @@ import { deleteRedisKeys, redisEnv, testRedisReachable } from './helpers/redis.j
 
 /** What every JobQueue does, on the database queue and, where Redis answers, on BullMQ. */
 const queues = [
-  { name: DatabaseJobQueue.name, env: (): Record<string, string> => ({}) },
+  { name: DatabaseJobQueue.name, env: (): Record<string, string> => ({ REDIS_URL: '' }) },
   ...((await testRedisReachable(BullmqJobQueue.name)) ? [{ name: BullmqJobQueue.name, env: () => redisEnv() }] : []),
 ];
 

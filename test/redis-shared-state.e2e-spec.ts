@@ -101,7 +101,7 @@ describe('REDIS_URL at start', () => {
   });
 
   it('has no queue dashboard without Redis', async () => {
-    const app = await createTestApp({ API_KEYS: 'test-key' });
+    const app = await createTestApp({ API_KEYS: 'test-key', REDIS_URL: '' });
     try {
       await request(app.baseUrl).get('/queues').set('X-API-Key', 'test-key').expect(404);
     } finally {

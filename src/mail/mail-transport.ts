@@ -12,6 +12,11 @@ export interface OutgoingMail {
   text: string;
   /** Used in the outbox file name. */
   reference: string;
+  /**
+   * The same for every copy of one message (`<local@domain>`), so that a copy sent again after a
+   * crash between the server's acceptance and the job's completion is known as the same message.
+   */
+  messageId: string;
 }
 
 /**
@@ -41,6 +46,7 @@ export class MailTransport implements OnModuleInit {
       subject: mail.subject,
       html: mail.html,
       text: mail.text,
+      messageId: mail.messageId,
     });
     if (this.config.smtpUrl) return;
     await mkdir(this.config.outboxDir, { recursive: true });

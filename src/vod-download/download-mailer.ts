@@ -80,6 +80,7 @@ export class DownloadMailer implements OnModuleInit, OnApplicationBootstrap {
       text: rendered.text,
       // Content ids may hold any character; the outbox file name takes the download's folder name.
       reference: `${folderNameFor(download.contentId)}-${message}`,
+      messageId: messageIdOf(download, message, this.config.publicUrl),
     });
     this.metrics.emailSettled('sent');
     this.logger.log(`Sent "${message}" (${rendered.language}) for download ${download.id}`);
@@ -107,4 +108,10 @@ function formatDate(date: Date, language: string): string {
   } catch {
     return date.toISOString();
   }
+}
+
+/** One id per settling of a download: the same for a copy sent again, another after a retry settles it anew. */
+function messageIdOf(download: VodDownload, message: DownloadMessage, publicUrl: string): string {
+  const settledAt = (download.completionDate ?? download.failureDate ?? download.creationDate).getTime();
+  return `<${message}.${download.id}.${settledAt}@${new URL(publicUrl).hostname}>`;
 }

@@ -6,25 +6,33 @@ import { Redis } from 'ioredis';
 /** The Redis the tests use: TEST_REDIS_URL, or the local one. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Why the Redis at `url` cannot be used, or null when it answers PING. */
+export async function redisUnreachableReason(url: string): Promise<string | null> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  let cause: string | undefined; // connect() rejects with "Connection is closed"; the error event says why
+  redis.on('error', (error: Error) => (cause ??= error.message));
+  try {
+    await redis.connect();
+    await redis.ping();
+    return null;
+  } catch (error) {
+    return cause ?? ((error as Error).message || String(error));
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /**
  * True when the tests' Redis answers. When it does not, says so in one line so the suite can skip;
  * with CI=true a missing Redis fails the run instead.
  */
 export async function testRedisReachable(suite: string): Promise<boolean> {
-  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-    return true;
-  } catch (error) {
-    const why = `Redis at ${TEST_REDIS_URL} cannot be reached (${(error as Error).message}); set TEST_REDIS_URL`;
-    if (process.env.CI === 'true') throw new Error(`${suite}: ${why}`);
-    console.warn(`Skipping ${suite}: ${why}`);
-    return false;
-  } finally {
-    redis.disconnect();
-  }
+  const reason = await redisUnreachableReason(TEST_REDIS_URL);
+  if (reason === null) return true;
+  const why = `Redis at ${TEST_REDIS_URL} cannot be reached (${reason}); set TEST_REDIS_URL`;
+  if (process.env.CI === 'true') throw new Error(`${suite}: ${why}`);
+  console.warn(`Skipping ${suite}: ${why}`);
+  return false;
 }
 
 /** Settings for an app on Redis, with a key prefix of its own; apps given the same prefix share their queues. */
@@ -92,7 +100,8 @@ export async function startOwnRedisServer(): Promise<OwnRedisServer> {
   return server;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as { port: number };

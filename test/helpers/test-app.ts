@@ -11,7 +11,8 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
 import { Clock } from '../../src/common/clock.js';
 import { AppConfig, loadConfig } from '../../src/config/app-config.js';
-import { dropTestDatabase, prepareTestDatabase } from './test-database.js';
+import { deleteRedisKeys, TEST_REDIS_URL } from './redis.js';
+import { dropTestDatabase, prepareTestDatabase, testSchemaName } from './test-database.js';
 
 /** A clock the test moves forward; it starts at the real time. */
 export class TestClock extends Clock {
@@ -41,10 +42,38 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** True in the `postgres` project, whose apps run their jobs on BullMQ. */
+export const appsOnRedis = process.env.TEST_APPS_ON_REDIS === 'true';
+
+/** Open apps per Redis prefix: the keys go when the last app using them closes. */
+const appsByRedisPrefix = new Map<string, number>();
+
+/**
+ * In the `postgres` project, REDIS_URL and a key prefix named after the data directory, so that
+ * apps sharing a data directory share their queues as they share their database. An `env` that
+ * names its own REDIS_URL (blank: the database queue) or REDIS_PREFIX keeps it, and its keys.
+ */
+function testRedis(dataDir: string, env: Record<string, string>): Record<string, string> {
+  if (!appsOnRedis || 'REDIS_URL' in env || 'REDIS_PREFIX' in env) return {};
+  return { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testSchemaName(dataDir), JOB_RELAY_INTERVAL_MS: '500' };
+}
+
+async function releaseRedisPrefix(prefix: string | undefined): Promise<void> {
+  if (prefix === undefined) return;
+  const open = (appsByRedisPrefix.get(prefix) ?? 1) - 1;
+  if (open > 0) {
+    appsByRedisPrefix.set(prefix, open);
+    return;
+  }
+  appsByRedisPrefix.delete(prefix);
+  await deleteRedisKeys(prefix);
+}
+
 /**
  * The real application, listening on a loopback port, with a temporary data directory and the
  * real migrations: on a fresh SQLite file there, or in the `postgres` project on a fresh
- * PostgreSQL schema of its own. Apps given the same `dataDir` share their database.
+ * PostgreSQL schema of its own, with the jobs on BullMQ under a Redis prefix of its own. Apps given
+ * the same `dataDir` share their database (and Redis prefix).
  * `env` overrides configuration variables; `port` fixes the port (a process restarted on the same
  * address), else any free one is taken.
  */
@@ -54,11 +83,13 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'media-delivery-test-'));
   const database = await prepareTestDatabase(dataDir);
+  const redis = testRedis(dataDir, env);
   const config = loadConfig({
     JOB_POLL_INTERVAL_MS: '50',
     CLEANUP_CRON: 'off',
     ...database,
     LOG_LEVEL: 'warn',
+    ...redis,
     ...env,
     DATA_DIR: dataDir,
     PORT: '0',
@@ -77,6 +108,8 @@ export async function createTestApp(
   config.publicUrl = `http://127.0.0.1:${port}`;
   // The default distribution base URL derives from PUBLIC_URL, which only now knows the port.
   if (!env.DISTRIBUTION_BASE_URL) config.distribution.baseUrl = `${config.publicUrl}/static`;
+  const redisPrefix = redis.REDIS_PREFIX;
+  if (redisPrefix) appsByRedisPrefix.set(redisPrefix, (appsByRedisPrefix.get(redisPrefix) ?? 0) + 1);
   return {
     app,
     dataSource: app.get<DataSource>(getDataSourceToken()),
@@ -86,6 +119,7 @@ export async function createTestApp(
     baseUrl: config.publicUrl,
     close: async () => {
       await app.close();
+      await releaseRedisPrefix(redisPrefix);
       if (options.dataDir) return;
       rmSync(dataDir, { recursive: true, force: true });
       await dropTestDatabase(dataDir);

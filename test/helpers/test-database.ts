@@ -17,6 +17,9 @@ export const onPostgres = testDatabaseUrl !== undefined;
 
 const UNIQUE_VIOLATION = '23505';
 
+/** The n-th (from 1) parameter of a raw query, in the test database's own syntax. */
+export const param = (n: number) => (onPostgres ? `$${n}` : '?');
+
 export function testSchemaName(dataDir: string): string {
   return `${runPrefix()}${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
 }
