@@ -20,7 +20,9 @@ describe(HealthController.name, () => {
     await request(testApp.baseUrl).get('/health/live').expect(200, { status: 'ok', info: {}, error: {}, details: {} });
     const { body } = await request(testApp.baseUrl).get('/health/ready').expect(200);
     expect(body.status).toBe('ok');
-    expect(Object.keys(body.details)).toEqual(['database', 'dataDir', 'ffmpeg']);
+    // Redis is checked too where the app runs its jobs on BullMQ (the postgres project's stack).
+    const redis = testApp.config.redisUrl ? ['redis'] : [];
+    expect(Object.keys(body.details)).toEqual(['database', 'dataDir', 'ffmpeg', ...redis]);
     for (const check of Object.values(body.details)) expect(check).toMatchObject({ status: 'up' });
     expect(body.details.dataDir.freeBytes).toBeGreaterThanOrEqual(testApp.config.minFreeDiskBytes);
     expect(body.details.ffmpeg.versions).toEqual([
