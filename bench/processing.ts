@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/app-config.js';
-import { Ffmpeg, RunOptions } from '../src/media/ffmpeg.js';
+import { Ffmpeg, RunOptions, ToolOutput } from '../src/media/ffmpeg.js';
 import { SourceProxy } from '../src/media/source-proxy.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
 
@@ -36,7 +36,7 @@ const mediaSeconds = CLIPS.reduce((sum, clip) => sum + clip.endSeconds - clip.st
 class RecordingFfmpeg extends Ffmpeg {
   commands: { path: string; args: string[] }[] = [];
 
-  protected execute(path: string, commandArgs: string[], options: RunOptions): Promise<string> {
+  protected execute(path: string, commandArgs: string[], options: RunOptions): Promise<ToolOutput> {
     this.commands.push({ path, args: commandArgs });
     return super.execute(path, commandArgs, options);
   }

@@ -1,21 +1,22 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   concatList,
   copyCutArgs,
-  joinPiecesArgs,
   MediaInput,
   reencodeCutArgs,
-  smartCutArgs,
   stitchCopyArgs,
   stitchNormalisedArgs,
   StreamRef,
   TargetLayout,
 } from '../media/ffmpeg-args.js';
-import { Ffmpeg, MediaCommandAborted } from '../media/ffmpeg.js';
+import { Ffmpeg, MediaCommandAborted, RunOptions } from '../media/ffmpeg.js';
+import { matchingEncoderArgs, SourceEncoding } from '../media/matching-encoder.js';
+import type { SmartCodec } from '../media/nal-units.js';
 import type { ProbeResult } from '../media/probe-result.js';
-import { ClipPlan, PacketWindow, planClip, planStitch, RequestedClip, scopeClip } from './cut-plan.js';
+import { ClipPlan, PacketWindow, planClip, planStitch, reencodeInstead, RequestedClip, scopeClip } from './cut-plan.js';
+import { SmartCutRejected, SmartCutter } from './smart-cutter.js';
 
 export interface ClipRequest extends RequestedClip {
   input: MediaInput;
@@ -38,8 +39,17 @@ export interface RenderOptions {
   onProgress?: (fraction: number) => void;
 }
 
+/** How the download's video was cut: the most re-encoding any clip needed. */
+export type CutMethodName = 'copy' | 'smart' | 'reencode';
+
+export interface RenderResult {
+  cutMethod: CutMethodName;
+}
+
 /** A reason the download cannot be made that a person can act on; no stack trace needed. */
 export class RenderError extends Error {}
+
+const METHOD_RANK: CutMethodName[] = ['copy', 'smart', 'reencode'];
 
 /** A clip's plan, with where its intermediate file goes. */
 interface PlannedClip {
@@ -48,20 +58,29 @@ interface PlannedClip {
   output: string;
 }
 
+/** Per render: each source's encoding is read once, however many clips it has. */
+type EncodingLookup = (input: MediaInput, plan: ClipPlan) => Promise<SourceEncoding | undefined>;
+
 /** How far stream durations may fall short of the whole before a track counts as truncated. */
 const TRUNCATION_TOLERANCE_SECONDS = 0.5;
 
 /**
  * Turns clip requests into one MP4: probe each source and read the video packets its cut plan
  * needs (see cut-plan.ts, which decides), cut each clip into an MPEG-TS intermediate (stream
- * copy, or frame-accurate by re-encoding only up to the first keyframe), then stitch by copy when
- * the clips share a track layout and re-encode to a common layout when they do not.
+ * copy; frame-accurate by the smart cut, which re-encodes only the pictures before the first
+ * keyframe and after the last clean point, checked and else re-encoded whole), then stitch by
+ * copy when the clips share a track layout and re-encode to a common layout when they do not.
  */
 @Injectable()
 export class DownloadRenderer {
-  constructor(private readonly ffmpeg: Ffmpeg) {}
+  private readonly logger = new Logger(DownloadRenderer.name);
+  private readonly smartCutter: SmartCutter;
 
-  async render(request: RenderRequest, options: RenderOptions = {}): Promise<void> {
+  constructor(private readonly ffmpeg: Ffmpeg) {
+    this.smartCutter = new SmartCutter(ffmpeg);
+  }
+
+  async render(request: RenderRequest, options: RenderOptions = {}): Promise<RenderResult> {
     const { signal } = options;
     const clips: PlannedClip[] = [];
     // Clips often share a source; each ffprobe start costs a couple of hundred milliseconds.
@@ -74,18 +93,29 @@ export class DownloadRenderer {
       const plan = await this.forClip(n, clip, () => this.planClip(clip, request.frameAccurate, probe, signal));
       clips.push({ request: clip, plan, output: join(request.workDir, `clip-${n}.ts`) });
     }
-    const stitch = planStitch(clips.map((clip) => clip.plan));
-    const total = stitch.durationSeconds;
+    const planned = planStitch(clips.map((clip) => clip.plan));
+    const total = planned.durationSeconds;
     // Stitching by copy is nearly free; re-encoding to a common layout costs about as much as the cuts.
-    const cutShare = stitch.byCopy ? 0.95 : 0.5;
+    const cutShare = planned.byCopy ? 0.95 : 0.5;
+    const encodings = new Map<string, Promise<SourceEncoding | undefined>>();
+    const encodingOf: EncodingLookup = (input, plan) => {
+      const video = plan.video!;
+      if (!encodings.has(input.location)) {
+        const stream = { index: video.index, codec: video.codec as SmartCodec, pixelFormat: video.pixelFormat };
+        encodings.set(input.location, this.ffmpeg.sourceEncoding(input, stream, signal));
+      }
+      return encodings.get(input.location)!;
+    };
     let done = 0;
     for (const [n, clip] of clips.entries()) {
       const duration = clip.plan.durationSeconds;
       const report = (seconds: number) =>
         options.onProgress?.((cutShare * (done + Math.min(seconds, duration))) / total);
-      await this.forClip(n, clip.request, () => this.cut(clip, { signal, onProgress: report }));
+      clip.plan = await this.forClip(n, clip.request, () => this.cut(clip, encodingOf, { signal, onProgress: report }));
       done += duration;
     }
+    // A clip re-encoded after a failed smart cut may have changed codec.
+    const stitch = planStitch(clips.map((clip) => clip.plan));
 
     const stitchOptions = {
       signal,
@@ -122,7 +152,9 @@ export class DownloadRenderer {
         ? error
         : new RenderError(`Joining the clips failed: ${(error as Error).message}`);
     }
-    await this.checkNoTrackLost(request.output, target, total, signal);
+    await this.checkNoTrackLost(request.output, target, stitch.durationSeconds, signal);
+    const ranks = clips.map((clip) => METHOD_RANK.indexOf(clip.plan.method.kind));
+    return { cutMethod: METHOD_RANK[Math.max(...ranks)] };
   }
 
   /** Probes the clip's source, reads the video packets its plan asks for, and plans the cut. */
@@ -147,25 +179,41 @@ export class DownloadRenderer {
     return planClip(scope, { start, end });
   }
 
-  private async cut(clip: PlannedClip, options: { signal?: AbortSignal; onProgress: (seconds: number) => void }) {
+  /** Cuts the clip as planned; a smart cut that cannot be made or fails its checks is re-encoded whole. Returns the plan carried out. */
+  private async cut(clip: PlannedClip, encodingOf: EncodingLookup, options: RunOptions): Promise<ClipPlan> {
     const { plan, output } = clip;
-    const { input } = clip.request;
+    const { input, label } = clip.request;
+    if (plan.method.kind !== 'smart') {
+      await this.cutWhole(input, plan, output, options);
+      return plan;
+    }
+    const smartPlan = { ...plan, method: plan.method };
+    const encoding = await encodingOf(input, plan);
+    const encoder = encoding && matchingEncoderArgs(encoding);
+    try {
+      if (!encoding || !encoder) throw new SmartCutRejected('its video was not encoded by x264 or x265');
+      await this.smartCutter.cut({ input, plan: smartPlan, encoding, encoder, output }, options);
+      return plan;
+    } catch (error) {
+      if (!(error instanceof SmartCutRejected)) throw error;
+      this.logger.warn(`Clip ${label} (${input.location}) cannot be smart cut: ${error.message}; re-encoding it whole`);
+    }
+    const whole = reencodeInstead(plan);
+    await this.cutWhole(input, whole, output, options);
+    return whole;
+  }
+
+  /** A stream copy, or a whole re-encode. */
+  private async cutWhole(input: MediaInput, plan: ClipPlan, output: string, options: RunOptions): Promise<void> {
     const refs: StreamRef[] = plan.streams.map((stream) => ({
       index: stream.index,
       type: stream.type as 'video' | 'audio',
     }));
-    const { method, startSeconds, halfFrameSeconds, video } = plan;
-    const encoding = { pixelFormat: video?.pixelFormat };
+    const { method, halfFrameSeconds, video } = plan;
     if (method.kind === 'copy') {
+      const { fromSeconds, untilDecodeSeconds } = method.copy;
       await this.ffmpeg.run(
-        copyCutArgs({
-          input,
-          streams: refs,
-          fromSeconds: method.copy.fromSeconds,
-          untilDecodeSeconds: method.copy.untilDecodeSeconds,
-          halfFrameSeconds,
-          output,
-        }),
+        copyCutArgs({ input, streams: refs, fromSeconds, untilDecodeSeconds, halfFrameSeconds, output }),
         options,
       );
     } else if (method.kind === 'reencode') {
@@ -175,47 +223,11 @@ export class DownloadRenderer {
           streams: refs,
           startSeconds: method.encode.fromSeconds,
           endSeconds: method.encode.untilSeconds,
-          encoding,
+          encoding: { pixelFormat: video?.pixelFormat },
           output,
         }),
         options,
       );
-    } else {
-      const base = output.replace(/\.ts$/, '');
-      const audios = plan.streams.filter((stream) => stream.type === 'audio');
-      const [head, tail, audio] = [
-        `${base}-head.ts`,
-        `${base}-tail.ts`,
-        audios.length > 0 ? `${base}-audio.ts` : undefined,
-      ];
-      await this.ffmpeg.run(
-        smartCutArgs({
-          input,
-          videoIndex: video!.index,
-          audioIndexes: audios.map((stream) => stream.index),
-          startSeconds,
-          keyframeSeconds: method.tail.fromSeconds,
-          endSeconds: method.tail.untilSeconds,
-          halfFrameSeconds,
-          encoding,
-          headOutput: head,
-          tailOutput: tail,
-          audioOutput: audio,
-        }),
-        options,
-      );
-      const videoList = `${base}-pieces.txt`;
-      await writeFile(
-        videoList,
-        concatList([
-          // The head lasts from its first frame to the keyframe: the tail follows without a gap.
-          { path: head, durationSeconds: method.head.untilSeconds - method.head.fromSeconds },
-          { path: tail, durationSeconds: method.tail.untilSeconds - method.tail.fromSeconds },
-        ]),
-      );
-      await this.ffmpeg.run(joinPiecesArgs({ videoList, audio, audioStreamCount: audios.length, output }), {
-        signal: options.signal,
-      });
     }
   }
 

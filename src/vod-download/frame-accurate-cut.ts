@@ -1,0 +1,86 @@
+import type { VideoPacket } from '../media/video-packets.js';
+import { cleanPoints, firstFrameFrom, hasLeadingPictures, picturesBetween } from './clean-points.js';
+import type { ClipScope, CutMethod, EncodedSpan } from './cut-plan.js';
+
+/** Codecs whose pictures the smart cut re-encodes to join copied ones (see matching-encoder.ts). */
+const SMART_CODECS = ['h264', 'hevc'];
+
+/**
+ * A frame-accurate cut: from the first picture at or after the start to the last shown more than
+ * half a frame before the end. The smart cut re-encodes only the pictures before the first
+ * keyframe (the head) and after the last clean point before the end (the tail, a few pictures with
+ * B-frames, none without), and copies the rest (the body); everything else is re-encoded whole.
+ * A clip that starts on a keyframe and ends on a clean point without B-frames is a plain copy.
+ */
+export function chooseFrameAccurateCut(
+  scope: ClipScope,
+  startPackets: VideoPacket[],
+  endPackets: VideoPacket[],
+): CutMethod {
+  const { video, startSeconds, endSeconds, halfFrameSeconds } = scope;
+  const reencode: CutMethod = { kind: 'reencode', encode: { fromSeconds: startSeconds, untilSeconds: endSeconds } };
+  const frameRate = video?.frameRate;
+  const firstFrame = firstFrameFrom(startSeconds, startPackets);
+  const videoCount = scope.streams.filter((stream) => stream.type === 'video').length;
+  if (!video || frameRate === undefined || firstFrame === undefined) return reencode;
+  const keyframe = startPackets
+    .filter((packet) => packet.keyframe && packet.pts >= firstFrame - halfFrameSeconds)
+    .sort((a, b) => a.pts - b.pts)[0];
+  if (!keyframe || keyframe.pts >= endSeconds - halfFrameSeconds) return reencode;
+  const needsHead = keyframe.pts - firstFrame > halfFrameSeconds;
+  const bFrames = video.reorderDelay > 0;
+  // The first picture after the end, or the source's end.
+  const pastEnd = scope.toSourceEnd
+    ? undefined
+    : ([...endPackets].sort((a, b) => a.pts - b.pts).find((packet) => packet.pts >= endSeconds - halfFrameSeconds)
+        ?.pts ?? endSeconds);
+  if (!needsHead && !bFrames) {
+    return { kind: 'copy', copy: { fromSeconds: keyframe.pts, ...exactEnd(scope) } };
+  }
+  if (!SMART_CODECS.includes(video.codec) || videoCount !== 1) return reencode;
+  // H.264 has no CRA: an open GOP's copied keyframe keeps frame numbers and memory operations that
+  // point at the leading pictures left out (and, after a head, at the head's), and decoders fail on them.
+  if (video.codec === 'h264' && hasLeadingPictures(startPackets, keyframe)) return reencode;
+  const bodyEnd =
+    pastEnd === undefined
+      ? undefined
+      : bFrames
+        ? cleanPoints(endPackets)
+            .filter((point) => point.untilSeconds <= pastEnd + halfFrameSeconds)
+            .at(-1)?.untilSeconds
+        : pastEnd;
+  if (pastEnd !== undefined && (bodyEnd === undefined || bodyEnd <= keyframe.pts + halfFrameSeconds)) return reencode;
+  const head: EncodedSpan | undefined = needsHead
+    ? {
+        fromSeconds: firstFrame,
+        untilSeconds: keyframe.pts,
+        frames: picturesBetween(startPackets, firstFrame - halfFrameSeconds, keyframe.pts - halfFrameSeconds),
+      }
+    : undefined;
+  const tail: EncodedSpan | undefined =
+    bodyEnd !== undefined && pastEnd !== undefined && pastEnd - bodyEnd > halfFrameSeconds
+      ? {
+          fromSeconds: bodyEnd,
+          untilSeconds: pastEnd,
+          frames: picturesBetween(endPackets, bodyEnd - halfFrameSeconds, pastEnd - halfFrameSeconds),
+        }
+      : undefined;
+  return {
+    kind: 'smart',
+    head,
+    body: {
+      fromSeconds: keyframe.pts,
+      untilSeconds: bodyEnd ?? endSeconds,
+      // Counted at the frame rate: the packets between are not read. The check after the join holds it to the count.
+      frames: bodyEnd === undefined ? undefined : Math.round((bodyEnd - keyframe.pts) * frameRate),
+    },
+    tail,
+  };
+}
+
+/** A copy without B-frames ends exactly at the end (by decode time, which is then the presentation time). */
+function exactEnd(scope: ClipScope) {
+  return scope.toSourceEnd
+    ? { untilSeconds: undefined, untilDecodeSeconds: undefined }
+    : { untilSeconds: scope.endSeconds, untilDecodeSeconds: scope.endSeconds };
+}
