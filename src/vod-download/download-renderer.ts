@@ -17,6 +17,7 @@ import type { SmartCodec } from '../media/nal-units.js';
 import type { ProbeResult } from '../media/probe-result.js';
 import { ClipPlan, PacketWindow, planClip, planStitch, reencodeInstead, RequestedClip, scopeClip } from './cut-plan.js';
 import { SmartCutRejected, SmartCutter } from './smart-cutter.js';
+import type { CutMethodName } from './vod-download.entity.js';
 
 export interface ClipRequest extends RequestedClip {
   input: MediaInput;
@@ -39,10 +40,8 @@ export interface RenderOptions {
   onProgress?: (fraction: number) => void;
 }
 
-/** How the download's video was cut: the most re-encoding any clip needed. */
-export type CutMethodName = 'copy' | 'smart' | 'reencode';
-
 export interface RenderResult {
+  /** How the download's video was cut: the most re-encoding any clip needed. */
   cutMethod: CutMethodName;
 }
 

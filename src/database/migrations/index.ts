@@ -2,6 +2,7 @@ import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { ScheduleClaims1764000100000 } from './1764000100000-schedule-claims.js';
 import { DistributionJob1764100000000 } from './1764100000000-distribution-job.js';
 import { VodDownloadClips1764200000000 } from './1764200000000-vod-download-clips.js';
+import { VodDownloadCutMethod1764300000000 } from './1764300000000-vod-download-cut-method.js';
 
 /** Every migration, oldest first. TypeORM runs the ones a database has not seen at start. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   ScheduleClaims1764000100000,
   DistributionJob1764100000000,
   VodDownloadClips1764200000000,
+  VodDownloadCutMethod1764300000000,
 ];
