@@ -84,18 +84,21 @@ describe('ffmpeg arguments', () => {
   });
 
   it('re-encodes a whole clip when the smart cut cannot apply, keeping audio by copy', () => {
-    const args = reencodeCutArgs({
+    const options = {
       input: remote,
       streams: [
-        { index: 1, type: 'video' },
-        { index: 4, type: 'audio' },
+        { index: 1, type: 'video' as const },
+        { index: 4, type: 'audio' as const },
       ],
       startSeconds: 1.25,
       endSeconds: 3,
       encoding: { pixelFormat: undefined },
       output: 'clip.ts',
-    });
+    };
+    const args = reencodeCutArgs(options);
     expect(valueAfter(args, '-t')).toBe('1.750000');
+    expect(args).not.toContain('-frames:v');
+    expect(valueAfter(reencodeCutArgs({ ...options, frames: 43 }), '-frames:v')).toBe('43');
     expect(valueAfter(args, '-c:v')).toBe('libx264');
     expect(valueAfter(args, '-c:a')).toBe('copy');
   });

@@ -145,6 +145,8 @@ export interface ReencodeCutOptions {
   streams: StreamRef[];
   startSeconds: number;
   endSeconds: number;
+  /** The pictures the clip holds, when known: the video stops on exactly these (`-t` may take one more). */
+  frames?: number;
   encoding: VideoEncoding;
   output: string;
 }
@@ -158,6 +160,7 @@ export function reencodeCutArgs(options: ReencodeCutOptions): string[] {
     '-t',
     seconds(options.endSeconds - options.startSeconds),
     ...mapStreams(0, options.streams),
+    ...(hasVideo && options.frames !== undefined ? ['-frames:v', String(options.frames)] : []),
     ...(hasVideo ? videoEncoderArgs(options.encoding) : []),
     '-c:a',
     'copy',

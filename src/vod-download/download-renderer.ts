@@ -222,6 +222,7 @@ export class DownloadRenderer {
           streams: refs,
           startSeconds: method.encode.fromSeconds,
           endSeconds: method.encode.untilSeconds,
+          frames: plan.expectedFrames,
           encoding: { pixelFormat: video?.pixelFormat },
           output,
         }),
