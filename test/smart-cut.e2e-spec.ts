@@ -53,13 +53,19 @@ describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const render = async (file: string, startSeconds: number, endSeconds: number, frameAccurate = true) => {
+  const render = async (
+    file: string,
+    startSeconds: number,
+    endSeconds: number,
+    frameAccurate = true,
+    filter?: string,
+  ) => {
     const workDir = join(dir, `work-${run++}`);
     mkdirSync(workDir);
     const output = join(workDir, 'out.mp4');
     const input = { location: file, remote: false };
     const result = await renderer.render({
-      clips: [{ input, label: 'clip', startSeconds, endSeconds, filter: undefined }],
+      clips: [{ input, label: 'clip', startSeconds, endSeconds, filter }],
       frameAccurate,
       output,
       workDir,
@@ -68,9 +74,9 @@ describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
   };
 
   /** The cut's pictures against the source's from its first: which are bit-identical. */
-  const identity = (output: string, source: string, firstFrame: number) => {
-    const cut = pictureHashes(output);
-    const original = pictureHashes(source, { seconds: firstFrame / SMART_FPS, frames: cut.length });
+  const identity = (output: string, source: string, firstFrame: number, video = 0) => {
+    const cut = pictureHashes(output, undefined, video);
+    const original = pictureHashes(source, { seconds: firstFrame / SMART_FPS, frames: cut.length }, video);
     return cut.map((hash, n) => (hash === original[n] ? '=' : 'x')).join('');
   };
 
@@ -102,6 +108,23 @@ describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
     const { cutMethod, output } = await render(sources.veryfast, 2, 4.5);
     expect(cutMethod).toBe('smart');
     expect(identity(output, sources.veryfast, 50)).toBe('='.repeat(62));
+  });
+
+  it('smart-cuts every selected rendition on its own keyframes', async () => {
+    const { cutMethod, output } = await render(sources.renditions, 1.3, 4.5, true, '(type=="video")||(type=="audio")');
+    expect(cutMethod).toBe('smart');
+    const streams = ffprobe(output).streams;
+    expect(streams.map((stream) => `${stream.codec_type}:${stream.width ?? ''}`)).toEqual([
+      'video:320',
+      'video:160',
+      'audio:',
+    ]);
+    for (const video of [0, 1]) {
+      expect(Number(streams[video].nb_frames)).toBe(79);
+      // Both have a keyframe at 2 s: 17 pictures of head, then the source's own.
+      expect(identity(output, sources.renditions, 33, video)).toMatch(/^x{17}={48,}x*$/);
+    }
+    expect(decodeErrors(output)).toBe('');
   });
 
   it('re-encodes H.264 with open GOPs whole: its copied keyframes would point at pictures left out', async () => {

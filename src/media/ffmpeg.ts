@@ -116,14 +116,14 @@ export class Ffmpeg implements OnModuleInit {
     return parameterSets(stream.codec, splitNalUnits(await this.firstPicture(input, stream, signal)));
   }
 
-  /** Every packet of a local file's first video, in decode order and the file's own times. */
-  async allVideoPackets(file: string, signal?: AbortSignal): Promise<VideoPacket[]> {
-    return parseVideoPackets(await this.text(this.config.ffprobePath, packetListArgs(file), signal));
+  /** Every packet of a local file's `video`th video, in decode order and the file's own times. */
+  async allVideoPackets(file: string, video: number, signal?: AbortSignal): Promise<VideoPacket[]> {
+    return parseVideoPackets(await this.text(this.config.ffprobePath, packetListArgs(file, video), signal));
   }
 
-  /** Decodes a local file's first video from its start, for `readSeconds` or whole: the errors printed and the pictures' times. */
-  async decodeCheck(file: string, readSeconds?: number, signal?: AbortSignal): Promise<DecodeCheck> {
-    const output = await this.execute(this.config.ffmpegPath, decodeCheckArgs(file, readSeconds), { signal });
+  /** Decodes a local file's `video`th video from its start, for `readSeconds` or whole: the errors printed and the pictures' times. */
+  async decodeCheck(file: string, video: number, readSeconds?: number, signal?: AbortSignal): Promise<DecodeCheck> {
+    const output = await this.execute(this.config.ffmpegPath, decodeCheckArgs(file, video, readSeconds), { signal });
     return parseDecodeCheck(output.stdout.toString('utf8'), output.stderr);
   }
 

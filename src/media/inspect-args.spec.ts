@@ -15,10 +15,10 @@ describe(parseDecodeCheck.name, () => {
   });
 
   it('decodes from the start, without a seek, for as long as asked, keeping every picture', () => {
-    const args = decodeCheckArgs('/w/clip.ts', 1.68);
+    const args = decodeCheckArgs('/w/clip.ts', 1, 1.68);
     expect(args).not.toContain('-ss');
     expect(args.slice(args.indexOf('-t'), args.indexOf('-t') + 2)).toEqual(['-t', '1.680000']);
-    expect(args).toEqual(expect.arrayContaining(['-fps_mode', 'passthrough', '-f', 'framemd5']));
-    expect(decodeCheckArgs('/w/tail.ts')).not.toContain('-t');
+    expect(args).toEqual(expect.arrayContaining(['-map', '0:v:1', '-fps_mode', 'passthrough', '-f', 'framemd5']));
+    expect(decodeCheckArgs('/w/tail.ts', 0)).not.toContain('-t');
   });
 });

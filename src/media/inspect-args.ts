@@ -23,13 +23,13 @@ export function firstPictureArgs(input: MediaInput, streamIndex: number, codec: 
   ];
 }
 
-/** Every packet of the first video stream (times and key flag), read without decoding. */
-export function packetListArgs(file: string): string[] {
+/** Every packet of the file's `video`th video stream (times and key flag), read without decoding. */
+export function packetListArgs(file: string, video: number): string[] {
   return [
     '-v',
     'error',
     '-select_streams',
-    'v:0',
+    `v:${video}`,
     '-show_entries',
     'packet=pts_time,dts_time,flags',
     '-of',
@@ -39,11 +39,11 @@ export function packetListArgs(file: string): string[] {
 }
 
 /**
- * Decodes the first video stream from the file's start (a seek in MPEG-TS may land off a keyframe
+ * Decodes the file's `video`th video stream from its start (a seek in MPEG-TS may land off a keyframe
  * and report errors of its own), for `readSeconds` or to the end: errors go to stderr, each
  * picture's hash and time to stdout.
  */
-export function decodeCheckArgs(file: string, readSeconds?: number): string[] {
+export function decodeCheckArgs(file: string, video: number, readSeconds?: number): string[] {
   return [
     '-hide_banner',
     '-nostdin',
@@ -53,7 +53,7 @@ export function decodeCheckArgs(file: string, readSeconds?: number): string[] {
     file,
     ...(readSeconds === undefined ? [] : ['-t', seconds(readSeconds)]),
     '-map',
-    '0:v:0',
+    `0:v:${video}`,
     '-fps_mode',
     'passthrough',
     '-f',

@@ -75,11 +75,14 @@ describe(smartCutArgs.name, () => {
 describe(joinPiecesArgs.name, () => {
   it('joins a smart cut from its concat list and audio', () => {
     expect(
-      joinPiecesArgs({ videoList: 'pieces.txt', audio: 'audio.ts', audioStreamCount: 2, output: 'clip.ts' }),
+      joinPiecesArgs({ videoLists: ['pieces.txt'], audio: 'audio.ts', audioStreamCount: 2, output: 'clip.ts' }),
     ).toEqual(expect.arrayContaining(['-f', 'concat', '-safe', '0', '-i', 'pieces.txt', '-i', 'audio.ts']));
-    const mapped = joinPiecesArgs({ videoList: 'p.txt', audio: 'a.ts', audioStreamCount: 2, output: 'c.ts' }).filter(
-      (_, i, all) => all[i - 1] === '-map',
-    );
-    expect(mapped).toEqual(['0:v:0', '1:a:0', '1:a:1']);
+    const mapped = (videoLists: string[]) =>
+      joinPiecesArgs({ videoLists, audio: 'a.ts', audioStreamCount: 2, output: 'c.ts' }).filter(
+        (_, i, all) => all[i - 1] === '-map',
+      );
+    expect(mapped(['p.txt'])).toEqual(['0:v:0', '1:a:0', '1:a:1']);
+    // Several videos: one list each, the audio after them.
+    expect(mapped(['p0.txt', 'p1.txt'])).toEqual(['0:v:0', '1:v:0', '2:a:0', '2:a:1']);
   });
 });

@@ -95,22 +95,25 @@ export function smartCutArgs(options: SmartCutOptions): string[] {
 }
 
 export interface JoinPiecesOptions {
-  /** The concat list naming the video pieces in order. */
-  videoList: string;
+  /** Per video, in output order, the concat list naming its pieces in order. */
+  videoLists: string[];
   audio: string | undefined;
   audioStreamCount: number;
   output: string;
 }
 
-/** Joins a smart cut's video pieces (by the concat demuxer) with its audio into one clip, all by copy. */
+/** Joins a smart cut's video pieces (by the concat demuxer, per video) with its audio into one clip, all by copy. */
 export function joinPiecesArgs(options: JoinPiecesOptions): string[] {
+  const { videoLists } = options;
   return [
     ...COMMON,
-    ...concatInputArgs(options.videoList),
+    ...videoLists.flatMap((list) => concatInputArgs(list)),
     ...(options.audio ? ['-i', options.audio] : []),
-    '-map',
-    '0:v:0',
-    ...Array.from({ length: options.audio ? options.audioStreamCount : 0 }, (_, n) => ['-map', `1:a:${n}`]).flat(),
+    ...videoLists.flatMap((_, n) => ['-map', `${n}:v:0`]),
+    ...Array.from({ length: options.audio ? options.audioStreamCount : 0 }, (_, n) => [
+      '-map',
+      `${videoLists.length}:a:${n}`,
+    ]).flat(),
     '-c',
     'copy',
     ...INTERMEDIATE,

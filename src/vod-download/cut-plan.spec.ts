@@ -215,10 +215,36 @@ describe(planClip.name, () => {
     }
   });
 
-  it('re-encodes a frame-accurate clip of several videos whole; without a filter only the largest is taken', () => {
+  it('smart-cuts every selected video on its own keyframes, or re-encodes all; without a filter only the largest is taken', () => {
     const twoVideos = source(10, [video(), video({ index: 1, width: 640, height: 360 }), audio({ index: 2 })]);
     const both = plan(twoVideos, { startSeconds: 3.3, endSeconds: 6, filter: 'type=="video"' }, true);
-    expect(both.method.kind).toBe('reencode');
+    const cut = {
+      head: { fromSeconds: 83 / FPS, untilSeconds: 4, frames: 17 },
+      body: { fromSeconds: 4, untilSeconds: 6, frames: 50 },
+    };
+    expect(both.method).toEqual({
+      kind: 'smart',
+      ...cut,
+      tail: undefined,
+      others: [{ videoIndex: 1, ...cut, tail: undefined }],
+    });
+    expect(both.expectedFrames).toBe(67);
+    // Without the packets of the second video, or when its cut would cover other pictures, all is re-encoded.
+    const scope = scopeOf(twoVideos, { startSeconds: 3.3, endSeconds: 6, filter: 'type=="video"' }, true);
+    const windows = {
+      start: twoVideos.packets.filter((packet) => packet.pts <= 23.3),
+      end: twoVideos.packets.filter((packet) => packet.pts >= 4),
+    };
+    expect(planClip(scope, windows).method.kind).toBe('reencode');
+    const withOther = (packets: ReturnType<typeof videoPackets>) =>
+      planClip(scope, { ...windows, otherVideos: new Map([[1, { start: packets, end: packets }]]) }).method;
+    // Its own keyframes (every 5 s here): a longer head, the same pictures.
+    expect(withOther(videoPackets(10, 5))).toMatchObject({
+      kind: 'smart',
+      others: [{ videoIndex: 1, head: { untilSeconds: 5, frames: 42 }, body: { fromSeconds: 5, frames: 25 } }],
+    });
+    // No keyframe of its own before the end: all is re-encoded.
+    expect(withOther(videoPackets(10, 20)).kind).toBe('reencode');
     expect(both.layout.videos).toEqual([
       { codec: 'h264', width: 1280, height: 720 },
       { codec: 'h264', width: 640, height: 360 },

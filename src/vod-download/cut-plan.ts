@@ -2,7 +2,7 @@ import type { TargetLayout } from '../media/ffmpeg-args.js';
 import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
 import type { VideoPacket } from '../media/video-packets.js';
 import { cleanPoints, firstFrameFrom, presentationTimes } from './clean-points.js';
-import { chooseFrameAccurateCut } from './frame-accurate-cut.js';
+import { chooseFrameAccurateCut, smartCutOfEveryVideo } from './frame-accurate-cut.js';
 import { ClipLayout, clipLayout, sameLayout, selectStreams } from './stream-selection.js';
 import { parseFilter } from './usp-filter.js';
 
@@ -57,6 +57,8 @@ export interface ClipScope {
 export interface ClipPackets {
   start?: VideoPacket[];
   end?: VideoPacket[];
+  /** The packets of every further selected video, by stream index, read in the same windows (for a smart cut of each). */
+  otherVideos?: Map<number, { start?: VideoPacket[]; end?: VideoPacket[] }>;
 }
 
 /** A piece of the clip: the media time it covers in the output. */
@@ -87,10 +89,17 @@ export interface CopiedSpan extends Span {
   frames: number | undefined;
 }
 
+/** One video's smart cut: the pictures before the first keyframe (`head`) and after the body's last clean point (`tail`) are re-encoded, `body` copied. */
+export interface SmartTrack {
+  head: EncodedSpan | undefined;
+  body: CopiedSpan;
+  tail: EncodedSpan | undefined;
+}
+
 export type CutMethod =
   | { kind: 'copy'; copy: CopySpan }
-  /** The pictures before the first keyframe (`head`) and after the body's last clean point (`tail`) are re-encoded, `body` copied. */
-  | { kind: 'smart'; head: EncodedSpan | undefined; body: CopiedSpan; tail: EncodedSpan | undefined }
+  /** The first video's cut; `others`, the further videos', by stream index (each on its own keyframes, over the same pictures). */
+  | ({ kind: 'smart'; others?: (SmartTrack & { videoIndex: number })[] } & SmartTrack)
   | { kind: 'reencode'; encode: Span };
 
 export interface ClipPlan extends ClipScope {
@@ -185,7 +194,7 @@ export function planClip(scope: ClipScope, packets: ClipPackets): ClipPlan {
   const startPackets = packets.start ?? [{ pts: 0, dts: 0, keyframe: true }];
   const method =
     scope.video && scope.frameAccurate
-      ? chooseFrameAccurateCut(scope, startPackets, packets.end ?? [])
+      ? smartCutOfEveryVideo(scope, chooseFrameAccurateCut(scope, startPackets, packets.end ?? []), packets.otherVideos)
       : { kind: 'copy' as const, copy: copySpan(scope, startPackets, packets.end) };
   const covered = coveredSpan(scope, method);
   const firstFrame =

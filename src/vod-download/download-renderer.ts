@@ -14,7 +14,7 @@ import {
 import { Ffmpeg, MediaCommandAborted, RunOptions } from '../media/ffmpeg.js';
 import { matchingEncoderArgs, SourceEncoding } from '../media/matching-encoder.js';
 import type { SmartCodec } from '../media/nal-units.js';
-import type { ProbeResult } from '../media/probe-result.js';
+import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
 import { ClipPlan, PacketWindow, planClip, planStitch, reencodeInstead, RequestedClip, scopeClip } from './cut-plan.js';
 import { SmartCutRejected, SmartCutter } from './smart-cutter.js';
 import type { CutMethodName } from './vod-download.entity.js';
@@ -57,8 +57,8 @@ interface PlannedClip {
   output: string;
 }
 
-/** Per render: each source's encoding is read once, however many clips it has. */
-type EncodingLookup = (input: MediaInput, plan: ClipPlan) => Promise<SourceEncoding | undefined>;
+/** Per render: each source video's encoding is read once, however many clips it has. */
+type EncodingLookup = (input: MediaInput, video: ProbedStream) => Promise<SourceEncoding | undefined>;
 
 /** How far stream durations may fall short of the whole before a track counts as truncated. */
 const TRUNCATION_TOLERANCE_SECONDS = 0.5;
@@ -97,13 +97,13 @@ export class DownloadRenderer {
     // Stitching by copy is nearly free; re-encoding to a common layout costs about as much as the cuts.
     const cutShare = planned.byCopy ? 0.95 : 0.5;
     const encodings = new Map<string, Promise<SourceEncoding | undefined>>();
-    const encodingOf: EncodingLookup = (input, plan) => {
-      const video = plan.video!;
-      if (!encodings.has(input.location)) {
+    const encodingOf: EncodingLookup = (input, video) => {
+      const key = `${video.index} ${input.location}`;
+      if (!encodings.has(key)) {
         const stream = { index: video.index, codec: video.codec as SmartCodec, pixelFormat: video.pixelFormat };
-        encodings.set(input.location, this.ffmpeg.sourceEncoding(input, stream, signal));
+        encodings.set(key, this.ffmpeg.sourceEncoding(input, stream, signal));
       }
-      return encodings.get(input.location)!;
+      return encodings.get(key)!;
     };
     let done = 0;
     for (const [n, clip] of clips.entries()) {
@@ -165,17 +165,31 @@ export class DownloadRenderer {
   ): Promise<ClipPlan> {
     const probe = await probeSource(clip.input);
     const scope = scopeClip(clip, probe, frameAccurate);
-    const read = (window: PacketWindow | undefined) =>
+    const read = (streamIndex: number, window: PacketWindow | undefined) =>
       window &&
       this.ffmpeg.videoPackets(
         clip.input,
-        { streamIndex: scope.video!.index, startSeconds: probe.startSeconds },
+        { streamIndex, startSeconds: probe.startSeconds },
         window.fromSeconds,
         window.toSeconds,
         signal,
       );
-    const [start, end] = await Promise.all([read(scope.windows.start), read(scope.windows.end)]);
-    return planClip(scope, { start, end });
+    const readWindows = async (streamIndex: number) => {
+      const [start, end] = await Promise.all([
+        read(streamIndex, scope.windows.start),
+        read(streamIndex, scope.windows.end),
+      ]);
+      return { start, end };
+    };
+    const packets = await readWindows(scope.video!.index);
+    // Every selected video is smart cut on its own keyframes: read the same windows of each further one.
+    const others = frameAccurate
+      ? scope.streams.filter((stream) => stream.type === 'video' && stream !== scope.video)
+      : [];
+    const otherVideos = new Map(
+      await Promise.all(others.map(async (stream) => [stream.index, await readWindows(stream.index)] as const)),
+    );
+    return planClip(scope, { ...packets, otherVideos });
   }
 
   /** Cuts the clip as planned; a smart cut that cannot be made or fails its checks is re-encoded whole. Returns the plan carried out. */
@@ -186,12 +200,18 @@ export class DownloadRenderer {
       await this.cutWhole(input, plan, output, options);
       return plan;
     }
-    const smartPlan = { ...plan, method: plan.method };
-    const encoding = await encodingOf(input, plan);
-    const encoder = encoding && matchingEncoderArgs(encoding);
+    const { method } = plan;
+    const tracks = [{ videoIndex: plan.video!.index, ...method }, ...(method.others ?? [])];
     try {
-      if (!encoding || !encoder) throw new SmartCutRejected('its video was not encoded by x264 or x265');
-      await this.smartCutter.cut({ input, plan: smartPlan, encoding, encoder, output }, options);
+      const encoded = [];
+      for (const track of tracks) {
+        const stream = plan.streams.find((candidate) => candidate.index === track.videoIndex)!;
+        const encoding = await encodingOf(input, stream);
+        const encoder = encoding && matchingEncoderArgs(encoding);
+        if (!encoding || !encoder) throw new SmartCutRejected('its video was not encoded by x264 or x265');
+        encoded.push({ ...track, encoding, encoder });
+      }
+      await this.smartCutter.cut({ input, plan, tracks: encoded, output }, options);
       return plan;
     } catch (error) {
       if (!(error instanceof SmartCutRejected)) throw error;

@@ -1,6 +1,6 @@
 import type { VideoPacket } from '../media/video-packets.js';
 import { cleanPoints, firstFrameFrom, hasLeadingPictures, picturesBetween } from './clean-points.js';
-import type { ClipScope, CutMethod, EncodedSpan } from './cut-plan.js';
+import type { ClipPackets, ClipScope, CutMethod, EncodedSpan } from './cut-plan.js';
 
 /** Codecs whose pictures the smart cut re-encodes to join copied ones (see matching-encoder.ts). */
 const SMART_CODECS = ['h264', 'hevc'];
@@ -21,7 +21,6 @@ export function chooseFrameAccurateCut(
   const reencode: CutMethod = { kind: 'reencode', encode: { fromSeconds: startSeconds, untilSeconds: endSeconds } };
   const frameRate = video?.frameRate;
   const firstFrame = firstFrameFrom(startSeconds, startPackets);
-  const videoCount = scope.streams.filter((stream) => stream.type === 'video').length;
   if (!video || frameRate === undefined || firstFrame === undefined) return reencode;
   const keyframe = startPackets
     .filter((packet) => packet.keyframe && packet.pts >= firstFrame - halfFrameSeconds)
@@ -37,7 +36,7 @@ export function chooseFrameAccurateCut(
   if (!needsHead && !bFrames) {
     return { kind: 'copy', copy: { fromSeconds: keyframe.pts, ...exactEnd(scope) } };
   }
-  if (!SMART_CODECS.includes(video.codec) || videoCount !== 1) return reencode;
+  if (!SMART_CODECS.includes(video.codec)) return reencode;
   // H.264 has no CRA: an open GOP's copied keyframe keeps frame numbers and memory operations that
   // point at the leading pictures left out (and, after a head, at the head's), and decoders fail on them.
   if (video.codec === 'h264' && hasLeadingPictures(startPackets, keyframe)) return reencode;
@@ -76,6 +75,50 @@ export function chooseFrameAccurateCut(
     },
     tail,
   };
+}
+
+/**
+ * A smart cut of the first video extended to every further selected video, each cut on its own
+ * keyframes and clean points; all must cover the same pictures, else the clip is re-encoded whole.
+ */
+export function smartCutOfEveryVideo(
+  scope: ClipScope,
+  method: CutMethod,
+  packets: ClipPackets['otherVideos'],
+): CutMethod {
+  const others = scope.streams.filter((stream) => stream.type === 'video' && stream !== scope.video);
+  if (method.kind !== 'smart' || others.length === 0) return method;
+  const reencode: CutMethod = {
+    kind: 'reencode',
+    encode: { fromSeconds: scope.startSeconds, untilSeconds: scope.endSeconds },
+  };
+  const tracks: NonNullable<SmartMethod['others']> = [];
+  for (const video of others) {
+    const read = packets?.get(video.index);
+    if (!read) return reencode;
+    const cut = chooseFrameAccurateCut(
+      { ...scope, video },
+      read.start ?? [{ pts: 0, dts: 0, keyframe: true }],
+      read.end ?? [],
+    );
+    if (cut.kind !== 'smart' || !sameCover(cut, method, scope.halfFrameSeconds)) return reencode;
+    tracks.push({ videoIndex: video.index, head: cut.head, body: cut.body, tail: cut.tail });
+  }
+  return { ...method, others: tracks };
+}
+
+type SmartMethod = Extract<CutMethod, { kind: 'smart' }>;
+
+/** The same pictures: from the same first to the same last, as many of them. */
+function sameCover(a: SmartMethod, b: SmartMethod, halfFrameSeconds: number): boolean {
+  const from = (cut: SmartMethod) => (cut.head ?? cut.body).fromSeconds;
+  const until = (cut: SmartMethod) => (cut.tail ?? cut.body).untilSeconds;
+  const frames = (cut: SmartMethod) => (cut.head?.frames ?? 0) + (cut.body.frames ?? NaN) + (cut.tail?.frames ?? 0);
+  return (
+    Math.abs(from(a) - from(b)) < halfFrameSeconds &&
+    Math.abs(until(a) - until(b)) < halfFrameSeconds &&
+    (frames(a) === frames(b) || (a.body.frames === undefined && b.body.frames === undefined))
+  );
 }
 
 /** A copy without B-frames ends exactly at the end (by decode time, which is then the presentation time). */

@@ -26,6 +26,8 @@ export interface SmartCutSources {
   unmatchable: string;
   /** x264 without its options SEI: to the service, a source from an unknown encoder. */
   unknownEncoder: string;
+  /** Two x264 `veryfast` renditions, 320x180 with a keyframe every 2 s and 160x90 every 1 s, and the audio. */
+  renditions: string;
 }
 
 /** Six-second 320x180 25 fps sources with a mono audio track, encoded as real content is; a few seconds in all. */
@@ -57,8 +59,22 @@ export function generateSmartCutSources(dir: string): SmartCutSources {
     ...['-c', 'copy', '-bsf:v', 'filter_units=remove_types=6'],
     unknownEncoder,
   ]);
+  const renditions = join(dir, 'renditions.mp4');
+  execFileSync('ffmpeg', [
+    ...QUIET,
+    ...lavfi(`testsrc2=size=320x180:rate=${SMART_FPS}:duration=${SMART_SECONDS}`),
+    ...lavfi(`testsrc2=size=160x90:rate=${SMART_FPS}:duration=${SMART_SECONDS}`),
+    ...lavfi(`sine=frequency=440:sample_rate=22050:duration=${SMART_SECONDS}`),
+    ...['-map', '0', '-map', '1', '-map', '2'],
+    ...x264('veryfast'),
+    ...SMART_GOP,
+    ...['-g:v:1', '25', '-keyint_min:v:1', '25'],
+    ...AUDIO,
+    renditions,
+  ]);
   return {
     veryfast,
+    renditions,
     medium: encode('medium.mp4', x264('medium')),
     openGop: encode('open-gop.mp4', x264('veryfast', 'open-gop=1')),
     hevc: encode('hevc.mp4', ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error']),
@@ -68,7 +84,7 @@ export function generateSmartCutSources(dir: string): SmartCutSources {
 }
 
 /** framemd5 hashes of the first video's decoded pictures, in output order: of the whole file, or `frames` of them from `fromSeconds`. */
-export function pictureHashes(file: string, from?: { seconds: number; frames: number }): string[] {
+export function pictureHashes(file: string, from?: { seconds: number; frames: number }, video = 0): string[] {
   const output = execFileSync(
     'ffmpeg',
     [
@@ -76,7 +92,7 @@ export function pictureHashes(file: string, from?: { seconds: number; frames: nu
       ...(from ? ['-ss', from.seconds.toFixed(3)] : []),
       '-i',
       file,
-      ...['-map', '0:v:0', ...(from ? ['-frames:v', String(from.frames)] : []), '-f', 'framemd5', '-'],
+      ...['-map', `0:v:${video}`, ...(from ? ['-frames:v', String(from.frames)] : []), '-f', 'framemd5', '-'],
     ],
     { encoding: 'utf8' },
   );
