@@ -6,6 +6,7 @@ import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config/app-config.js';
 import { Ffmpeg } from '../src/media/ffmpeg.js';
+import { firstPictureArgs } from '../src/media/inspect-args.js';
 import { parameterSets, SmartCodec, splitNalUnits } from '../src/media/nal-units.js';
 import { SourceProxy } from '../src/media/source-proxy.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
@@ -20,21 +21,7 @@ import {
 
 /** The parameter sets a file's first picture is decoded with (for MP4, those of its avcC/hvcC). */
 function openingParameterSets(file: string, codec: SmartCodec): Buffer[] {
-  const picture = execFileSync('ffmpeg', [
-    '-v',
-    'error',
-    '-i',
-    file,
-    '-map',
-    '0:v:0',
-    '-c',
-    'copy',
-    '-frames:v',
-    '1',
-    '-f',
-    codec,
-    'pipe:1',
-  ]);
+  const picture = execFileSync('ffmpeg', firstPictureArgs({ location: file, remote: false }, 0, codec));
   return parameterSets(codec, splitNalUnits(picture));
 }
 
