@@ -1,6 +1,11 @@
 import { SEEK_EPSILON } from '../media/ffmpeg-args.js';
 import type { VideoPacket } from '../media/video-packets.js';
 
+/** How far before the start (and after the end) keyframes are looked for (the packet window read around the start). */
+export const KEYFRAME_SEARCH_SECONDS = 20;
+/** How far around the end the packets are read that tell where a copy can stop (B-frames reorder within a few pictures). */
+export const END_SEARCH_SECONDS = 2;
+
 /**
  * Where a copied run of video packets may stop. Packets come in decode order; a stream copy keeps
  * a prefix of them. With B-frames a prefix can hold pictures shown after pictures it leaves out

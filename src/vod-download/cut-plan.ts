@@ -1,7 +1,8 @@
 import type { TargetLayout } from '../media/ffmpeg-args.js';
 import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
 import type { VideoPacket } from '../media/video-packets.js';
-import { cleanPoints, firstFrameFrom, presentationTimes } from './clean-points.js';
+import { END_SEARCH_SECONDS, firstFrameFrom, KEYFRAME_SEARCH_SECONDS } from './clean-points.js';
+import { copySpan } from './copy-cut.js';
 import { chooseFrameAccurateCut, smartCutOfEveryVideo } from './frame-accurate-cut.js';
 import { ClipLayout, clipLayout, sameLayout, selectStreams } from './stream-selection.js';
 import { parseFilter } from './usp-filter.js';
@@ -12,11 +13,6 @@ import { parseFilter } from './usp-filter.js';
  * its source and names the packet windows the decision needs, `planClip` decides on the packets
  * read there. All times are seconds of media time (from the source's start).
  */
-
-/** How far before the start (and after the end) keyframes are looked for. */
-export const KEYFRAME_SEARCH_SECONDS = 20;
-/** How far around the end the packets are read that tell where a copy can stop (B-frames reorder within a few pictures). */
-export const END_SEARCH_SECONDS = 2;
 
 /** A clip that cannot be cut as asked; the message tells the requester why. */
 export class ClipPlanError extends Error {}
@@ -230,37 +226,6 @@ export function reencodeInstead(plan: ClipPlan): ClipPlan {
 function smartFrames(method: Extract<CutMethod, { kind: 'smart' }>): number | undefined {
   const { head, body, tail } = method;
   return body.frames === undefined ? undefined : (head?.frames ?? 0) + body.frames + (tail?.frames ?? 0);
-}
-
-/** Stream copy starts on the keyframe at or before the start (or 20 s before it when none is that close). */
-export function copySpan(
-  scope: ClipScope,
-  startPackets: VideoPacket[],
-  endPackets: VideoPacket[] | undefined,
-): CopySpan {
-  const { video, startSeconds, halfFrameSeconds } = scope;
-  if (!video) return { fromSeconds: startSeconds, ...copyEnd(scope, endPackets) };
-  const before = presentationTimes(startPackets.filter((packet) => packet.keyframe))
-    .filter((time) => time <= startSeconds + halfFrameSeconds)
-    .at(-1);
-  return { fromSeconds: before ?? Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS), ...copyEnd(scope, endPackets) };
-}
-
-/** Where a stream copy stops: at the end, or with B-frames on the first clean point after it. */
-function copyEnd(scope: ClipScope, endPackets: VideoPacket[] | undefined): Omit<CopySpan, 'fromSeconds'> {
-  const { endSeconds, halfFrameSeconds, sourceSeconds } = scope;
-  const toSourceEnd = { untilSeconds: undefined, untilDecodeSeconds: undefined };
-  if (scope.toSourceEnd) return toSourceEnd;
-  const atEnd = { untilSeconds: endSeconds, untilDecodeSeconds: endSeconds };
-  if ((scope.video?.reorderDelay ?? 0) === 0) return atEnd;
-  // scopeClip names the window after the end exactly when this point is reached.
-  if (!endPackets) throw new Error('a B-frame stream copy needs the packets after the end');
-  // With B-frames, pictures before the end can depend on pictures after it: end on the next clean point, where none do.
-  const next = cleanPoints(endPackets).find((point) => point.untilSeconds >= endSeconds - halfFrameSeconds);
-  if (next) return next;
-  // None follows in the packets read: the source ends soon after, or its pictures reorder far (then a few end late).
-  const nearSourceEnd = sourceSeconds !== undefined && endSeconds + END_SEARCH_SECONDS >= sourceSeconds;
-  return nearSourceEnd ? toSourceEnd : atEnd;
 }
 
 /** The media time the clip covers in the output: a copy to the source's end lasts as long as the source. */

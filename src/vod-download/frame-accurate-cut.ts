@@ -1,5 +1,6 @@
 import type { VideoPacket } from '../media/video-packets.js';
 import { cleanPoints, firstFrameFrom, hasLeadingPictures, picturesBetween } from './clean-points.js';
+import { copySpan } from './copy-cut.js';
 import type { ClipPackets, ClipScope, CutMethod, EncodedSpan } from './cut-plan.js';
 
 /** Codecs whose pictures the smart cut re-encodes to join copied ones (see matching-encoder.ts). */
@@ -34,7 +35,7 @@ export function chooseFrameAccurateCut(
     : ([...endPackets].sort((a, b) => a.pts - b.pts).find((packet) => packet.pts >= endSeconds - halfFrameSeconds)
         ?.pts ?? endSeconds);
   if (!needsHead && !bFrames) {
-    return { kind: 'copy', copy: { fromSeconds: keyframe.pts, ...exactEnd(scope) } };
+    return { kind: 'copy', copy: copySpan(scope, startPackets, endPackets) };
   }
   if (!SMART_CODECS.includes(video.codec)) return reencode;
   // H.264 has no CRA: an open GOP's copied keyframe keeps frame numbers and memory operations that
@@ -119,11 +120,4 @@ function sameCover(a: SmartMethod, b: SmartMethod, halfFrameSeconds: number): bo
     Math.abs(until(a) - until(b)) < halfFrameSeconds &&
     (frames(a) === frames(b) || (a.body.frames === undefined && b.body.frames === undefined))
   );
-}
-
-/** A copy without B-frames ends exactly at the end (by decode time, which is then the presentation time). */
-function exactEnd(scope: ClipScope) {
-  return scope.toSourceEnd
-    ? { untilSeconds: undefined, untilDecodeSeconds: undefined }
-    : { untilSeconds: scope.endSeconds, untilDecodeSeconds: scope.endSeconds };
 }
