@@ -108,8 +108,12 @@ export class DownloadRenderer {
     let done = 0;
     for (const [n, clip] of clips.entries()) {
       const duration = clip.plan.durationSeconds;
-      const report = (seconds: number) =>
-        options.onProgress?.((cutShare * (done + Math.min(seconds, duration))) / total);
+      // A clip may take several commands (a smart cut's per video, a fallback): progress only moves on.
+      let reached = 0;
+      const report = (seconds: number) => {
+        reached = Math.max(reached, Math.min(seconds, duration));
+        options.onProgress?.((cutShare * (done + reached)) / total);
+      };
       clip.plan = await this.forClip(n, clip.request, () => this.cut(clip, encodingOf, { signal, onProgress: report }));
       done += duration;
     }
