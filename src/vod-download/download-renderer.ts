@@ -185,7 +185,9 @@ export class DownloadRenderer {
       ]);
       return { start, end };
     };
-    const packets = await readWindows(scope.video!.index);
+    // A clip without video names no windows.
+    if (!scope.video) return planClip(scope, {});
+    const packets = await readWindows(scope.video.index);
     // Every selected video is smart cut on its own keyframes: read the same windows of each further one.
     const others = frameAccurate
       ? scope.streams.filter((stream) => stream.type === 'video' && stream !== scope.video)
