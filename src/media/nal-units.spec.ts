@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  craToBla,
   encoderOptions,
   h264ProfileAndLevel,
   nalType,
@@ -65,5 +66,18 @@ describe(encoderOptions.name, () => {
       ['deblock', '0:0'],
     ]);
     expect(encoderOptions(annexB([sps, pps, slice]))).toBeUndefined();
+  });
+});
+
+describe(craToBla.name, () => {
+  it('turns the first HEVC picture into a BLA when it is a CRA, past the parameter sets, and nothing else', () => {
+    const vps = Buffer.from([0x40, 0x01, 0x0c]);
+    const cra = Buffer.from([0x2a, 0x01, 0xaf]);
+    const bytes = annexB([Buffer.from([0x46, 0x01, 0x50]), vps, cra, cra]);
+    expect(craToBla(bytes)).toBe(true);
+    expect(splitNalUnits(bytes).map((nal) => nalType('hevc', nal))).toEqual([35, 32, 16, 21]);
+    const idr = annexB([vps, Buffer.from([0x26, 0x01, 0xaf]), cra]);
+    expect(craToBla(idr)).toBe(false);
+    expect(splitNalUnits(idr).map((nal) => nalType('hevc', nal))).toEqual([32, 19, 21]);
   });
 });

@@ -75,3 +75,28 @@ export function encoderOptions(stream: Buffer): EncoderOptions | undefined {
 export function h264ProfileAndLevel(sps: Buffer): { profileIdc: number; levelIdc: number } {
   return { profileIdc: sps[1], levelIdc: sps[3] };
 }
+
+const HEVC_CRA = 21;
+const HEVC_BLA_W_LP = 16;
+/** How far into a file the first picture's NAL header is looked for (its parameter sets come first). */
+export const FIRST_PICTURE_SEARCH_BYTES = 64 * 1024;
+
+/**
+ * Turns the first HEVC CRA picture in these bytes (an MPEG-TS or Annex B file's start) into a BLA
+ * picture, in place; false when there is none before another picture. A CRA after spliced-in
+ * pictures would take its picture order count from theirs and clash with them (x265 counts each
+ * GOP on); a BLA starts the count afresh and lets the pictures before it out first. Its slice
+ * header is the same, so only the NAL type changes.
+ */
+export function craToBla(bytes: Buffer): boolean {
+  for (let i = 0; i + 4 < bytes.length; i++) {
+    if (bytes[i] !== 0 || bytes[i + 1] !== 0 || bytes[i + 2] !== 1) continue;
+    const type = (bytes[i + 3] >> 1) & 0x3f;
+    // Parameter sets, SEI and delimiters (32 and up) come before the picture; the first slice decides.
+    if (type >= 32) continue;
+    if (type !== HEVC_CRA) return false;
+    bytes[i + 3] = (bytes[i + 3] & 0x81) | (HEVC_BLA_W_LP << 1);
+    return true;
+  }
+  return false;
+}

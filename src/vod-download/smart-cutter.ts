@@ -1,11 +1,24 @@
-import { writeFile } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { concatList, MediaInput } from '../media/ffmpeg-args.js';
 import { Ffmpeg, RunOptions } from '../media/ffmpeg.js';
 import { inPresentationOrder } from '../media/inspect-args.js';
 import { SourceEncoding } from '../media/matching-encoder.js';
-import { sameParameterSets } from '../media/nal-units.js';
+import { craToBla, FIRST_PICTURE_SEARCH_BYTES, sameParameterSets } from '../media/nal-units.js';
 import { joinPiecesArgs, smartCutArgs } from '../media/smart-cut-args.js';
 import type { ClipPlan, SmartTrack } from './cut-plan.js';
+
+/** A body that follows a head opens on a BLA picture, not a CRA (see craToBla); bodies on an IDR are left alone. */
+async function spliceAsBla(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    const start = Buffer.alloc(FIRST_PICTURE_SEARCH_BYTES);
+    const { bytesRead } = await handle.read(start, 0, start.length, 0);
+    const opening = start.subarray(0, bytesRead);
+    if (craToBla(opening)) await handle.write(opening, 0, bytesRead, 0);
+  } finally {
+    await handle.close();
+  }
+}
 
 /** The smart cut's result failed a check; the clip is to be re-encoded whole. `message` says which. */
 export class SmartCutRejected extends Error {}
@@ -67,6 +80,7 @@ export class SmartCutter {
         options,
       );
       if (head) await this.checkParameterSets('head', files.head, track.encoding, options.signal);
+      if (head && track.encoding.codec === 'hevc') await spliceAsBla(files.body);
       if (tail) await this.checkParameterSets('tail', files.tail, track.encoding, options.signal);
       // A tail starts on an IDR picture of its own: the body (a clean prefix) cannot break it, but its encode can.
       if (tail) await this.checkDecodes(files.tail, 0, undefined, 'tail', options.signal);
