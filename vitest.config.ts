@@ -7,6 +7,8 @@ import { redisUnreachableReason } from './test/helpers/redis.js';
 const DEFAULT_TEST_DATABASE_URL = 'postgres://root@127.0.0.1:5432/test';
 const DEFAULT_TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 const e2e = ['test/**/*.e2e-spec.ts'];
+/** End-to-end tests that use no database or queue (ffmpeg alone): once is enough. */
+const withoutDatabase = ['test/smart-cut.e2e-spec.ts'];
 
 /** What keeps the second stack from running, naming the server(s) that cannot be reached; null when both answer. */
 async function secondStackProblem(databaseUrl: string, redisUrl: string): Promise<string | null> {
@@ -45,6 +47,7 @@ async function postgresProject(): Promise<TestProjectInlineConfiguration[]> {
       test: {
         name: 'postgres',
         include: e2e,
+        exclude: withoutDatabase,
         env: { TEST_DATABASE_URL: url, TEST_REDIS_URL: redisUrl, TEST_APPS_ON_REDIS: 'true' },
         globalSetup: ['test/helpers/postgres-global-setup.ts'],
       },

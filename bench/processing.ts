@@ -1,20 +1,22 @@
 /**
- * npm run bench:processing [-- --runs 3]
+ * npm run bench:processing [-- --runs 3] [-- --only veryfast]
  *
- * Wall time of a 3-clip download from a generated 10-minute 720p source, by stream copy and
- * frame-accurate, through the service's DownloadRenderer (probe, keyframe lookup, cuts, stitch,
- * final check), against the very ffmpeg/ffprobe commands it ran, replayed bare from this script:
- * the ratio is the service's own overhead. Also the realtime factor (media seconds per wall
- * second) and, for frame-accurate, a full re-encode of the same clips in one ffmpeg command:
- * what re-encoding only each clip's head saves. Medians of `--runs` runs. The source is read as
- * the service reads a file under MEDIA_ROOT: over http from the SourceProxy, bare commands too.
+ * Wall time of a 3-clip download from generated 10-minute sources (x264 `ultrafast` 720p without
+ * B-frames; x264 `veryfast` 720p and 1080p with B-frames, as streaming encoders encode; x265 720p),
+ * by stream copy and frame-accurate, through the service's DownloadRenderer (probe, packet
+ * lookup, cuts, checks, stitch, final check), against the very ffmpeg/ffprobe commands it ran,
+ * replayed bare from this script: the ratio is the service's own overhead. Also the realtime
+ * factor (media seconds per wall second) of each mode, frame-accurate ÷ stream copy per source,
+ * the cut method the service chose, and, on the first source, a full re-encode of the same clips
+ * in one ffmpeg command: what the smart cut saves. Medians of `--runs` runs. The sources are read
+ * as the service reads a file under MEDIA_ROOT: over http from the SourceProxy, bare commands too.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/app-config.js';
-import { Ffmpeg, RunOptions } from '../src/media/ffmpeg.js';
+import { Ffmpeg, RunOptions, ToolOutput } from '../src/media/ffmpeg.js';
 import { SourceProxy } from '../src/media/source-proxy.js';
 import { Metrics } from '../src/observability/metrics.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
@@ -23,8 +25,35 @@ const args = new Map(
   process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])),
 );
 const runs = Number(args.get('runs') ?? 3);
+const only = args.get('only');
 const cacheDir = join(tmpdir(), 'media-delivery-bench');
-const source = join(cacheDir, 'source-720p-600s.mp4');
+
+interface BenchSource {
+  label: string;
+  file: string;
+  size: string;
+  video: string[];
+}
+
+const SOURCES: BenchSource[] = [
+  { label: 'x264 ultrafast 720p', size: '1280x720', video: ['-c:v', 'libx264', '-preset', 'ultrafast'] },
+  { label: 'x264 veryfast 720p', size: '1280x720', video: ['-c:v', 'libx264', '-preset', 'veryfast'] },
+  { label: 'x264 veryfast 1080p', size: '1920x1080', video: ['-c:v', 'libx264', '-preset', 'veryfast'] },
+  {
+    label: 'x265 ultrafast 720p',
+    size: '1280x720',
+    video: ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error'],
+  },
+].map((spec, n) => ({
+  ...spec,
+  // The first keeps the name it was cached under before the others were added.
+  file: join(
+    cacheDir,
+    n === 0
+      ? 'source-720p-600s.mp4'
+      : `source-${spec.size.split('x')[1]}p-600s-${spec.label.split(' ')[0]}${spec.video.includes('veryfast') ? '-veryfast' : ''}.mp4`,
+  ),
+}));
 // Starts off the 2-second keyframe grid, so frame-accurate cuts have a head to re-encode.
 const CLIPS = [
   { startSeconds: 60.36, endSeconds: 120.72 },
@@ -37,7 +66,7 @@ const mediaSeconds = CLIPS.reduce((sum, clip) => sum + clip.endSeconds - clip.st
 class RecordingFfmpeg extends Ffmpeg {
   commands: { path: string; args: string[] }[] = [];
 
-  protected execute(path: string, commandArgs: string[], options: RunOptions): Promise<string> {
+  protected execute(path: string, commandArgs: string[], options: RunOptions): Promise<ToolOutput> {
     this.commands.push({ path, args: commandArgs });
     return super.execute(path, commandArgs, options);
   }
@@ -45,19 +74,67 @@ class RecordingFfmpeg extends Ffmpeg {
 
 async function main(): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
-  ensureSource();
   const config = loadConfig({ ...process.env, DATA_DIR: join(cacheDir, 'data'), MEDIA_ROOT: cacheDir });
   const proxy = new SourceProxy(config);
   await proxy.start();
-  const input = { location: proxy.mediaRootUrl(source), remote: true };
   const ffmpeg = new RecordingFfmpeg(config, proxy);
   const renderer = new DownloadRenderer(ffmpeg, new Metrics());
   console.log(
-    `3 clips, ${mediaSeconds.toFixed(2)} s of media from a 10-minute 1280x720 25 fps source; medians of ${runs} runs\n`,
+    `3 clips, ${mediaSeconds.toFixed(2)} s of media from 10-minute 25 fps sources; medians of ${runs} runs\n`,
   );
 
   const rows: string[][] = [];
+  const ratios: string[] = [];
+  for (const spec of SOURCES.filter((spec) => !only || spec.label.includes(only))) {
+    ensureSource(spec);
+    const input = { location: proxy.mediaRootUrl(spec.file), remote: true };
+    const modes = await benchModes(spec, input, renderer, ffmpeg, proxy);
+    rows.push(...modes.rows);
+    ratios.push(`${spec.label}: frame-accurate ÷ stream copy = ${(modes.frameAccurateMs / modes.copyMs).toFixed(2)}`);
+    if (spec === SOURCES[0]) {
+      const fullReencode: number[] = [];
+      for (let run = 0; run < Math.min(runs, 2); run++) {
+        const started = performance.now();
+        await runBare(config.ffmpegPath, fullReencodeArgs(spec.file, join(cacheDir, 'work', 'full.mp4')));
+        fullReencode.push(performance.now() - started);
+      }
+      const fullMs = median(fullReencode);
+      rows.push([
+        spec.label,
+        'full re-encode (1 cmd)',
+        '-',
+        `${(fullMs / 1000).toFixed(2)} s`,
+        '-',
+        '-',
+        `${(mediaSeconds / (fullMs / 1000)).toFixed(1)}x`,
+        '1',
+      ]);
+      ratios.push(
+        `${spec.label}: the smart cut is ${(fullMs / modes.frameAccurateMs).toFixed(1)}x faster than re-encoding the clips whole`,
+      );
+    }
+  }
+
+  const header = ['source', 'mode', 'cut method', 'service wall', 'bare ffmpeg', 'ratio', 'realtime', 'commands'];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
+  for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+  console.log(`\n${ratios.join('\n')}`);
+  rmSync(join(cacheDir, 'work'), { recursive: true, force: true });
+  await proxy.onModuleDestroy();
+}
+
+/** Stream copy and frame-accurate of the clips from one source, by the service and replayed bare. */
+async function benchModes(
+  spec: BenchSource,
+  input: { location: string; remote: boolean },
+  renderer: DownloadRenderer,
+  ffmpeg: RecordingFfmpeg,
+  proxy: SourceProxy,
+): Promise<{ rows: string[][]; copyMs: number; frameAccurateMs: number }> {
+  const rows: string[][] = [];
+  const walls: number[] = [];
   for (const frameAccurate of [false, true]) {
+    let cutMethod = '';
     const service: number[] = [];
     const bare: number[] = [];
     let commandCount = 0;
@@ -67,7 +144,7 @@ async function main(): Promise<void> {
     const renderOnce = async () => {
       ffmpeg.commands = [];
       const started = performance.now();
-      await renderer.render({
+      const result = await renderer.render({
         clips: CLIPS.map((clip) => ({
           ...clip,
           input,
@@ -79,6 +156,7 @@ async function main(): Promise<void> {
         workDir,
       });
       service.push(performance.now() - started);
+      cutMethod = result.cutMethod;
       return ffmpeg.commands;
     };
     const replay = async (commands: { path: string; args: string[] }[]) => {
@@ -103,8 +181,11 @@ async function main(): Promise<void> {
     }
     const serviceMs = median(service);
     const bareMs = median(bare);
+    walls.push(serviceMs);
     rows.push([
+      spec.label,
       frameAccurate ? 'frame-accurate' : 'stream copy',
+      cutMethod,
       `${(serviceMs / 1000).toFixed(2)} s`,
       `${(bareMs / 1000).toFixed(2)} s`,
       (serviceMs / bareMs).toFixed(3),
@@ -112,36 +193,11 @@ async function main(): Promise<void> {
       String(commandCount),
     ]);
   }
-
-  const fullReencode: number[] = [];
-  for (let run = 0; run < Math.min(runs, 2); run++) {
-    const started = performance.now();
-    await runBare(config.ffmpegPath, fullReencodeArgs(join(cacheDir, 'work', 'full.mp4')));
-    fullReencode.push(performance.now() - started);
-  }
-  const fullMs = median(fullReencode);
-  rows.push([
-    'full re-encode (1 cmd)',
-    `${(fullMs / 1000).toFixed(2)} s`,
-    '-',
-    '-',
-    `${(mediaSeconds / (fullMs / 1000)).toFixed(1)}x`,
-    '1',
-  ]);
-
-  const header = ['mode', 'service wall', 'bare ffmpeg', 'ratio', 'realtime', 'commands'];
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
-  for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
-  const smartMs = Number(rows[1][1].replace(' s', '')) * 1000;
-  console.log(
-    `\nframe-accurate by re-encoding only each clip's head: ${(fullMs / smartMs).toFixed(1)}x faster than re-encoding the clips whole`,
-  );
-  rmSync(join(cacheDir, 'work'), { recursive: true, force: true });
-  await proxy.onModuleDestroy();
+  return { rows, copyMs: walls[0], frameAccurateMs: walls[1] };
 }
 
 /** The frame-accurate alternative: every clip decoded and encoded again, with the same encoder settings. */
-function fullReencodeArgs(output: string): string[] {
+function fullReencodeArgs(source: string, output: string): string[] {
   const inputs = CLIPS.flatMap((clip) => [
     '-ss',
     clip.startSeconds.toFixed(3),
@@ -177,44 +233,20 @@ function fullReencodeArgs(output: string): string[] {
   ];
 }
 
-function ensureSource(): void {
-  if (existsSync(source)) return;
-  console.log(`Generating ${source} (once; cached)…`);
+function ensureSource(spec: BenchSource): void {
+  if (existsSync(spec.file)) return;
+  console.log(`Generating ${spec.file} (once; cached)…`);
   const started = performance.now();
   execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=1280x720:rate=25:duration=600',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=48000:duration=600',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-g',
-    '50',
-    '-keyint_min',
-    '50',
-    '-sc_threshold',
-    '0',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '128k',
-    '-metadata:s:a:0',
-    'language=eng',
-    `${source}.part.mp4`,
+    ...['-hide_banner', '-loglevel', 'error', '-y'],
+    ...['-f', 'lavfi', '-i', `testsrc2=size=${spec.size}:rate=25:duration=600`],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=600'],
+    ...spec.video,
+    ...['-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'],
+    ...['-c:a', 'aac', '-b:a', '128k', '-metadata:s:a:0', 'language=eng'],
+    `${spec.file}.part.mp4`,
   ]);
-  execFileSync('mv', [`${source}.part.mp4`, source]);
+  execFileSync('mv', [`${spec.file}.part.mp4`, spec.file]);
   console.log(`  generated in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
 

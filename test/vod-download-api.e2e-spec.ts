@@ -66,6 +66,8 @@ describe(VodDownloadController.name, () => {
         status: 'queued',
         progress: 0,
         frameAccurate: true,
+        // Not made yet: no cut method.
+        cutMethod: null,
         mp4Filename: 'Plenary_session_10-10-2018.mp4',
       });
       expect(body.id).toMatch(UUID);

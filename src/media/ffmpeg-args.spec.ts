@@ -3,11 +3,9 @@ import {
   concatList,
   copyCutArgs,
   inputArgs,
-  joinPiecesArgs,
   keyframeProbeArgs,
   probeArgs,
   reencodeCutArgs,
-  smartCutArgs,
   stitchCopyArgs,
   stitchNormalisedArgs,
 } from './ffmpeg-args.js';
@@ -85,72 +83,24 @@ describe('ffmpeg arguments', () => {
     expect(args).not.toContain('libx264');
   });
 
-  it('re-encodes only the head of a frame-accurate cut and copies tail and audio', () => {
-    const args = smartCutArgs({
-      input: local,
-      videoIndex: 0,
-      audioIndexes: [2, 3],
-      startSeconds: 3.3,
-      keyframeSeconds: 4,
-      endSeconds: 6,
-      halfFrameSeconds: 0.05,
-      encoding: { pixelFormat: 'yuv420p' },
-      headOutput: 'head.ts',
-      tailOutput: 'tail.ts',
-      audioOutput: 'audio.ts',
-    });
-    expect([0, 1, 2].map((n) => valueAfter(args, '-ss', n))).toEqual(['3.300000', '4.000500', '3.300000']);
-    // The head's input stops at the keyframe, so no video past it is decoded.
-    expect(args.slice(args.indexOf('-ss') - 2, args.indexOf('-ss') + 6)).toEqual([
-      '-protocol_whitelist',
-      'file,crypto',
-      '-ss',
-      '3.300000',
-      '-t',
-      '0.750000',
-      '-i',
-      '/media/a.mp4',
-    ]);
-    const head = args.slice(args.lastIndexOf('-i') + 2, args.indexOf('head.ts'));
-    const tail = args.slice(args.indexOf('head.ts') + 1, args.indexOf('tail.ts'));
-    const audio = args.slice(args.indexOf('tail.ts') + 1);
-    expect(valueAfter(head, '-map')).toBe('0:0');
-    expect(valueAfter(head, '-t')).toBe('0.650000');
-    expect(head).toContain('libx264');
-    expect(valueAfter(head, '-pix_fmt:v')).toBe('yuv420p');
-    expect(valueAfter(tail, '-map')).toBe('1:0');
-    expect(valueAfter(tail, '-t')).toBe('1.949500');
-    expect(valueAfter(tail, '-c')).toBe('copy');
-    expect(audio.filter((arg) => /^\d:\d$/.test(arg))).toEqual(['2:2', '2:3']);
-    expect(valueAfter(audio, '-copypriorss')).toBe('0');
-    expect(valueAfter(audio, '-t')).toBe('2.700000');
-  });
-
   it('re-encodes a whole clip when the smart cut cannot apply, keeping audio by copy', () => {
-    const args = reencodeCutArgs({
+    const options = {
       input: remote,
       streams: [
-        { index: 1, type: 'video' },
-        { index: 4, type: 'audio' },
+        { index: 1, type: 'video' as const },
+        { index: 4, type: 'audio' as const },
       ],
       startSeconds: 1.25,
       endSeconds: 3,
       encoding: { pixelFormat: undefined },
       output: 'clip.ts',
-    });
+    };
+    const args = reencodeCutArgs(options);
     expect(valueAfter(args, '-t')).toBe('1.750000');
+    expect(args).not.toContain('-frames:v');
+    expect(valueAfter(reencodeCutArgs({ ...options, frames: 43 }), '-frames:v')).toBe('43');
     expect(valueAfter(args, '-c:v')).toBe('libx264');
     expect(valueAfter(args, '-c:a')).toBe('copy');
-  });
-
-  it('joins a smart cut from its concat list and audio', () => {
-    expect(
-      joinPiecesArgs({ videoList: 'pieces.txt', audio: 'audio.ts', audioStreamCount: 2, output: 'clip.ts' }),
-    ).toEqual(expect.arrayContaining(['-f', 'concat', '-safe', '0', '-i', 'pieces.txt', '-i', 'audio.ts']));
-    const mapped = joinPiecesArgs({ videoList: 'p.txt', audio: 'a.ts', audioStreamCount: 2, output: 'c.ts' }).filter(
-      (_, i, all) => all[i - 1] === '-map',
-    );
-    expect(mapped).toEqual(['0:v:0', '1:a:0', '1:a:1']);
   });
 
   it('writes concat lists with exact durations and quoted paths', () => {

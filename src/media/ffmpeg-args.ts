@@ -77,13 +77,13 @@ export function keyframeProbeArgs(
   ];
 }
 
-const COMMON = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
+export const COMMON = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
 // Stream copy from a seek point keeps the seek point's keyframe at a timestamp a hair below zero;
 // seeking slightly past a keyframe's printed time lands on that keyframe and no earlier one.
 export const SEEK_EPSILON = 0.0005;
 
 /** Intermediate clips are MPEG-TS: H.264 there carries its parameter sets in band, so pieces with different encoder settings join cleanly. */
-const INTERMEDIATE = ['-f', 'mpegts', '-muxdelay', '0', '-muxpreload', '0'];
+export const INTERMEDIATE = ['-f', 'mpegts', '-muxdelay', '0', '-muxpreload', '0'];
 
 export interface CopyCutOptions {
   input: MediaInput;
@@ -140,96 +140,13 @@ export function videoEncoderArgs(encoding: VideoEncoding, stream = 'v'): string[
   ];
 }
 
-export interface SmartCutOptions {
-  input: MediaInput;
-  videoIndex: number;
-  audioIndexes: number[];
-  startSeconds: number;
-  /** The first keyframe at or after the start: frames before it are re-encoded, the rest copied. */
-  keyframeSeconds: number;
-  endSeconds: number;
-  halfFrameSeconds: number;
-  encoding: VideoEncoding;
-  headOutput: string;
-  tailOutput: string;
-  /** Undefined when no audio is selected. */
-  audioOutput: string | undefined;
-}
-
-/**
- * A frame-accurate cut that re-encodes only the frames from the start to the next keyframe (the
- * head) and copies the rest (the tail) and the audio, in one ffmpeg process. Each piece reads the
- * source through its own input: the head's input stops at the keyframe, so no video is decoded
- * past it (sharing one input with the audio would decode the whole clip for nothing).
- */
-export function smartCutArgs(options: SmartCutOptions): string[] {
-  const { input, startSeconds, keyframeSeconds, endSeconds, halfFrameSeconds } = options;
-  return [
-    ...COMMON,
-    ...inputArgs(input, startSeconds, keyframeSeconds - startSeconds + halfFrameSeconds),
-    ...inputArgs(input, keyframeSeconds + SEEK_EPSILON),
-    ...(options.audioOutput ? inputArgs(input, startSeconds) : []),
-    '-map',
-    `0:${options.videoIndex}`,
-    '-t',
-    seconds(keyframeSeconds - startSeconds - halfFrameSeconds),
-    ...videoEncoderArgs(options.encoding),
-    ...INTERMEDIATE,
-    options.headOutput,
-    '-map',
-    `1:${options.videoIndex}`,
-    '-t',
-    seconds(endSeconds - keyframeSeconds - SEEK_EPSILON - halfFrameSeconds),
-    '-c',
-    'copy',
-    ...INTERMEDIATE,
-    options.tailOutput,
-    ...(options.audioOutput
-      ? [
-          ...options.audioIndexes.flatMap((index) => ['-map', `2:${index}`]),
-          '-t',
-          seconds(endSeconds - startSeconds),
-          '-c',
-          'copy',
-          // Drops the audio packets before the start that the seek brings along.
-          '-copypriorss',
-          '0',
-          ...INTERMEDIATE,
-          options.audioOutput,
-        ]
-      : []),
-  ];
-}
-
-export interface JoinPiecesOptions {
-  /** The concat list naming the head and the tail. */
-  videoList: string;
-  audio: string | undefined;
-  audioStreamCount: number;
-  output: string;
-}
-
-/** Joins a smart cut's video pieces (by the concat demuxer) with its audio into one clip, all by copy. */
-export function joinPiecesArgs(options: JoinPiecesOptions): string[] {
-  return [
-    ...COMMON,
-    ...concatInputArgs(options.videoList),
-    ...(options.audio ? ['-i', options.audio] : []),
-    '-map',
-    '0:v:0',
-    ...Array.from({ length: options.audio ? options.audioStreamCount : 0 }, (_, n) => ['-map', `1:a:${n}`]).flat(),
-    '-c',
-    'copy',
-    ...INTERMEDIATE,
-    options.output,
-  ];
-}
-
 export interface ReencodeCutOptions {
   input: MediaInput;
   streams: StreamRef[];
   startSeconds: number;
   endSeconds: number;
+  /** The pictures the clip holds, when known: the video stops on exactly these (`-t` may take one more). */
+  frames?: number;
   encoding: VideoEncoding;
   output: string;
 }
@@ -243,6 +160,7 @@ export function reencodeCutArgs(options: ReencodeCutOptions): string[] {
     '-t',
     seconds(options.endSeconds - options.startSeconds),
     ...mapStreams(0, options.streams),
+    ...(hasVideo && options.frames !== undefined ? ['-frames:v', String(options.frames)] : []),
     ...(hasVideo ? videoEncoderArgs(options.encoding) : []),
     '-c:a',
     'copy',
@@ -264,7 +182,7 @@ export function concatList(pieces: { path: string; durationSeconds: number }[]):
 }
 
 /** A concat list written by concatList(); `-safe 0` lets it name the absolute paths of our own intermediate files. */
-function concatInputArgs(list: string): string[] {
+export function concatInputArgs(list: string): string[] {
   return ['-f', 'concat', '-safe', '0', '-i', list];
 }
 

@@ -3,7 +3,10 @@ import { basename } from 'node:path';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { keyframeProbeArgs, MediaInput, probeArgs } from './ffmpeg-args.js';
+import { SourceEncoding } from './matching-encoder.js';
+import { encoderOptions, parameterSets, SmartCodec, splitNalUnits } from './nal-units.js';
 import { parseProbeOutput, ProbeResult } from './probe-result.js';
+import { DecodeCheck, decodeCheckArgs, firstPictureArgs, packetListArgs, parseDecodeCheck } from './inspect-args.js';
 import { SourceProxy } from './source-proxy.js';
 import { parseVideoPackets, VideoPacket } from './video-packets.js';
 
@@ -31,6 +34,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called with seconds of output written, from ffmpeg's `-progress` report. */
   onProgress?: (outputSeconds: number) => void;
+}
+
+/** What a tool wrote: stdout as bytes, stderr's tail as text. */
+export interface ToolOutput {
+  stdout: Buffer;
+  stderr: string;
 }
 
 const STDERR_TAIL_LINES = 6;
@@ -70,7 +79,7 @@ export class Ffmpeg implements OnModuleInit {
     ] as const) {
       try {
         const output = await this.execute(path, ['-hide_banner', '-version'], {});
-        versions.push(output.split('\n')[0]);
+        versions.push(output.stdout.toString('utf8').split('\n')[0]);
       } catch (error) {
         throw new Error(
           `${tool} does not run from "${path}" (${(error as Error).message}). Install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg) or set ${variable} to its path.`,
@@ -86,7 +95,56 @@ export class Ffmpeg implements OnModuleInit {
   }
 
   async probe(input: MediaInput, signal?: AbortSignal): Promise<ProbeResult> {
-    return parseProbeOutput(await this.execute(this.config.ffprobePath, probeArgs(input), { signal }));
+    return parseProbeOutput(await this.text(this.config.ffprobePath, probeArgs(input), signal));
+  }
+
+  /**
+   * How the source's video was encoded, from its first picture (where x264 and x265 leave their
+   * options) and its parameter sets; undefined when neither encoder made it.
+   */
+  async sourceEncoding(
+    input: MediaInput,
+    stream: { index: number; codec: SmartCodec; pixelFormat: string | undefined },
+    signal?: AbortSignal,
+  ): Promise<SourceEncoding | undefined> {
+    const picture = await this.firstPicture(input, stream, signal);
+    const encoder = encoderOptions(picture);
+    if (!encoder) return undefined;
+    const sets = parameterSets(stream.codec, splitNalUnits(picture));
+    return { codec: stream.codec, encoder, parameterSets: sets, pixelFormat: stream.pixelFormat };
+  }
+
+  /** The parameter sets a video file opens with (in band, or added from its header by the copy). */
+  async openingParameterSets(
+    input: MediaInput,
+    stream: { index: number; codec: SmartCodec },
+    signal?: AbortSignal,
+  ): Promise<Buffer[]> {
+    return parameterSets(stream.codec, splitNalUnits(await this.firstPicture(input, stream, signal)));
+  }
+
+  /** Every packet of a local file's `video`th video, in decode order and the file's own times. */
+  async allVideoPackets(file: string, video: number, signal?: AbortSignal): Promise<VideoPacket[]> {
+    return parseVideoPackets(await this.text(this.config.ffprobePath, packetListArgs(file, video), signal));
+  }
+
+  /** Decodes a local file's `video`th video from its start, for `readSeconds` or whole: the errors printed and the pictures' times. */
+  async decodeCheck(file: string, video: number, readSeconds?: number, signal?: AbortSignal): Promise<DecodeCheck> {
+    const output = await this.execute(this.config.ffmpegPath, decodeCheckArgs(file, video, readSeconds), { signal });
+    return parseDecodeCheck(output.stdout.toString('utf8'), output.stderr);
+  }
+
+  private async firstPicture(
+    input: MediaInput,
+    stream: { index: number; codec: SmartCodec },
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
+    return (await this.execute(this.config.ffmpegPath, firstPictureArgs(input, stream.index, stream.codec), { signal }))
+      .stdout;
+  }
+
+  private async text(path: string, args: string[], signal?: AbortSignal): Promise<string> {
+    return (await this.execute(path, args, { signal })).stdout.toString('utf8');
   }
 
   /** A video stream's packets between two media times (seconds from the source's start), in decode order and media time. */
@@ -104,7 +162,7 @@ export class Ffmpeg implements OnModuleInit {
       fromSeconds > 0 ? fromSeconds + startSeconds : 0,
       toSeconds + startSeconds,
     );
-    const packets = parseVideoPackets(await this.execute(this.config.ffprobePath, args, { signal }));
+    const packets = parseVideoPackets(await this.text(this.config.ffprobePath, args, signal));
     return packets.map((packet) => ({ ...packet, pts: packet.pts - startSeconds, dts: packet.dts - startSeconds }));
   }
 
@@ -116,15 +174,15 @@ export class Ffmpeg implements OnModuleInit {
     );
   }
 
-  /** Spawns the tool and resolves with its stdout; `-progress` lines on stdout are reported, not returned. */
-  protected execute(path: string, args: string[], options: RunOptions): Promise<string> {
+  /** Spawns the tool and resolves with its output; `-progress` lines on stdout are reported, not returned. */
+  protected execute(path: string, args: string[], options: RunOptions): Promise<ToolOutput> {
     const { signal, onProgress } = options;
     const command = [path, ...args].join(' ');
     if (signal?.aborted) return Promise.reject(new MediaCommandAborted(signal.reason));
     return new Promise((resolve, reject) => {
       const startedAt = Date.now();
       const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.proxy.environment() });
-      const stdout: string[] = [];
+      const stdout: Buffer[] = [];
       let stderr = '';
       let pending = '';
       let killTimer: NodeJS.Timeout | undefined;
@@ -134,12 +192,12 @@ export class Ffmpeg implements OnModuleInit {
       };
       signal?.addEventListener('abort', abort, { once: true });
 
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         if (!onProgress) {
           stdout.push(chunk);
           return;
         }
-        pending += chunk;
+        pending += chunk.toString('utf8');
         const lines = pending.split('\n');
         pending = lines.pop() ?? '';
         for (const line of lines) {
@@ -159,7 +217,7 @@ export class Ffmpeg implements OnModuleInit {
         signal?.removeEventListener('abort', abort);
         clearTimeout(killTimer);
         if (signal?.aborted) reject(new MediaCommandAborted(signal.reason));
-        else if (code === 0) resolve(stdout.join(''));
+        else if (code === 0) resolve({ stdout: Buffer.concat(stdout), stderr });
         else {
           const error = new MediaCommandError(command, code, this.explain(lastLines(stderr), startedAt));
           // The failure reason names the tool only; the log keeps the whole command to reproduce it.

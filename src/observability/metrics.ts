@@ -80,10 +80,12 @@ export class Metrics {
   }
 
   /** Runs one clip's cut and records its wall time and realtime factor by method. */
-  async timeCut<T>(method: string, mediaSeconds: number, cut: () => Promise<T>): Promise<T> {
+  /** Times one clip's cut; `methodOf` names the method that made it (a smart cut may fall back to a re-encode). */
+  async timeCut<T>(mediaSeconds: number, cut: () => Promise<T>, methodOf: (result: T) => string): Promise<T> {
     const started = performance.now();
     const result = await cut();
     const seconds = (performance.now() - started) / 1000;
+    const method = methodOf(result);
     this.cutDuration.observe({ method }, seconds);
     if (seconds > 0 && mediaSeconds > 0) this.cutRealtimeFactor.observe({ method }, mediaSeconds / seconds);
     return result;

@@ -23,12 +23,11 @@ describe(scopeClip.name, () => {
     expect(scopeOf(source(10, [audio()]), { startSeconds: 3, endSeconds: 6 }).windows.start).toBeUndefined();
   });
 
-  it('reads packets after the end only for a B-frame stream copy that stops before the source ends', () => {
-    expect(scopeOf(bFrames, { startSeconds: 3, endSeconds: 5 }).windows.end).toEqual({
-      fromSeconds: 5 - frame / 2,
-      toSeconds: 25,
-    });
-    expect(scopeOf(bFrames, { startSeconds: 3, endSeconds: 5 }, true).windows.end).toBeUndefined();
+  it('reads packets around the end for a B-frame copy or a frame-accurate cut that stops before the source ends', () => {
+    const aroundEnd = { fromSeconds: 3, toSeconds: 7 };
+    expect(scopeOf(bFrames, { startSeconds: 3, endSeconds: 5 }).windows.end).toEqual(aroundEnd);
+    expect(scopeOf(bFrames, { startSeconds: 3, endSeconds: 5 }, true).windows.end).toEqual(aroundEnd);
+    expect(scopeOf(plain, { startSeconds: 3, endSeconds: 5 }, true).windows.end).toEqual(aroundEnd);
     expect(scopeOf(bFrames, { startSeconds: 3 }).windows.end).toBeUndefined();
     expect(scopeOf(plain, { startSeconds: 3, endSeconds: 5 }).windows.end).toBeUndefined();
   });
@@ -84,8 +83,10 @@ describe(planClip.name, () => {
     // 3.3 s falls between the frames at 3.28 s and 3.32 s: the clip opens on the later.
     expect(cut.method).toEqual({
       kind: 'smart',
-      head: { fromSeconds: 83 / FPS, untilSeconds: 4 },
-      tail: { fromSeconds: 4, untilSeconds: 6 },
+      head: { fromSeconds: 83 / FPS, untilSeconds: 4, frames: 17 },
+      // Without B-frames every packet ends a clean prefix: the copy runs to the end exactly.
+      body: { fromSeconds: 4, untilSeconds: 6, frames: 50 },
+      tail: undefined,
     });
     expect(cut.durationSeconds).toBeCloseTo(6 - 3.32, 9);
     expect(cut.expectedFrames).toBe(67);
@@ -103,38 +104,65 @@ describe(planClip.name, () => {
     });
   });
 
-  it('ends a B-frame stream copy on the keyframe after the end, stopping at its decode time', () => {
+  it('ends a B-frame stream copy on the first clean point at or after the end, stopping at its decode time', () => {
     const cut = plan(bFrames, { startSeconds: 3.3, endSeconds: 5 });
-    const keyframeAt6 = bFrames.packets.find((packet) => packet.pts === 6)!;
-    expect(keyframeAt6.dts).toBeLessThan(6);
+    // Decode order here is ... P 5.04, B 5.00, P 5.12 ...: all pictures before 5 s are in before the P at 5.04.
+    const firstLeftOut = bFrames.packets.find((packet) => packet.pts === 126 / FPS)!;
+    expect(firstLeftOut.dts).toBeLessThan(126 / FPS);
     expect(cut.method).toEqual({
       kind: 'copy',
-      copy: { fromSeconds: 2, untilSeconds: 6, untilDecodeSeconds: keyframeAt6.dts },
+      copy: { fromSeconds: 2, untilSeconds: 5, untilDecodeSeconds: firstLeftOut.dts },
     });
-    expect(cut.expectedFrames).toBe(100);
-    // A copy to the source's end needs no keyframe after it.
+    expect(cut.expectedFrames).toBe(75);
+    // An end where a P is decoded before the B shown just before it: the copy keeps that P, one picture late.
+    expect(plan(bFrames, { startSeconds: 3.3, endSeconds: 5.04 }).method).toMatchObject({
+      copy: { untilSeconds: 127 / FPS },
+    });
+    // A copy to the source's end needs no clean point.
     expect(plan(bFrames, { startSeconds: 3.3 }).method).toEqual({
       kind: 'copy',
       copy: { fromSeconds: 2, untilSeconds: undefined, untilDecodeSeconds: undefined },
     });
   });
 
-  it('re-encodes a frame-accurate B-frame clip whole, to H.264, even when it starts on a keyframe', () => {
-    for (const startSeconds of [3.3, 4]) {
-      const cut = plan(bFrames, { startSeconds, endSeconds: 5 }, true);
-      expect(cut.method).toEqual({ kind: 'reencode', encode: { fromSeconds: startSeconds, untilSeconds: 5 } });
-      expect(cut.layout.videos[0].codec).toBe('h264');
-    }
+  it('smart-cuts frame-accurate B-frame video: head to the keyframe, body to the last clean point, tail to the end', () => {
+    const cut = plan(bFrames, { startSeconds: 3.3, endSeconds: 5.04 }, true);
+    expect(cut.method).toEqual({
+      kind: 'smart',
+      head: { fromSeconds: 83 / FPS, untilSeconds: 4, frames: 17 },
+      body: { fromSeconds: 4, untilSeconds: 5, frames: 25 },
+      tail: { fromSeconds: 5, untilSeconds: 5.04, frames: 1 },
+    });
+    expect(cut.expectedFrames).toBe(43);
+    expect(cut.durationSeconds).toBeCloseTo(5.04 - 3.32, 9);
+    // The copied HEVC stays HEVC.
+    expect(cut.layout.videos[0].codec).toBe('hevc');
+    // On a keyframe, and on a clean point: nothing to re-encode.
+    expect(plan(bFrames, { startSeconds: 4, endSeconds: 5 }, true).method).toEqual({
+      kind: 'smart',
+      head: undefined,
+      body: { fromSeconds: 4, untilSeconds: 5, frames: 25 },
+      tail: undefined,
+    });
   });
 
-  it('with an open GOP, stops a B-frame copy before the keyframe and the pictures shown before it but decoded after', () => {
-    const cut = plan(openGop, { startSeconds: 0.5, endSeconds: 3.9 });
-    const keyframe = openGop.packets.find((packet) => packet.pts === 4)!;
+  it("with an open GOP, leaves the keyframe's leading pictures to the head in HEVC, and re-encodes H.264 whole", () => {
+    const copied = plan(openGop, { startSeconds: 0.5, endSeconds: 3.9 });
+    // Pictures up to 3.84 s are decoded before the P at 3.92 s; the keyframe at 4 s and its leading picture come after.
+    expect(copied.method).toMatchObject({ copy: { fromSeconds: 0, untilSeconds: 97 / FPS } });
     const leading = openGop.packets.find((packet) => packet.pts === 99 / FPS)!;
-    expect(cut.method).toMatchObject({ copy: { fromSeconds: 0, untilSeconds: 4, untilDecodeSeconds: keyframe.dts } });
-    // Today's limit: the picture at 3.96 s is decoded after the keyframe, so the copy leaves it out.
-    expect(leading.dts).toBeGreaterThan(keyframe.dts);
-    // A start just after an open-GOP keyframe copies from it; frame-accurate cuts re-encode.
+    expect(leading.dts).toBeGreaterThan(openGop.packets.find((packet) => packet.pts === 4)!.dts);
+    expect(plan(openGop, { startSeconds: 3.3, endSeconds: 5.5 }, true).method).toEqual({
+      kind: 'smart',
+      head: { fromSeconds: 83 / FPS, untilSeconds: 4, frames: 17 },
+      body: { fromSeconds: 4, untilSeconds: 137 / FPS, frames: 37 },
+      tail: undefined,
+    });
+    const h264OpenGop = source(10, [video({ reorderDelay: 1 }), audio()], { seconds: 2, reordering: 'open' });
+    for (const startSeconds of [3.3, 4]) {
+      expect(plan(h264OpenGop, { startSeconds, endSeconds: 5.5 }, true).method.kind).toBe('reencode');
+    }
+    // A start just after an open-GOP keyframe copies from it; frame-accurate, no keyframe follows before the end.
     expect(plan(openGop, { startSeconds: 4.1, endSeconds: 5 }).method).toMatchObject({ copy: { fromSeconds: 4 } });
     expect(plan(openGop, { startSeconds: 4.1, endSeconds: 5 }, true).method.kind).toBe('reencode');
   });
@@ -148,18 +176,23 @@ describe(planClip.name, () => {
     expect(plan(sparse, { startSeconds: 30, endSeconds: 40 }, true).method.kind).toBe('reencode');
   });
 
-  it('ends a B-frame copy at the end when no keyframe follows soon, or at the source end when that is near', () => {
+  it('ends a B-frame copy on a clean point even far from keyframes; without one read, at the end or the source end', () => {
     const sparse = source(120, [video({ reorderDelay: 2 })], { seconds: 60, reordering: 'closed' });
-    expect(plan(sparse, { startSeconds: 61, endSeconds: 70 }).method).toEqual({
+    expect(plan(sparse, { startSeconds: 61, endSeconds: 70 }).method).toMatchObject({
+      kind: 'copy',
+      copy: { fromSeconds: 60, untilSeconds: 1751 / FPS },
+    });
+    const scope = scopeOf(sparse, { startSeconds: 61, endSeconds: 70 });
+    const start = sparse.packets.filter((packet) => packet.pts <= 81);
+    expect(planClip(scope, { start, end: [] }).method).toEqual({
       kind: 'copy',
       copy: { fromSeconds: 60, untilSeconds: 70, untilDecodeSeconds: 70 },
     });
-    const nearEnd = plan(sparse, { startSeconds: 61, endSeconds: 105 });
-    expect(nearEnd.method).toEqual({
+    const nearEnd = scopeOf(sparse, { startSeconds: 61, endSeconds: 119 });
+    expect(planClip(nearEnd, { start, end: [] }).method).toEqual({
       kind: 'copy',
       copy: { fromSeconds: 60, untilSeconds: undefined, untilDecodeSeconds: undefined },
     });
-    expect(nearEnd.durationSeconds).toBe(60);
   });
 
   it("copies to the source's end when the clip ends there, lasting as long as the source", () => {
@@ -167,9 +200,11 @@ describe(planClip.name, () => {
       const cut = plan(plain, { startSeconds: 7, endSeconds }, true);
       expect(cut.method).toEqual({
         kind: 'smart',
-        head: { fromSeconds: 7, untilSeconds: 8 },
-        tail: { fromSeconds: 8, untilSeconds: endSeconds ?? 10 },
+        head: { fromSeconds: 7, untilSeconds: 8, frames: 25 },
+        body: { fromSeconds: 8, untilSeconds: endSeconds ?? 10, frames: undefined },
+        tail: undefined,
       });
+      expect(cut.expectedFrames).toBe(75);
       const copied = plan(plain, { startSeconds: 7, endSeconds });
       expect(copied.method).toEqual({
         kind: 'copy',
@@ -180,10 +215,36 @@ describe(planClip.name, () => {
     }
   });
 
-  it('re-encodes a frame-accurate clip of several videos whole; without a filter only the largest is taken', () => {
+  it('smart-cuts every selected video on its own keyframes, or re-encodes all; without a filter only the largest is taken', () => {
     const twoVideos = source(10, [video(), video({ index: 1, width: 640, height: 360 }), audio({ index: 2 })]);
     const both = plan(twoVideos, { startSeconds: 3.3, endSeconds: 6, filter: 'type=="video"' }, true);
-    expect(both.method.kind).toBe('reencode');
+    const cut = {
+      head: { fromSeconds: 83 / FPS, untilSeconds: 4, frames: 17 },
+      body: { fromSeconds: 4, untilSeconds: 6, frames: 50 },
+    };
+    expect(both.method).toEqual({
+      kind: 'smart',
+      ...cut,
+      tail: undefined,
+      others: [{ videoIndex: 1, ...cut, tail: undefined }],
+    });
+    expect(both.expectedFrames).toBe(67);
+    // Without the packets of the second video, or when its cut would cover other pictures, all is re-encoded.
+    const scope = scopeOf(twoVideos, { startSeconds: 3.3, endSeconds: 6, filter: 'type=="video"' }, true);
+    const windows = {
+      start: twoVideos.packets.filter((packet) => packet.pts <= 23.3),
+      end: twoVideos.packets.filter((packet) => packet.pts >= 4),
+    };
+    expect(planClip(scope, windows).method.kind).toBe('reencode');
+    const withOther = (packets: ReturnType<typeof videoPackets>) =>
+      planClip(scope, { ...windows, otherVideos: new Map([[1, { start: packets, end: packets }]]) }).method;
+    // Its own keyframes (every 5 s here): a longer head, the same pictures.
+    expect(withOther(videoPackets(10, 5))).toMatchObject({
+      kind: 'smart',
+      others: [{ videoIndex: 1, head: { untilSeconds: 5, frames: 42 }, body: { fromSeconds: 5, frames: 25 } }],
+    });
+    // No keyframe of its own before the end: all is re-encoded.
+    expect(withOther(videoPackets(10, 20)).kind).toBe('reencode');
     expect(both.layout.videos).toEqual([
       { codec: 'h264', width: 1280, height: 720 },
       { codec: 'h264', width: 640, height: 360 },
@@ -239,9 +300,9 @@ describe(planStitch.name, () => {
   });
 
   it('normalises a clip re-encoded to H.264 with a copied HEVC clip, and takes 25 fps without any video', () => {
-    expect(planStitch([plan(bFrames, { startSeconds: 3.3, endSeconds: 5 }, true), plan(bFrames, {})]).byCopy).toBe(
-      false,
-    );
+    const shorterThanAGop = plan(bFrames, { startSeconds: 2.3, endSeconds: 3.55 }, true);
+    expect(shorterThanAGop.method.kind).toBe('reencode');
+    expect(planStitch([shorterThanAGop, plan(bFrames, {})]).byCopy).toBe(false);
     expect(planStitch([plan(source(10, [audio({ index: 0 })]), {})]).target.frameRate).toBe(25);
   });
 });

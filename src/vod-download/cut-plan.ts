@@ -1,6 +1,9 @@
-import { SEEK_EPSILON, TargetLayout } from '../media/ffmpeg-args.js';
+import type { TargetLayout } from '../media/ffmpeg-args.js';
 import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
 import type { VideoPacket } from '../media/video-packets.js';
+import { END_SEARCH_SECONDS, firstFrameFrom, KEYFRAME_SEARCH_SECONDS } from './clean-points.js';
+import { copySpan } from './copy-cut.js';
+import { chooseFrameAccurateCut, smartCutOfEveryVideo } from './frame-accurate-cut.js';
 import { ClipLayout, clipLayout, sameLayout, selectStreams } from './stream-selection.js';
 import { parseFilter } from './usp-filter.js';
 
@@ -10,9 +13,6 @@ import { parseFilter } from './usp-filter.js';
  * its source and names the packet windows the decision needs, `planClip` decides on the packets
  * read there. All times are seconds of media time (from the source's start).
  */
-
-/** How far before the start (and after the end) keyframes are looked for. */
-export const KEYFRAME_SEARCH_SECONDS = 20;
 
 /** A clip that cannot be cut as asked; the message tells the requester why. */
 export class ClipPlanError extends Error {}
@@ -53,6 +53,8 @@ export interface ClipScope {
 export interface ClipPackets {
   start?: VideoPacket[];
   end?: VideoPacket[];
+  /** The packets of every further selected video, by stream index, read in the same windows (for a smart cut of each). */
+  otherVideos?: Map<number, { start?: VideoPacket[]; end?: VideoPacket[] }>;
 }
 
 /** A piece of the clip: the media time it covers in the output. */
@@ -64,16 +66,36 @@ export interface Span {
 /** A stream copy's span: it starts on a keyframe and stops by decode time. */
 export interface CopySpan {
   fromSeconds: number;
-  /** Where the copied pictures end (the end, or with B-frames the keyframe after it); undefined: the source's end. */
+  /** Where the copied pictures end (the end, or with B-frames the clean point after it); undefined: the source's end. */
   untilSeconds: number | undefined;
   /** The first decode time left out; undefined: copy to the source's end. */
   untilDecodeSeconds: number | undefined;
 }
 
+/** Pictures re-encoded: `frames` of them, shown from `fromSeconds` (a picture's time) until `untilSeconds`. */
+export interface EncodedSpan extends Span {
+  frames: number;
+}
+
+/**
+ * Pictures copied from the keyframe at `fromSeconds` (its leading pictures, shown before it, left
+ * out): `frames` packets in decode order, ending on a clean point; undefined: to the source's end.
+ */
+export interface CopiedSpan extends Span {
+  frames: number | undefined;
+}
+
+/** One video's smart cut: the pictures before the first keyframe (`head`) and after the body's last clean point (`tail`) are re-encoded, `body` copied. */
+export interface SmartTrack {
+  head: EncodedSpan | undefined;
+  body: CopiedSpan;
+  tail: EncodedSpan | undefined;
+}
+
 export type CutMethod =
   | { kind: 'copy'; copy: CopySpan }
-  /** `head` (from the first frame at or after the start to a keyframe) is re-encoded, `tail` copied from that keyframe. */
-  | { kind: 'smart'; head: Span; tail: Span }
+  /** The first video's cut; `others`, the further videos', by stream index (each on its own keyframes, over the same pictures). */
+  | ({ kind: 'smart'; others?: (SmartTrack & { videoIndex: number })[] } & SmartTrack)
   | { kind: 'reencode'; encode: Span };
 
 export interface ClipPlan extends ClipScope {
@@ -108,8 +130,8 @@ export function scopeClip(clip: RequestedClip, probe: ProbeResult, frameAccurate
   const video = streams.find((stream) => stream.type === 'video');
   const halfFrameSeconds = video ? 0.5 / (video.frameRate ?? 25) : 0;
   const toSourceEnd = sourceSeconds !== undefined && endSeconds >= sourceSeconds - halfFrameSeconds;
-  // With B-frames, a stream copy ends on the keyframe after the end (copyEnd); frame-accurate cuts re-encode instead.
-  const copiesPastEnd = !frameAccurate && (video?.reorderDelay ?? 0) > 0 && !toSourceEnd;
+  // Where the copy can stop: with B-frames at a clean point (copyEnd); frame-accurate cuts re-encode after the last one.
+  const readsEnd = video !== undefined && !toSourceEnd && (frameAccurate || video.reorderDelay > 0);
   const windows = {
     start:
       video && startSeconds > 0
@@ -118,10 +140,10 @@ export function scopeClip(clip: RequestedClip, probe: ProbeResult, frameAccurate
             toSeconds: Math.min(endSeconds, startSeconds + KEYFRAME_SEARCH_SECONDS),
           }
         : undefined,
-    end: copiesPastEnd
+    end: readsEnd
       ? {
-          fromSeconds: Math.max(0, endSeconds - halfFrameSeconds),
-          toSeconds: endSeconds + KEYFRAME_SEARCH_SECONDS,
+          fromSeconds: Math.max(0, endSeconds - END_SEARCH_SECONDS),
+          toSeconds: endSeconds + END_SEARCH_SECONDS,
         }
       : undefined,
   };
@@ -166,90 +188,55 @@ export function planClip(scope: ClipScope, packets: ClipPackets): ClipPlan {
   }
   // A clip from 0 starts on the source's first picture, a keyframe.
   const startPackets = packets.start ?? [{ pts: 0, dts: 0, keyframe: true }];
-  const method = chooseCut(scope, startPackets, packets.end);
+  const method =
+    scope.video && scope.frameAccurate
+      ? smartCutOfEveryVideo(scope, chooseFrameAccurateCut(scope, startPackets, packets.end ?? []), packets.otherVideos)
+      : { kind: 'copy' as const, copy: copySpan(scope, startPackets, packets.end) };
   const covered = coveredSpan(scope, method);
   const firstFrame =
     method.kind === 'reencode'
       ? (firstFrameFrom(scope.startSeconds, startPackets) ?? covered.fromSeconds)
       : covered.fromSeconds;
   const frameRate = scope.video?.frameRate;
+  const counted = method.kind === 'smart' ? smartFrames(method) : undefined;
   return {
     ...scope,
     method,
     durationSeconds: covered.untilSeconds - covered.fromSeconds,
     // A cut keeps the frames shown more than half a frame before its end (its margin for rounding).
     expectedFrames:
-      frameRate === undefined ? undefined : Math.ceil((covered.untilSeconds - firstFrame) * frameRate - 0.5),
+      counted ??
+      (frameRate === undefined ? undefined : Math.ceil((covered.untilSeconds - firstFrame) * frameRate - 0.5)),
     layout: clipLayout(scope.streams, method.kind === 'reencode'),
   };
 }
 
-/**
- * Stream copy starts on the keyframe at or before the start. Frame-accurate cuts copy too when
- * the start is a keyframe, re-encode only the frames before the next keyframe when there is
- * exactly one H.264 video without B-frames, and re-encode the whole clip otherwise.
- */
-function chooseCut(scope: ClipScope, startPackets: VideoPacket[], endPackets: VideoPacket[] | undefined): CutMethod {
-  const { video, startSeconds, endSeconds, halfFrameSeconds } = scope;
-  if (!video) return { kind: 'copy', copy: { fromSeconds: startSeconds, ...copyEnd(scope, endPackets) } };
-  const keyframes = presentationTimes(startPackets.filter((packet) => packet.keyframe));
-  const before = keyframes.filter((time) => time <= startSeconds + halfFrameSeconds).at(-1);
-  const startsOnKeyframe = before !== undefined && startSeconds - before < halfFrameSeconds;
-  if (!scope.frameAccurate || (startsOnKeyframe && video.reorderDelay === 0)) {
-    const fromSeconds = before ?? Math.max(0, startSeconds - KEYFRAME_SEARCH_SECONDS);
-    return { kind: 'copy', copy: { fromSeconds, ...copyEnd(scope, endPackets) } };
-  }
-  const keyframe = keyframes.find(
-    (time) => time > startSeconds + halfFrameSeconds && time < endSeconds - halfFrameSeconds,
-  );
-  const firstFrame = firstFrameFrom(startSeconds, startPackets);
-  const videoCount = scope.streams.filter((stream) => stream.type === 'video').length;
-  // With B-frames a copied piece cannot end on an exact frame, so the whole clip is re-encoded.
-  const smartCuttable =
-    video.codec === 'h264' && video.frameRate !== undefined && videoCount === 1 && video.reorderDelay === 0;
-  return smartCuttable && keyframe !== undefined && firstFrame !== undefined
-    ? {
-        kind: 'smart',
-        head: { fromSeconds: firstFrame, untilSeconds: keyframe },
-        tail: { fromSeconds: keyframe, untilSeconds: endSeconds },
-      }
-    : { kind: 'reencode', encode: { fromSeconds: startSeconds, untilSeconds: endSeconds } };
+/** The same clip re-encoded whole: what a smart cut that fails its checks becomes. */
+export function reencodeInstead(plan: ClipPlan): ClipPlan {
+  const encode = { fromSeconds: plan.startSeconds, untilSeconds: plan.endSeconds };
+  return {
+    ...plan,
+    method: { kind: 'reencode', encode },
+    durationSeconds: encode.untilSeconds - encode.fromSeconds,
+    layout: clipLayout(plan.streams, true),
+  };
 }
 
-/** Where a stream copy stops: at the end, or with B-frames on the keyframe after it. */
-function copyEnd(scope: ClipScope, endPackets: VideoPacket[] | undefined): Omit<CopySpan, 'fromSeconds'> {
-  const { endSeconds, halfFrameSeconds, sourceSeconds } = scope;
-  const toSourceEnd = { untilSeconds: undefined, untilDecodeSeconds: undefined };
-  if (scope.toSourceEnd) return toSourceEnd;
-  const atEnd = { untilSeconds: endSeconds, untilDecodeSeconds: endSeconds };
-  if ((scope.video?.reorderDelay ?? 0) === 0) return atEnd;
-  // scopeClip names the window after the end exactly when this point is reached.
-  if (!endPackets) throw new Error('a B-frame stream copy needs the packets after the end');
-  // With B-frames, pictures before the end can depend on pictures after it: end on the next keyframe, where none do.
-  const next = [...endPackets]
-    .sort((a, b) => a.pts - b.pts)
-    .find((packet) => packet.keyframe && packet.pts >= endSeconds - halfFrameSeconds);
-  if (next) return { untilSeconds: next.pts, untilDecodeSeconds: next.dts };
-  // No keyframe follows: the source ends soon after, or its keyframes are far apart (then a few pictures end late).
-  const nearSourceEnd = sourceSeconds !== undefined && endSeconds + KEYFRAME_SEARCH_SECONDS >= sourceSeconds;
-  return nearSourceEnd ? toSourceEnd : atEnd;
+/** A smart cut's pictures, when every piece has a known count. */
+function smartFrames(method: Extract<CutMethod, { kind: 'smart' }>): number | undefined {
+  const { head, body, tail } = method;
+  return body.frames === undefined ? undefined : (head?.frames ?? 0) + body.frames + (tail?.frames ?? 0);
 }
 
 /** The media time the clip covers in the output: a copy to the source's end lasts as long as the source. */
 function coveredSpan(scope: ClipScope, method: CutMethod): Span {
-  if (method.kind === 'smart') return { fromSeconds: method.head.fromSeconds, untilSeconds: method.tail.untilSeconds };
+  if (method.kind === 'smart') {
+    const { head, body, tail } = method;
+    return { fromSeconds: (head ?? body).fromSeconds, untilSeconds: (tail ?? body).untilSeconds };
+  }
   if (method.kind === 'reencode') return method.encode;
   const { fromSeconds, untilSeconds } = method.copy;
   return { fromSeconds, untilSeconds: untilSeconds ?? scope.sourceSeconds ?? scope.endSeconds };
-}
-
-/** The first frame shown at or after the start; a seek lands on a frame printed a hair before it. */
-function firstFrameFrom(startSeconds: number, packets: VideoPacket[]): number | undefined {
-  return presentationTimes(packets).find((time) => time >= startSeconds - SEEK_EPSILON);
-}
-
-function presentationTimes(packets: VideoPacket[]): number[] {
-  return packets.map((packet) => packet.pts).sort((a, b) => a - b);
 }
 
 /** Stitching by copy needs one layout for all clips; otherwise every clip is normalised to a common one. */

@@ -1,22 +1,24 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   concatList,
   copyCutArgs,
-  joinPiecesArgs,
   MediaInput,
   reencodeCutArgs,
-  smartCutArgs,
   stitchCopyArgs,
   stitchNormalisedArgs,
   StreamRef,
   TargetLayout,
 } from '../media/ffmpeg-args.js';
-import { Ffmpeg, MediaCommandAborted } from '../media/ffmpeg.js';
+import { Ffmpeg, MediaCommandAborted, RunOptions } from '../media/ffmpeg.js';
+import { matchingEncoderArgs, SourceEncoding } from '../media/matching-encoder.js';
+import type { SmartCodec } from '../media/nal-units.js';
+import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
+import { ClipPlan, PacketWindow, planClip, planStitch, reencodeInstead, RequestedClip, scopeClip } from './cut-plan.js';
+import { SmartCutRejected, SmartCutter } from './smart-cutter.js';
+import type { CutMethodName } from './vod-download.entity.js';
 import { Metrics } from '../observability/metrics.js';
-import type { ProbeResult } from '../media/probe-result.js';
-import { ClipPlan, PacketWindow, planClip, planStitch, RequestedClip, scopeClip } from './cut-plan.js';
 
 export interface ClipRequest extends RequestedClip {
   input: MediaInput;
@@ -39,8 +41,15 @@ export interface RenderOptions {
   onProgress?: (fraction: number) => void;
 }
 
+export interface RenderResult {
+  /** How the download's video was cut: the most re-encoding any clip needed. */
+  cutMethod: CutMethodName;
+}
+
 /** A reason the download cannot be made that a person can act on; no stack trace needed. */
 export class RenderError extends Error {}
+
+const METHOD_RANK: CutMethodName[] = ['copy', 'smart', 'reencode'];
 
 /** A clip's plan, with where its intermediate file goes. */
 interface PlannedClip {
@@ -49,23 +58,32 @@ interface PlannedClip {
   output: string;
 }
 
+/** Per render: each source video's encoding is read once, however many clips it has. */
+type EncodingLookup = (input: MediaInput, video: ProbedStream) => Promise<SourceEncoding | undefined>;
+
 /** How far stream durations may fall short of the whole before a track counts as truncated. */
 const TRUNCATION_TOLERANCE_SECONDS = 0.5;
 
 /**
  * Turns clip requests into one MP4: probe each source and read the video packets its cut plan
  * needs (see cut-plan.ts, which decides), cut each clip into an MPEG-TS intermediate (stream
- * copy, or frame-accurate by re-encoding only up to the first keyframe), then stitch by copy when
- * the clips share a track layout and re-encode to a common layout when they do not.
+ * copy; frame-accurate by the smart cut, which re-encodes only the pictures before the first
+ * keyframe and after the last clean point, checked and else re-encoded whole), then stitch by
+ * copy when the clips share a track layout and re-encode to a common layout when they do not.
  */
 @Injectable()
 export class DownloadRenderer {
+  private readonly logger = new Logger(DownloadRenderer.name);
+  private readonly smartCutter: SmartCutter;
+
   constructor(
     private readonly ffmpeg: Ffmpeg,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.smartCutter = new SmartCutter(ffmpeg);
+  }
 
-  async render(request: RenderRequest, options: RenderOptions = {}): Promise<void> {
+  async render(request: RenderRequest, options: RenderOptions = {}): Promise<RenderResult> {
     const { signal } = options;
     const clips: PlannedClip[] = [];
     // Clips often share a source; each ffprobe start costs a couple of hundred milliseconds.
@@ -78,19 +96,39 @@ export class DownloadRenderer {
       const plan = await this.forClip(n, clip, () => this.planClip(clip, request.frameAccurate, probe, signal));
       clips.push({ request: clip, plan, output: join(request.workDir, `clip-${n}.ts`) });
     }
-    const stitch = planStitch(clips.map((clip) => clip.plan));
-    const total = stitch.durationSeconds;
+    const planned = planStitch(clips.map((clip) => clip.plan));
+    const total = planned.durationSeconds;
     // Stitching by copy is nearly free; re-encoding to a common layout costs about as much as the cuts.
-    const cutShare = stitch.byCopy ? 0.95 : 0.5;
+    const cutShare = planned.byCopy ? 0.95 : 0.5;
+    const encodings = new Map<string, Promise<SourceEncoding | undefined>>();
+    const encodingOf: EncodingLookup = (input, video) => {
+      const key = `${video.index} ${input.location}`;
+      if (!encodings.has(key)) {
+        const stream = { index: video.index, codec: video.codec as SmartCodec, pixelFormat: video.pixelFormat };
+        encodings.set(key, this.ffmpeg.sourceEncoding(input, stream, signal));
+      }
+      return encodings.get(key)!;
+    };
     let done = 0;
     for (const [n, clip] of clips.entries()) {
       const duration = clip.plan.durationSeconds;
-      const report = (seconds: number) =>
-        options.onProgress?.((cutShare * (done + Math.min(seconds, duration))) / total);
-      const cut = () => this.cut(clip, { signal, onProgress: report });
-      await this.forClip(n, clip.request, () => this.metrics.timeCut(clip.plan.method.kind, duration, cut));
+      // A clip may take several commands (a smart cut's per video, a fallback): progress only moves on.
+      let reached = 0;
+      const report = (seconds: number) => {
+        reached = Math.max(reached, Math.min(seconds, duration));
+        options.onProgress?.((cutShare * (done + reached)) / total);
+      };
+      clip.plan = await this.forClip(n, clip.request, () =>
+        this.metrics.timeCut(
+          duration,
+          () => this.cut(clip, encodingOf, { signal, onProgress: report }),
+          (plan) => plan.method.kind,
+        ),
+      );
       done += duration;
     }
+    // A clip re-encoded after a failed smart cut may have changed codec.
+    const stitch = planStitch(clips.map((clip) => clip.plan));
 
     const stitchOptions = {
       signal,
@@ -127,7 +165,9 @@ export class DownloadRenderer {
         ? error
         : new RenderError(`Joining the clips failed: ${(error as Error).message}`);
     }
-    await this.checkNoTrackLost(request.output, target, total, signal);
+    await this.checkNoTrackLost(request.output, target, stitch.durationSeconds, signal);
+    const ranks = clips.map((clip) => METHOD_RANK.indexOf(clip.plan.method.kind));
+    return { cutMethod: METHOD_RANK[Math.max(...ranks)] };
   }
 
   /** Probes the clip's source, reads the video packets its plan asks for, and plans the cut. */
@@ -139,38 +179,76 @@ export class DownloadRenderer {
   ): Promise<ClipPlan> {
     const probe = await probeSource(clip.input);
     const scope = scopeClip(clip, probe, frameAccurate);
-    const read = (window: PacketWindow | undefined) =>
+    const read = (streamIndex: number, window: PacketWindow | undefined) =>
       window &&
       this.ffmpeg.videoPackets(
         clip.input,
-        { streamIndex: scope.video!.index, startSeconds: probe.startSeconds },
+        { streamIndex, startSeconds: probe.startSeconds },
         window.fromSeconds,
         window.toSeconds,
         signal,
       );
-    const [start, end] = await Promise.all([read(scope.windows.start), read(scope.windows.end)]);
-    return planClip(scope, { start, end });
+    const readWindows = async (streamIndex: number) => {
+      const [start, end] = await Promise.all([
+        read(streamIndex, scope.windows.start),
+        read(streamIndex, scope.windows.end),
+      ]);
+      return { start, end };
+    };
+    // A clip without video names no windows.
+    if (!scope.video) return planClip(scope, {});
+    const packets = await readWindows(scope.video.index);
+    // Every selected video is smart cut on its own keyframes: read the same windows of each further one.
+    const others = frameAccurate
+      ? scope.streams.filter((stream) => stream.type === 'video' && stream !== scope.video)
+      : [];
+    const otherVideos = new Map(
+      await Promise.all(others.map(async (stream) => [stream.index, await readWindows(stream.index)] as const)),
+    );
+    return planClip(scope, { ...packets, otherVideos });
   }
 
-  private async cut(clip: PlannedClip, options: { signal?: AbortSignal; onProgress: (seconds: number) => void }) {
+  /** Cuts the clip as planned; a smart cut that cannot be made or fails its checks is re-encoded whole. Returns the plan carried out. */
+  private async cut(clip: PlannedClip, encodingOf: EncodingLookup, options: RunOptions): Promise<ClipPlan> {
     const { plan, output } = clip;
-    const { input } = clip.request;
+    const { input, label } = clip.request;
+    if (plan.method.kind !== 'smart') {
+      await this.cutWhole(input, plan, output, options);
+      return plan;
+    }
+    const { method } = plan;
+    const tracks = [{ videoIndex: plan.video!.index, ...method }, ...(method.others ?? [])];
+    try {
+      const encoded = [];
+      for (const track of tracks) {
+        const stream = plan.streams.find((candidate) => candidate.index === track.videoIndex)!;
+        const encoding = await encodingOf(input, stream);
+        const encoder = encoding && matchingEncoderArgs(encoding);
+        if (!encoding || !encoder) throw new SmartCutRejected('its video was not encoded by x264 or x265');
+        encoded.push({ ...track, encoding, encoder });
+      }
+      await this.smartCutter.cut({ input, plan, tracks: encoded, output }, options);
+      return plan;
+    } catch (error) {
+      if (!(error instanceof SmartCutRejected)) throw error;
+      this.logger.warn(`Clip ${label} (${input.location}) cannot be smart cut: ${error.message}; re-encoding it whole`);
+    }
+    const whole = reencodeInstead(plan);
+    await this.cutWhole(input, whole, output, options);
+    return whole;
+  }
+
+  /** A stream copy, or a whole re-encode. */
+  private async cutWhole(input: MediaInput, plan: ClipPlan, output: string, options: RunOptions): Promise<void> {
     const refs: StreamRef[] = plan.streams.map((stream) => ({
       index: stream.index,
       type: stream.type as 'video' | 'audio',
     }));
-    const { method, startSeconds, halfFrameSeconds, video } = plan;
-    const encoding = { pixelFormat: video?.pixelFormat };
+    const { method, halfFrameSeconds, video } = plan;
     if (method.kind === 'copy') {
+      const { fromSeconds, untilDecodeSeconds } = method.copy;
       await this.ffmpeg.run(
-        copyCutArgs({
-          input,
-          streams: refs,
-          fromSeconds: method.copy.fromSeconds,
-          untilDecodeSeconds: method.copy.untilDecodeSeconds,
-          halfFrameSeconds,
-          output,
-        }),
+        copyCutArgs({ input, streams: refs, fromSeconds, untilDecodeSeconds, halfFrameSeconds, output }),
         options,
       );
     } else if (method.kind === 'reencode') {
@@ -180,47 +258,12 @@ export class DownloadRenderer {
           streams: refs,
           startSeconds: method.encode.fromSeconds,
           endSeconds: method.encode.untilSeconds,
-          encoding,
+          frames: plan.expectedFrames,
+          encoding: { pixelFormat: video?.pixelFormat },
           output,
         }),
         options,
       );
-    } else {
-      const base = output.replace(/\.ts$/, '');
-      const audios = plan.streams.filter((stream) => stream.type === 'audio');
-      const [head, tail, audio] = [
-        `${base}-head.ts`,
-        `${base}-tail.ts`,
-        audios.length > 0 ? `${base}-audio.ts` : undefined,
-      ];
-      await this.ffmpeg.run(
-        smartCutArgs({
-          input,
-          videoIndex: video!.index,
-          audioIndexes: audios.map((stream) => stream.index),
-          startSeconds,
-          keyframeSeconds: method.tail.fromSeconds,
-          endSeconds: method.tail.untilSeconds,
-          halfFrameSeconds,
-          encoding,
-          headOutput: head,
-          tailOutput: tail,
-          audioOutput: audio,
-        }),
-        options,
-      );
-      const videoList = `${base}-pieces.txt`;
-      await writeFile(
-        videoList,
-        concatList([
-          // The head lasts from its first frame to the keyframe: the tail follows without a gap.
-          { path: head, durationSeconds: method.head.untilSeconds - method.head.fromSeconds },
-          { path: tail, durationSeconds: method.tail.untilSeconds - method.tail.fromSeconds },
-        ]),
-      );
-      await this.ffmpeg.run(joinPiecesArgs({ videoList, audio, audioStreamCount: audios.length, output }), {
-        signal: options.signal,
-      });
     }
   }
 

@@ -17,7 +17,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import type { VodDownloadStatus } from './vod-download.entity.js';
+import type { CutMethodName, VodDownloadStatus } from './vod-download.entity.js';
 
 export class DownloadClipDto {
   /**
@@ -203,4 +203,11 @@ export class VodDownloadResponseDto {
   mp4Filename: string;
   /** @example false */
   frameAccurate: boolean;
+  /**
+   * How the video was cut, once the file is made: `copy` (stream copy), `smart` (copied, with only
+   * the pictures before the first keyframe and after the last clean point re-encoded) or
+   * `reencode` (re-encoded whole, also when a smart cut failed its checks). Null before.
+   * @example "smart"
+   */
+  cutMethod: CutMethodName | null;
 }

@@ -2,6 +2,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type VodDownloadStatus = 'queued' | 'processing' | 'completed' | 'failed';
 
+/** How the video was cut: stream copy, smart cut (copy with a few pictures re-encoded) or whole re-encode. */
+export type CutMethodName = 'copy' | 'smart' | 'reencode';
+
 /** A requested MP4 cut from one or more recorded events. */
 @Entity('vod_download')
 @Index('IDX_vod_download_event', ['eventId', 'creationDate'])
@@ -55,4 +58,8 @@ export class VodDownload {
 
   @Column('boolean', { default: false })
   frameAccurate: boolean;
+
+  /** Null until the file is made. */
+  @Column('varchar', { length: 16, nullable: true })
+  cutMethod: CutMethodName | null;
 }

@@ -16,7 +16,7 @@ import { DownloadStore } from '../storage/download-store.js';
 import { ClipRange, ClipTimeError, parseClipTime, resolveClipRange } from './clip-time.js';
 import { DownloadCallbacks } from './download-callbacks.js';
 import { DownloadMailer } from './download-mailer.js';
-import { ClipRequest, DownloadRenderer, RenderError } from './download-renderer.js';
+import { ClipRequest, DownloadRenderer, RenderError, RenderResult } from './download-renderer.js';
 import type { DownloadTask, DownloadTaskClip } from './download-task.js';
 import { VodDownloadClip } from './vod-download-clip.entity.js';
 import { VodDownload } from './vod-download.entity.js';
@@ -77,8 +77,8 @@ export class VodDownloadProcessor implements OnModuleInit {
     let outcome: Partial<VodDownload>;
     try {
       // A proxy session of its own: what is refused to this download is told in its failure only.
-      await this.proxy.withSession(() => this.make(download, task, signal));
-      outcome = { status: 'completed', progress: 100, completionDate: this.clock.now() };
+      const { cutMethod } = await this.proxy.withSession(() => this.make(download, task, signal));
+      outcome = { status: 'completed', progress: 100, completionDate: this.clock.now(), cutMethod };
     } catch (error) {
       if (signal.aborted || error instanceof MediaCommandAborted) {
         await this.onStopped(download, signal.reason);
@@ -95,15 +95,20 @@ export class VodDownloadProcessor implements OnModuleInit {
   }
 
   /** Renders the download in a fresh work folder and publishes the MP4. */
-  private async make(download: VodDownload, task: DownloadTask | undefined, signal: AbortSignal): Promise<void> {
+  private async make(
+    download: VodDownload,
+    task: DownloadTask | undefined,
+    signal: AbortSignal,
+  ): Promise<RenderResult> {
     const work = await this.store.startWork(download.id);
     if (!task) throw new RenderError('The download task JSON cannot be read');
     const clips = await this.resolveClips(download, task.parameters.clips);
-    await this.renderer.render(
+    const result = await this.renderer.render(
       { clips, frameAccurate: task.parameters.frame_accurate, output: work.output, workDir: work.dir },
       { signal, onProgress: this.progressWriter(download.id) },
     );
     await this.store.publish(work, download.downloadPath);
+    return result;
   }
 
   /** Marks the download completed or failed, and queues its e-mail and callbacks in the same transaction. */

@@ -255,6 +255,7 @@ export class VodDownloadService {
       failureReason: download.failureReason,
       mp4Filename: download.mp4Filename,
       frameAccurate: download.frameAccurate,
+      cutMethod: download.cutMethod ?? null,
     };
   }
 

@@ -86,7 +86,10 @@ export function plan(from: SyntheticSource, clip: Partial<RequestedClip>, frameA
   const scope = scopeOf(from, clip, frameAccurate);
   const read = (window: ClipScope['windows']['start']) =>
     window && from.packets.filter((packet) => packet.pts >= window.fromSeconds && packet.pts <= window.toSeconds);
-  return planClip(scope, { start: read(scope.windows.start), end: read(scope.windows.end) });
+  const windows = { start: read(scope.windows.start), end: read(scope.windows.end) };
+  // Every further video has the same pictures and keyframes as the first.
+  const others = scope.streams.filter((stream) => stream.type === 'video' && stream !== scope.video);
+  return planClip(scope, { ...windows, otherVideos: new Map(others.map((stream) => [stream.index, windows])) });
 }
 
 export function scopeOf(from: SyntheticSource, clip: Partial<RequestedClip>, frameAccurate = false): ClipScope {

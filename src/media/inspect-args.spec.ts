@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { decodeCheckArgs, inPresentationOrder, parseDecodeCheck } from './inspect-args.js';
+
+describe(parseDecodeCheck.name, () => {
+  it("reads the decoder's complaints and the pictures' times from a framemd5 listing", () => {
+    const framemd5 =
+      '#format: frame checksums\n#stream#, dts, pts, duration, size, hash\n0, 0, 0, 1, 86400, ab\n0, 1, 1, 1, 86400, cd\n';
+    expect(parseDecodeCheck(framemd5, '[h264 @ 0x1] co located POCs unavailable\n\n')).toEqual({
+      errors: ['[h264 @ 0x1] co located POCs unavailable'],
+      pictureTimes: [0, 1],
+    });
+    expect(inPresentationOrder([0, 1, 3])).toBe(true);
+    expect(inPresentationOrder([0, 2, 1])).toBe(false);
+    expect(inPresentationOrder([0, 1, 1])).toBe(false);
+  });
+
+  it('decodes from the start, without a seek, for as long as asked, keeping every picture', () => {
+    const args = decodeCheckArgs('/w/clip.ts', 1, 1.68);
+    expect(args).not.toContain('-ss');
+    expect(args.slice(args.indexOf('-t'), args.indexOf('-t') + 2)).toEqual(['-t', '1.680000']);
+    expect(args).toEqual(expect.arrayContaining(['-map', '0:v:1', '-fps_mode', 'passthrough', '-f', 'framemd5']));
+    expect(decodeCheckArgs('/w/tail.ts', 0)).not.toContain('-t');
+  });
+});

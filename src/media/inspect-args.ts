@@ -1,0 +1,89 @@
+import { inputArgs, MediaInput, seconds } from './ffmpeg-args.js';
+import type { SmartCodec } from './nal-units.js';
+
+/** Commands that look into a video without changing it: its first picture's bytes, its packet count, a decode. */
+
+/** The first picture of a video stream as Annex B on stdout, its parameter sets in front (added from the header by the copy). */
+export function firstPictureArgs(input: MediaInput, streamIndex: number, codec: SmartCodec): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    ...inputArgs(input),
+    '-map',
+    `0:${streamIndex}`,
+    '-c',
+    'copy',
+    '-frames:v',
+    '1',
+    '-f',
+    codec,
+    'pipe:1',
+  ];
+}
+
+/** Every packet of the file's `video`th video stream (times and key flag), read without decoding. */
+export function packetListArgs(file: string, video: number): string[] {
+  return [
+    '-v',
+    'error',
+    '-select_streams',
+    `v:${video}`,
+    '-show_entries',
+    'packet=pts_time,dts_time,flags',
+    '-of',
+    'csv=p=0',
+    file,
+  ];
+}
+
+/**
+ * Decodes the file's `video`th video stream from its start (a seek in MPEG-TS may land off a keyframe
+ * and report errors of its own), for `readSeconds` or to the end: errors go to stderr, each
+ * picture's hash and time to stdout.
+ */
+export function decodeCheckArgs(file: string, video: number, readSeconds?: number): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-i',
+    file,
+    ...(readSeconds === undefined ? [] : ['-t', seconds(readSeconds)]),
+    '-map',
+    `0:v:${video}`,
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'framemd5',
+    'pipe:1',
+  ];
+}
+
+export interface DecodeCheck {
+  /** What the decoder complained about, one message a line. */
+  errors: string[];
+  /** The pictures' times, in the order the decoder put them out (its time base's ticks). */
+  pictureTimes: number[];
+}
+
+export function parseDecodeCheck(stdout: string, stderr: string): DecodeCheck {
+  return {
+    errors: stderr
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== ''),
+    // framemd5 lines: stream, dts, pts, duration, size, hash.
+    pictureTimes: stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+      .map((line) => Number(line.split(',')[2])),
+  };
+}
+
+/** Pictures put out in presentation order, none twice: a join whose pictures reorder wrongly shows here. */
+export function inPresentationOrder(times: number[]): boolean {
+  return times.every((time, n) => n === 0 || time > times[n - 1]);
+}

@@ -1,0 +1,162 @@
+import { open, writeFile } from 'node:fs/promises';
+import { concatList, MediaInput } from '../media/ffmpeg-args.js';
+import { Ffmpeg, RunOptions } from '../media/ffmpeg.js';
+import { inPresentationOrder } from '../media/inspect-args.js';
+import { SourceEncoding } from '../media/matching-encoder.js';
+import { craToBla, FIRST_PICTURE_SEARCH_BYTES, sameParameterSets } from '../media/nal-units.js';
+import { joinPiecesArgs, smartCutArgs } from '../media/smart-cut-args.js';
+import type { ClipPlan, SmartTrack } from './cut-plan.js';
+
+/** A body that follows a head opens on a BLA picture, not a CRA (see craToBla); bodies on an IDR are left alone. */
+async function spliceAsBla(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    const start = Buffer.alloc(FIRST_PICTURE_SEARCH_BYTES);
+    const { bytesRead } = await handle.read(start, 0, start.length, 0);
+    const opening = start.subarray(0, bytesRead);
+    if (craToBla(opening)) await handle.write(opening, 0, bytesRead, 0);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The smart cut's result failed a check; the clip is to be re-encoded whole. `message` says which. */
+export class SmartCutRejected extends Error {}
+
+/** How far past the join of head and body its pictures are decoded to check it. */
+const JOIN_CHECK_SECONDS = 1;
+
+/** One video's smart cut, with the source's encoding of it and the arguments of the encoder that matches it. */
+export interface EncodedTrack extends SmartTrack {
+  videoIndex: number;
+  encoding: SourceEncoding;
+  encoder: string[];
+}
+
+export interface SmartCutJob {
+  input: MediaInput;
+  plan: ClipPlan;
+  /** Every selected video, in output order; all cover the same pictures. */
+  tracks: EncodedTrack[];
+  /** The clip's MPEG-TS; its pieces are written beside it. */
+  output: string;
+}
+
+/**
+ * Makes a smart cut (see frame-accurate-cut.ts) of every selected video and proves it: the
+ * re-encoded pieces carry the source's parameter sets byte for byte, each joined video holds
+ * exactly the planned pictures with decode times that only rise, its pictures through the join of
+ * head and body decode without a single error and come out in presentation order, and so does
+ * the tail. A clip that fails any of these is rejected (SmartCutRejected), never delivered.
+ */
+export class SmartCutter {
+  constructor(private readonly ffmpeg: Ffmpeg) {}
+
+  async cut(job: SmartCutJob, options: RunOptions): Promise<void> {
+    const { plan, output, tracks } = job;
+    const base = output.replace(/\.ts$/, '');
+    const audios = plan.streams.filter((stream) => stream.type === 'audio');
+    const audio = audios.length > 0 ? `${base}-audio.ts` : undefined;
+    const lists: string[] = [];
+    for (const [n, track] of tracks.entries()) {
+      const { head, body, tail } = track;
+      const files = { head: `${base}-v${n}-head.ts`, body: `${base}-v${n}-body.ts`, tail: `${base}-v${n}-tail.ts` };
+      // The audio is cut once, with the first video, over the pictures all videos share.
+      const withAudio =
+        n === 0 && audio ? { from: (head ?? body).fromSeconds, until: (tail ?? body).untilSeconds } : undefined;
+      await this.ffmpeg.run(
+        smartCutArgs({
+          input: job.input,
+          videoIndex: track.videoIndex,
+          codec: track.encoding.codec,
+          audioIndexes: audios.map((stream) => stream.index),
+          halfFrameSeconds: plan.halfFrameSeconds,
+          encoder: track.encoder,
+          head: head && { ...head, output: files.head },
+          body: { fromSeconds: body.fromSeconds, frames: body.frames, output: files.body },
+          tail: tail && { ...tail, output: files.tail },
+          audio: withAudio && { fromSeconds: withAudio.from, untilSeconds: withAudio.until, output: audio! },
+        }),
+        options,
+      );
+      if (head) await this.checkParameterSets('head', files.head, track.encoding, options.signal);
+      if (head && track.encoding.codec === 'hevc') await spliceAsBla(files.body);
+      if (tail) await this.checkParameterSets('tail', files.tail, track.encoding, options.signal);
+      // A tail starts on an IDR picture of its own: the body (a clean prefix) cannot break it, but its encode can.
+      if (tail) await this.checkDecodes(files.tail, 0, undefined, 'tail', options.signal);
+      const list = `${base}-v${n}-pieces.txt`;
+      const pieces = [
+        head && { path: files.head, span: head },
+        { path: files.body, span: body },
+        tail && { path: files.tail, span: tail },
+      ];
+      await writeFile(
+        list,
+        concatList(
+          pieces
+            .filter((piece) => piece !== undefined)
+            .map(({ path, span }) => ({ path, durationSeconds: span.untilSeconds - span.fromSeconds })),
+        ),
+      );
+      lists.push(list);
+    }
+    await this.ffmpeg.run(joinPiecesArgs({ videoLists: lists, audio, audioStreamCount: audios.length, output }), {
+      signal: options.signal,
+    });
+    for (const [n, { head }] of tracks.entries()) {
+      await this.checkJoined(
+        output,
+        n,
+        plan.expectedFrames,
+        head && head.untilSeconds - head.fromSeconds,
+        options.signal,
+      );
+    }
+  }
+
+  private async checkParameterSets(piece: string, file: string, encoding: SourceEncoding, signal?: AbortSignal) {
+    const input = { location: file, remote: false };
+    const sets = await this.ffmpeg.openingParameterSets(input, { index: 0, codec: encoding.codec }, signal);
+    if (!sameParameterSets(sets, encoding.parameterSets)) {
+      throw new SmartCutRejected(`the re-encoded ${piece}'s parameter sets differ from the source's`);
+    }
+  }
+
+  /**
+   * The joined clip's `video`th video holds exactly the planned pictures, with decode times that
+   * only rise, and its pictures through the join of head and body (where parameter sets, picture
+   * order counts and reference lists meet) decode cleanly.
+   */
+  private async checkJoined(
+    file: string,
+    video: number,
+    expectedFrames: number | undefined,
+    headSeconds: number | undefined,
+    signal?: AbortSignal,
+  ) {
+    const packets = await this.ffmpeg.allVideoPackets(file, video, signal);
+    if (expectedFrames !== undefined && packets.length !== expectedFrames) {
+      throw new SmartCutRejected(`the joined clip has ${packets.length} pictures instead of ${expectedFrames}`);
+    }
+    if (!packets.every((packet, n) => n === 0 || packet.dts > packets[n - 1].dts)) {
+      throw new SmartCutRejected('the joined clip has decode times out of order');
+    }
+    if (headSeconds !== undefined) {
+      await this.checkDecodes(file, video, headSeconds + JOIN_CHECK_SECONDS, 'join', signal);
+    }
+  }
+
+  private async checkDecodes(
+    file: string,
+    video: number,
+    readSeconds: number | undefined,
+    what: string,
+    signal?: AbortSignal,
+  ) {
+    const check = await this.ffmpeg.decodeCheck(file, video, readSeconds, signal);
+    if (check.errors.length > 0) throw new SmartCutRejected(`decoding the ${what} failed: ${check.errors[0]}`);
+    if (!inPresentationOrder(check.pictureTimes)) {
+      throw new SmartCutRejected(`the pictures of the ${what} come out of order`);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../src/config/app-config.js';
+import { Ffmpeg } from '../src/media/ffmpeg.js';
+import { firstPictureArgs } from '../src/media/inspect-args.js';
+import { parameterSets, SmartCodec, splitNalUnits } from '../src/media/nal-units.js';
+import { SourceProxy } from '../src/media/source-proxy.js';
+import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
+import { Metrics } from '../src/observability/metrics.js';
+import { ffprobe } from './helpers/media.js';
+import {
+  decodeErrors,
+  generateSmartCutSources,
+  pictureHashes,
+  SMART_FPS,
+  SmartCutSources,
+} from './helpers/smart-cut-sources.js';
+
+/** The parameter sets a file's first picture is decoded with (for MP4, those of its avcC/hvcC). */
+function openingParameterSets(file: string, codec: SmartCodec): Buffer[] {
+  const picture = execFileSync('ffmpeg', firstPictureArgs({ location: file, remote: false }, 0, codec));
+  return parameterSets(codec, splitNalUnits(picture));
+}
+
+describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
+  let dir: string;
+  let sources: SmartCutSources;
+  let renderer: DownloadRenderer;
+  let run = 0;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'smart-cut-'));
+    sources = generateSmartCutSources(join(dir, 'src'));
+    const config = loadConfig({ ...process.env, DATA_DIR: join(dir, 'data'), MEDIA_ROOT: dir });
+    renderer = new DownloadRenderer(new Ffmpeg(config, new SourceProxy(config)), new Metrics());
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const render = async (
+    file: string,
+    startSeconds: number,
+    endSeconds: number,
+    frameAccurate = true,
+    filter?: string,
+  ) => {
+    const workDir = join(dir, `work-${run++}`);
+    mkdirSync(workDir);
+    const output = join(workDir, 'out.mp4');
+    const input = { location: file, remote: false };
+    const result = await renderer.render({
+      clips: [{ input, label: 'clip', startSeconds, endSeconds, filter }],
+      frameAccurate,
+      output,
+      workDir,
+    });
+    return { ...result, output };
+  };
+
+  /** The cut's pictures against the source's from its first: which are bit-identical. */
+  const identity = (output: string, source: string, firstFrame: number, video = 0) => {
+    const cut = pictureHashes(output, undefined, video);
+    const original = pictureHashes(source, { seconds: firstFrame / SMART_FPS, frames: cut.length }, video);
+    return cut.map((hash, n) => (hash === original[n] ? '=' : 'x')).join('');
+  };
+
+  // 1.3 s to 4.5 s: the pictures from 1.32 s (frame 33) to 4.44 s (frame 111), 79 in all. Keyframes every 2 s.
+  it.each([
+    ['x264 veryfast', 'veryfast', 'h264'],
+    ['x264 medium', 'medium', 'h264'],
+    ['x265 with CRA keyframes and RASL pictures', 'hevc', 'hevc'],
+  ] as const)(
+    'cuts %s on the exact pictures, copying all between the keyframe and the last clean point',
+    async (_, name, codec) => {
+      const { cutMethod, output } = await render(sources[name], 1.3, 4.5);
+
+      expect(cutMethod).toBe('smart');
+      expect(ffprobe(output).streams.map((stream) => stream.codec_type)).toEqual(['video', 'audio']);
+      expect(Number(ffprobe(output).streams[0].nb_frames)).toBe(79);
+      const same = identity(output, sources[name], 33);
+      // The head (1.32 s to the keyframe at 2 s, 17 pictures) is re-encoded; from the keyframe on, the
+      // pictures are the source's own up to the last clean point (at most a mini-GOP before the end).
+      expect(same.slice(0, 17)).not.toContain('=');
+      expect(same.slice(17)).toMatch(/^={48,}x*$/);
+      expect(decodeErrors(output)).toBe('');
+      // A player that reads only the MP4's header decodes the copied pictures with the source's parameter sets.
+      expect(openingParameterSets(output, codec)).toEqual(openingParameterSets(sources[name], codec));
+    },
+  );
+
+  it('copies a frame-accurate clip that starts on a keyframe and ends on a clean point, re-encoding nothing', async () => {
+    const { cutMethod, output } = await render(sources.veryfast, 2, 4.5);
+    expect(cutMethod).toBe('smart');
+    expect(identity(output, sources.veryfast, 50)).toBe('='.repeat(62));
+  });
+
+  it('smart-cuts every selected rendition on its own keyframes', async () => {
+    const { cutMethod, output } = await render(sources.renditions, 1.3, 4.5, true, '(type=="video")||(type=="audio")');
+    expect(cutMethod).toBe('smart');
+    const streams = ffprobe(output).streams;
+    expect(streams.map((stream) => `${stream.codec_type}:${stream.width ?? ''}`)).toEqual([
+      'video:320',
+      'video:160',
+      'audio:',
+    ]);
+    for (const video of [0, 1]) {
+      expect(Number(streams[video].nb_frames)).toBe(79);
+      // Both have a keyframe at 2 s: 17 pictures of head, then the source's own.
+      expect(identity(output, sources.renditions, 33, video)).toMatch(/^x{17}={48,}x*$/);
+    }
+    expect(decodeErrors(output)).toBe('');
+  });
+
+  it('re-encodes H.264 with open GOPs whole: its copied keyframes would point at pictures left out', async () => {
+    for (const startSeconds of [1.3, 2]) {
+      const { cutMethod, output } = await render(sources.openGop, startSeconds, 4.5);
+      expect(cutMethod).toBe('reencode');
+      expect(Number(ffprobe(output).streams[0].nb_frames)).toBe(startSeconds === 2 ? 62 : 79);
+      expect(decodeErrors(output)).toBe('');
+    }
+  });
+
+  it('falls back to a whole re-encode, logged, when the head cannot match the source or its encoder is unknown', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    try {
+      for (const [file, reason] of [
+        [sources.unmatchable, "the re-encoded head's parameter sets differ from the source's"],
+        [sources.unknownEncoder, 'its video was not encoded by x264 or x265'],
+      ]) {
+        const { cutMethod, output } = await render(file, 1.3, 4.5);
+        expect(cutMethod).toBe('reencode');
+        expect(Number(ffprobe(output).streams[0].nb_frames)).toBe(79);
+        expect(decodeErrors(output)).toBe('');
+        expect(warn).toHaveBeenCalledWith(expect.stringContaining(reason));
+      }
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('ends a stream copy of B-frame video on the first clean point after the end, not on the next keyframe', async () => {
+    for (const name of ['veryfast', 'hevc'] as const) {
+      const { cutMethod, output } = await render(sources[name], 1.3, 4.5, false);
+      expect(cutMethod).toBe('copy');
+      // From the keyframe at 0 s to at least the picture at 4.44 s, and at most a mini-GOP later (the keyframe after is at 6 s).
+      const frames = Number(ffprobe(output).streams[0].nb_frames);
+      expect(frames).toBeGreaterThanOrEqual(112);
+      expect(frames).toBeLessThanOrEqual(116);
+      expect(identity(output, sources[name], 0)).toBe('='.repeat(frames));
+      expect(decodeErrors(output)).toBe('');
+    }
+  });
+});
