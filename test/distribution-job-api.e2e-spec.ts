@@ -11,6 +11,7 @@ import {
   waitForJob,
 } from './helpers/distribution.js';
 import { CHANNEL, ORG, useDistributionFixture } from './helpers/distribution-fixture.js';
+import { OPENCAST_JOB_CHILDREN } from './helpers/opencast-job.js';
 
 describe(`${DistributionController.name}: Opencast jobs`, () => {
   const fx = useDistributionFixture();
@@ -45,23 +46,7 @@ describe(`${DistributionController.name}: Opencast jobs`, () => {
     expect(childText(payload[0], 'url')).toBe(staticUrl('mp-job', 'track-1', 'video.mp4'));
     expect(finished.version).toBeGreaterThan(job.version);
     const names = childNames(finished.root).map((name) => name.replace(/^\{[^}]*\}/, ''));
-    expect(names).toEqual([
-      'creator',
-      'organization',
-      'url',
-      'operation',
-      'args',
-      'createdHost',
-      'processingHost',
-      'dateCreated',
-      'dateStarted',
-      'dateCompleted',
-      'queueTime',
-      'runTime',
-      'payload',
-      'dispatchable',
-      'jobLoad',
-    ]);
+    expect(names).toEqual(OPENCAST_JOB_CHILDREN);
 
     const json = await request(fx.testApp.baseUrl).get(`/services/job/${job.id}.json`).expect(200);
     expect(json.body.job).toMatchObject({

@@ -2,6 +2,7 @@ import { DOMParser, type Element } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import type { DistributionJob } from './distribution-job.entity.js';
 import { JOB_NS, renderJobJson, renderJobXml, toJobView } from './job-document.js';
+import { OPENCAST_JOB_CHILDREN } from '../../test/helpers/opencast-job.js';
 
 const job: DistributionJob = {
   id: 42,
@@ -37,23 +38,7 @@ describe(renderJobXml.name, () => {
     ]).toEqual(['42', '3', 'FINISHED', 'org.opencastproject.distribution.download']);
     const children: Element[] = [];
     for (let node = root.firstChild; node; node = node.nextSibling) children.push(node as Element);
-    expect(children.map((node) => node.localName)).toEqual([
-      'creator',
-      'organization',
-      'url',
-      'operation',
-      'args',
-      'createdHost',
-      'processingHost',
-      'dateCreated',
-      'dateStarted',
-      'dateCompleted',
-      'queueTime',
-      'runTime',
-      'payload',
-      'dispatchable',
-      'jobLoad',
-    ]);
+    expect(children.map((node) => node.localName)).toEqual(OPENCAST_JOB_CHILDREN);
     const text = (name: string) => root.getElementsByTagNameNS(JOB_NS, name)[0].textContent;
     expect(text('url')).toBe('http://node/services/job/42.xml');
     expect(text('queueTime')).toBe('1500');
