@@ -43,6 +43,9 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
         .catch(callback);
     },
   });
+  // A client that goes away mid-conversation (a worker killed in the scale-out test) is what a
+  // real mail server shrugs off too; without a listener it would crash the test process (EPIPE).
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
