@@ -5,6 +5,8 @@ import type { AppConfig } from '../config/app-config.js';
 import type { AfterCommit } from './after-commit.js';
 import { JobLedger } from './job-ledger.js';
 import {
+  checkEveryJobRegistered,
+  checkNotYetRegistered,
   EnqueueOptions,
   JOB_CANCELLED,
   JobHandler,
@@ -61,7 +63,7 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
   }
 
   registerHandler<N extends JobName>(name: N, handler: JobHandler<N>, options: JobHandlerOptions): void {
-    if (this.registrations.has(name)) throw new Error(`Job "${name}" has two handlers`);
+    checkNotYetRegistered(this.registrations, name);
     const registration: Registration = { handler: handler as JobHandler<JobName>, options };
     this.registrations.set(name, registration);
     if (this.started) this.startWorker(name, registration);
@@ -101,8 +103,7 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationBootstrap, 
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const missing = JOB_NAMES.filter((name) => !this.registrations.has(name));
-    if (missing.length > 0) throw new Error(`No handler registered for job(s): ${missing.join(', ')}`);
+    checkEveryJobRegistered(this.registrations);
     this.sweepTimer = setInterval(() => void this.sweep(), this.config.jobRelayIntervalMs);
     void this.sweep();
     if (!this.config.workerEnabled) return;

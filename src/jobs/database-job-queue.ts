@@ -10,6 +10,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JobLedger } from './job-ledger.js';
 import {
+  checkEveryJobRegistered,
+  checkNotYetRegistered,
   EnqueueOptions,
   JOB_CANCELLED,
   JobHandler,
@@ -18,7 +20,7 @@ import {
   WORKER_SHUTDOWN,
 } from './job-queue.js';
 import type { Job } from './job.entity.js';
-import { JOB_NAMES, JobName } from './job-types.js';
+import type { JobName } from './job-types.js';
 
 interface Registration {
   handler: JobHandler<JobName>;
@@ -57,7 +59,7 @@ export class DatabaseJobQueue
   }
 
   registerHandler<N extends JobName>(name: N, handler: JobHandler<N>, options: JobHandlerOptions): void {
-    if (this.registrations.has(name)) throw new Error(`Job "${name}" has two handlers`);
+    checkNotYetRegistered(this.registrations, name);
     this.registrations.set(name, { handler: handler as JobHandler<JobName>, options, running: 0 });
   }
 
@@ -86,8 +88,7 @@ export class DatabaseJobQueue
   }
 
   onApplicationBootstrap(): void {
-    const missing = JOB_NAMES.filter((name) => !this.registrations.has(name));
-    if (missing.length > 0) throw new Error(`No handler registered for job(s): ${missing.join(', ')}`);
+    checkEveryJobRegistered(this.registrations);
     if (!this.config.workerEnabled) return;
     this.stopped = false;
     this.schedulePoll(0);

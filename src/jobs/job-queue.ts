@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { JobDataByName, JobName } from './job-types.js';
+import { JOB_NAMES, type JobDataByName, type JobName } from './job-types.js';
 
 export interface JobContext {
   /** The job's id in the queue, for logs. */
@@ -50,4 +50,15 @@ export abstract class JobQueue {
 
   /** Jobs of this name not yet finished: queued, waiting for a retry, or running. */
   abstract countPending(name: JobName): Promise<number>;
+}
+
+/** Every job name has exactly one handler: a second registration of a name is refused at once. */
+export function checkNotYetRegistered(registered: ReadonlyMap<JobName, unknown>, name: JobName): void {
+  if (registered.has(name)) throw new Error(`Job "${name}" has two handlers`);
+}
+
+/** A job name left without a handler stops the service at start. */
+export function checkEveryJobRegistered(registered: ReadonlyMap<JobName, unknown>): void {
+  const missing = JOB_NAMES.filter((name) => !registered.has(name));
+  if (missing.length > 0) throw new Error(`No handler registered for job(s): ${missing.join(', ')}`);
 }
