@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullmqJobQueue } from '../src/jobs/bullmq-job-queue.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { registerEvent } from './helpers/factories.js';
+import { outboxMessages } from './helpers/outbox.js';
 import {
   ffprobe,
   generateSources,
@@ -80,10 +81,7 @@ describe.skipIf(!(await testRedisReachable('VOD downloads on BullMQ')))('VOD dow
 
     expect(done).toMatchObject({ status: 'completed', progress: 100 });
     expect(Number(ffprobe(join(dataDir, done.downloadPath)).format.duration)).toBeCloseTo(3, 0);
-    const mails = () =>
-      readdirSync(join(dataDir, 'outbox')).filter((name) => name.includes(`-${done.contentId}-download-`));
-    await expect.poll(mails, { timeout: 10_000 }).toHaveLength(1);
-    expect(mails()[0]).toMatch(/download-ready\.eml$/);
+    await expect.poll(() => outboxMessages(dataDir, done.contentId), { timeout: 10_000 }).toEqual(['download-ready']);
   });
 
   it('stops ffmpeg in the worker process within 2 s of a DELETE at the API process', async () => {

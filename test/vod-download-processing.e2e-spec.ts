@@ -21,6 +21,7 @@ import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
 import { VodDownload } from '../src/vod-download/vod-download.entity.js';
 import { VodDownloadProcessor } from '../src/vod-download/vod-download.processor.js';
 import { registerEvent } from './helpers/factories.js';
+import { outboxMessages } from './helpers/outbox.js';
 import {
   ffprobe,
   frameBytes,
@@ -124,12 +125,6 @@ describe(VodDownloadProcessor.name, () => {
   }
 
   const finished = (id: string, app = testApp) => waitForStatus(id, ['completed', 'failed'], app);
-  /** The e-mails (no SMTP_URL: .eml files in the outbox) written for a download, by message name. */
-  const outboxMessages = (contentId: string) => {
-    const outbox = join(testApp.dataDir, 'outbox');
-    const names = existsSync(outbox) ? readdirSync(outbox) : [];
-    return names.flatMap((name) => new RegExp(`-${contentId}-(download-\\w+)\\.eml$`).exec(name)?.[1] ?? []);
-  };
   const fileOf = (body: Download, app = testApp) => join(app.dataDir, body.downloadPath);
   const duration = (file: string) => Number(ffprobe(file).format.duration);
   const streamsOf = (file: string) =>
@@ -154,7 +149,9 @@ describe(VodDownloadProcessor.name, () => {
     expect(readdirSync(join(testApp.dataDir, 'downloads', done.contentId))).toEqual(['one_clip.mp4']);
     expect(readdirSync(join(testApp.dataDir, 'work'))).toEqual([]);
     // The ready e-mail was queued with the completion (no SMTP_URL: written to the outbox).
-    await expect.poll(() => outboxMessages(done.contentId), { timeout: 10_000 }).toEqual(['download-ready']);
+    await expect
+      .poll(() => outboxMessages(testApp.dataDir, done.contentId), { timeout: 10_000 })
+      .toEqual(['download-ready']);
 
     const url = new URL(done.downloadUrl);
     const whole = await request(url.origin).get(url.pathname).buffer(true).expect(200);
@@ -455,7 +452,9 @@ describe(VodDownloadProcessor.name, () => {
     expect(failed.failureReason).toBe(
       `Clip 1 (src/multi.mp4): the filter ${filter} selects no audio or video track of the source`,
     );
-    await expect.poll(() => outboxMessages(failed.contentId), { timeout: 10_000 }).toEqual(['download-failed']);
+    await expect
+      .poll(() => outboxMessages(testApp.dataDir, failed.contentId), { timeout: 10_000 })
+      .toEqual(['download-failed']);
   });
 
   it('refuses callbacks to hosts outside CALLBACK_ALLOWED_HOSTS', async () => {
