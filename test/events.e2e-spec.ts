@@ -43,6 +43,10 @@ describe(EventsController.name, () => {
     [{ sourceUrl: 'x.mp4' }, 'title should not be empty'],
     [{ title: 'T', sourceUrl: '../../etc/passwd' }, 'sourceUrl: ../../etc/passwd is outside the media root'],
     [{ title: 'T', sourceUrl: 'http://169.254.169.254/latest' }, 'is not in ALLOWED_SOURCE_HOSTS'],
+    [
+      { title: 'T', sourceUrl: 'https://origin.example.com:99999/a.m3u8' },
+      'sourceUrl: https://origin.example.com:99999/a.m3u8 is not a valid URL',
+    ],
     [{ title: 'T', sourceUrl: 'x.mp4', startTime: 'yesterday' }, 'startTime must be a valid ISO 8601 date string'],
     [{ title: 'T', sourceUrl: 'x.mp4', duration: -5 }, 'duration must be a positive number'],
   ])('refuses %j', async (body, message) => {

@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Injectable,
   Logger,
   NotFoundException,
@@ -141,7 +140,7 @@ export class DistributionJobsService implements OnModuleInit {
     try {
       await this.distribution.fromArguments(operation, offered.args);
     } catch (error) {
-      if (!(error instanceof InvalidRequestError || error instanceof BadRequestException)) throw error;
+      if (!(error instanceof InvalidRequestError)) throw error;
       throw new PreconditionFailedException(`Job ${registryJobId} cannot be run: ${error.message}`);
     }
     await this.store({

@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import { BadGatewayException, BadRequestException, GatewayTimeoutException, Injectable } from '@nestjs/common';
+import { BadGatewayException, GatewayTimeoutException, Injectable } from '@nestjs/common';
+import { InvalidRequestError } from '../common/invalid-request.error.js';
 import { answerDigestChallenge } from '../common/digest-auth.js';
 import { AppConfig } from '../config/app-config.js';
 import { realPathInsideRoot } from '../security/path-containment.js';
@@ -49,10 +50,10 @@ export class ElementSources {
     try {
       realPath = await realPathInsideRoot(located.path, this.config.mediaRoot);
     } catch (error) {
-      if (error instanceof SourceNotAllowedError) throw new BadRequestException(error.message);
-      throw new BadRequestException(`The source file ${source} does not exist under the media root`);
+      if (error instanceof SourceNotAllowedError) throw error;
+      throw new InvalidRequestError(`The source file ${source} does not exist under the media root`);
     }
-    if (!(await stat(realPath)).isFile()) throw new BadRequestException(`The source ${source} is not a file`);
+    if (!(await stat(realPath)).isFile()) throw new InvalidRequestError(`The source ${source} is not a file`);
     return { kind: 'file', path: realPath };
   }
 
@@ -64,7 +65,7 @@ export class ElementSources {
    */
   async locateReference(reference: string, base: LocatedSource): Promise<ReferencedSource> {
     const kind = referenceKind(reference);
-    const refused = (reason: string) => new BadRequestException(`The playlist reference ${reference} ${reason}`);
+    const refused = (reason: string) => new InvalidRequestError(`The playlist reference ${reference} ${reason}`);
     if (kind === 'unsupported') {
       throw refused('is not supported: a playlist may name http(s) URLs and relative or root-relative paths');
     }
@@ -79,7 +80,7 @@ export class ElementSources {
     try {
       return { source: await this.locate(source), name: fileNameOf(source) };
     } catch (error) {
-      if (error instanceof BadRequestException) throw refused(`cannot be published: ${error.message}`);
+      if (error instanceof InvalidRequestError) throw refused(`cannot be published: ${error.message}`);
       throw error;
     }
   }
@@ -93,7 +94,7 @@ export class ElementSources {
   async readText(source: LocatedSource, signal?: AbortSignal): Promise<string> {
     if (source.kind === 'file') {
       if ((await stat(source.path)).size > MAX_PLAYLIST_BYTES)
-        throw new BadRequestException(`The playlist ${source.path} is too large`);
+        throw new InvalidRequestError(`The playlist ${source.path} is too large`);
       return readFile(source.path, 'utf8');
     }
     return this.withDeadline(source.url, signal, async (deadline) => {
@@ -117,11 +118,7 @@ export class ElementSources {
   }
 
   private allowed(source: string): MediaSource {
-    try {
-      return locateSource(source, this.config.mediaRoot, this.config.allowedSourceHosts);
-    } catch (error) {
-      throw new BadRequestException((error as Error).message);
-    }
+    return locateSource(source, this.config.mediaRoot, this.config.allowedSourceHosts);
   }
 
   /** Streams the body to disk, never holding the whole file in memory, up to DISTRIBUTION_MAX_SOURCE_BYTES. */
@@ -218,9 +215,9 @@ interface ByteLimit {
   setting: string;
 }
 
-function tooLarge(limit: ByteLimit, declared?: number): BadRequestException {
+function tooLarge(limit: ByteLimit, declared?: number): InvalidRequestError {
   const size = declared === undefined ? 'more than' : `${declared} bytes, more than`;
-  return new BadRequestException(`${limit.what} is ${size} ${limit.bytes} bytes (${limit.setting})`);
+  return new InvalidRequestError(`${limit.what} is ${size} ${limit.bytes} bytes (${limit.setting})`);
 }
 
 /** Refuses before reading when the response's Content-Length is over the limit. */

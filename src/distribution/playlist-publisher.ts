@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { BadRequestException } from '@nestjs/common';
+import { InvalidRequestError } from '../common/invalid-request.error.js';
 import { ElementSources, LocatedSource, sourceKey } from './element-sources.js';
 import { isHlsPlaylist, playlistReferences, rewritePlaylist } from './hls-playlist.js';
 import { fileNameProblem } from './path-segments.js';
@@ -56,20 +56,20 @@ export class PlaylistPublisher {
       }
       const { name } = referenced;
       const problem = fileNameProblem(name);
-      if (problem) throw new BadRequestException(`The playlist reference ${reference}: ${problem}`);
+      if (problem) throw new InvalidRequestError(`The playlist reference ${reference}: ${problem}`);
       replacements.set(reference, encodeURIComponent(name));
       const target = join(folder, name);
       const before = this.staged.get(target);
       if (before?.key === key) continue;
       if (before !== undefined) {
-        throw new BadRequestException(
+        throw new InvalidRequestError(
           `The playlist references ${before.reference} and ${reference}, which would both be published as ${name}`,
         );
       }
       this.staged.set(target, { key, reference });
       if (isHlsPlaylist(name, null)) {
         if (depth >= MAX_PLAYLIST_DEPTH) {
-          throw new BadRequestException(
+          throw new InvalidRequestError(
             `The playlist reference ${reference} nests playlists more than ${MAX_PLAYLIST_DEPTH} deep`,
           );
         }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { checkWithin } from '../common/invalid-request.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { ManifestUnreadableError, MediaClockReader } from '../media/media-clock-reader.js';
-import { SourceNotAllowedError } from '../security/source-not-allowed-error.js';
 import { locateSource } from '../security/source-policy.js';
 import { CreateEventDto } from './create-event.dto.js';
 import { RecordedEvent } from './recorded-event.entity.js';
@@ -25,14 +25,9 @@ export class EventsService {
   ) {}
 
   async register(request: CreateEventDto): Promise<RecordedEvent> {
-    try {
-      locateSource(request.sourceUrl, this.config.mediaRoot, this.config.allowedSourceHosts);
-    } catch (error) {
-      if (error instanceof SourceNotAllowedError || error instanceof TypeError) {
-        throw new BadRequestException(`sourceUrl: ${error.message}`);
-      }
-      throw error;
-    }
+    checkWithin('sourceUrl', () =>
+      locateSource(request.sourceUrl, this.config.mediaRoot, this.config.allowedSourceHosts),
+    );
     const event = this.events.create({
       id: randomUUID(),
       title: request.title,

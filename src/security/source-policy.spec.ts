@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidRequestError } from '../common/invalid-request.error.js';
 import { SourceNotAllowedError } from './source-not-allowed-error.js';
 import { locateSource } from './source-policy.js';
 
@@ -20,6 +21,13 @@ describe('locateSource', () => {
     expect(locateSource('http://127.0.0.1:8080/v.mp4', root, hosts)).toMatchObject({ kind: 'remote' });
     expect(() => locateSource('http://127.0.0.1:9090/v.mp4', root, hosts)).toThrow('is not in ALLOWED_SOURCE_HOSTS');
     expect(() => locateSource('http://169.254.169.254/latest/meta-data', root, hosts)).toThrow(SourceNotAllowedError);
+  });
+
+  it('refuses a malformed http(s) URL as a request error, not a TypeError', () => {
+    expect(() => locateSource('http://[::1', root, hosts)).toThrow(
+      new SourceNotAllowedError('http://[::1 is not a valid URL'),
+    );
+    expect(() => locateSource('https://', root, hosts)).toThrow(InvalidRequestError);
   });
 
   it.each([

@@ -15,7 +15,8 @@ export function locateSource(source: string, mediaRoot: string, allowedHosts: re
   if (trimmed === '') throw new SourceNotAllowedError('The source is empty');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') {
-    const url = new URL(trimmed);
+    const url = URL.parse(trimmed);
+    if (!url) throw new SourceNotAllowedError(`${trimmed} is not a valid URL`);
     if (!isAllowedHost(url, allowedHosts)) {
       throw new SourceNotAllowedError(
         `The host "${url.host}" of ${trimmed} is not in ALLOWED_SOURCE_HOSTS (${allowedHosts.join(', ') || 'empty'})`,
