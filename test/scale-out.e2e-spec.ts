@@ -12,7 +12,8 @@ import { mediaPackageXml, parseJob, waitForJob } from './helpers/distribution.js
 import { registerEvent } from './helpers/factories.js';
 import { generateClip } from './helpers/media.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from './helpers/redis.js';
-import { buildOnce, ServiceProcess, startServiceProcess } from './helpers/service-processes.js';
+import { buildOnce } from './helpers/build.js';
+import { ServiceProcess, startServiceProcess } from './helpers/service-processes.js';
 import { startSmtpServer, TestSmtpServer } from './helpers/smtp.js';
 import { appsOnRedis } from './helpers/test-app.js';
 import { dropTestDatabase, openTestDatabase, prepareTestDatabase, testSchemaName } from './helpers/test-database.js';
@@ -104,7 +105,7 @@ describe.runIf(appsOnRedis)('Scale-out: 2 API and 2 worker processes on PostgreS
   let database: DataSource;
 
   beforeAll(async () => {
-    buildOnce();
+    await buildOnce();
     smtp = await startSmtpServer();
     generateClip(join(dataDir, 'media', 'clip.mp4'), 1);
     writeFileSync(join(dataDir, 'media', 'slides.pdf'), 'a published element');

@@ -9,16 +9,9 @@ import { OpencastRegistry, SYSTEM_USER } from './opencast-registry.js';
 import type { OpencastRemoteClient } from './opencast-remote-client.js';
 import { createTestApp, type TestApp } from './test-app.js';
 
-export const CHANNEL = 'engage-player';
+export { freePort } from './ports.js';
 
-/** A port nobody listens on now, so a process can be started (and started again) there. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export const CHANNEL = 'engage-player';
 
 /**
  * This service as a member of the registry's cluster, on `port` (PUBLIC_URL names it), with
