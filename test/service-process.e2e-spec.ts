@@ -257,7 +257,9 @@ describe('The service as a process: logs and graceful shutdown', () => {
       { timeout: 60_000, interval: 100 },
     );
     expect((await second.stop('SIGTERM')).code).toBe(0);
-  });
+    // Its own waits (20 s for the cut to start, 60 s for the second process to finish it) and two
+    // process starts do not fit the default 30 s on a busy 2-core machine: it timed out there.
+  }, 120_000);
 });
 
 /** A source server whose one file is sent only when the test says so. */
