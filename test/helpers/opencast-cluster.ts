@@ -8,6 +8,7 @@ import { mediaPackageXml, parseJob, parseJobList, type ParsedJob } from './distr
 import { OpencastRegistry, SYSTEM_USER } from './opencast-registry.js';
 import type { OpencastRemoteClient } from './opencast-remote-client.js';
 import { createTestApp, type TestApp } from './test-app.js';
+import { EVENTUALLY } from './eventually.js';
 
 export { freePort } from './ports.js';
 
@@ -86,7 +87,7 @@ export async function startHeldJob(
   });
   expect(status, body).toBe(200);
   const jobId = parseJob(body).id;
-  await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('RUNNING'));
+  await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('RUNNING'), EVENTUALLY);
   return jobId;
 }
 
