@@ -60,23 +60,32 @@ export function renderNginxConf(template: string, setup: NginxSetup, dir: string
 
 /** Starts nginx on a free loopback port with deploy/nginx.conf rendered for `setup`. */
 export async function startNginx(setup: NginxSetup): Promise<RunningNginx> {
-  const dir = mkdtempSync(join(tmpdir(), 'nginx-'));
-  const port = await freePort();
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, renderNginxConf(readFileSync(NGINX_CONF, 'utf8'), setup, dir, port));
-  const child = spawn('nginx', ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilListening(url, child, dir);
-  return {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGQUIT');
-      await exited;
+  // Another process can bind the chosen port before nginx does: then it starts on another.
+  for (let attempt = 1; ; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'nginx-'));
+    const port = await freePort();
+    const conf = join(dir, 'nginx.conf');
+    writeFileSync(conf, renderNginxConf(readFileSync(NGINX_CONF, 'utf8'), setup, dir, port));
+    const child = spawn('nginx', ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitUntilListening(url, child, dir);
+    } catch (error) {
       rmSync(dir, { recursive: true, force: true });
-    },
-  };
+      if (attempt < 3 && /Address already in use/.test((error as Error).message)) continue;
+      throw error;
+    }
+    return {
+      url,
+      pid: child.pid!,
+      stop: async () => {
+        child.kill('SIGQUIT');
+        await exited;
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
 }
 
 async function waitUntilListening(url: string, child: ChildProcess, dir: string): Promise<void> {
@@ -84,12 +93,13 @@ async function waitUntilListening(url: string, child: ChildProcess, dir: string)
     if (child.exitCode !== null) {
       throw new Error(`nginx exited with ${child.exitCode}: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
     }
-    try {
-      await fetch(`${url}/internal/`, { method: 'HEAD' });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    // Only nginx's own answer counts: another process may hold the port, until nginx gives up binding it.
+    const server = await fetch(`${url}/internal/`, { method: 'HEAD', signal: AbortSignal.timeout(1000) }).then(
+      (response) => response.headers.get('server') ?? '',
+      () => '',
+    );
+    if (server.startsWith('nginx')) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error('nginx did not start listening within 5 s');
 }

@@ -1,6 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,13 +10,12 @@ import { dropTestDatabase, onPostgres, prepareTestDatabase } from './helpers/tes
 const runService = (env: Record<string, string>) =>
   runEntryPoint('src/main.ts', { PORT: '0', CLEANUP_CRON: 'off', ...env });
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/**
+ * Nothing listens on port 1: binding it takes root, and no test binds it. A port found free and
+ * released could be taken by another test's server during the service's 4 tries, 1 s apart, and
+ * the refusal the test expects would become some other error.
+ */
+const REFUSING_PORT = 1;
 
 describe('Starting the service', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'database-startup-'));
@@ -31,7 +28,7 @@ describe('Starting the service', () => {
   it.runIf(!onPostgres)(
     'stops with a message naming DATABASE_URL, password hidden, when PostgreSQL cannot be reached',
     async () => {
-      const url = `postgres://media:hunter2@127.0.0.1:${await closedPort()}/media`;
+      const url = `postgres://media:hunter2@127.0.0.1:${REFUSING_PORT}/media`;
       const exit = await runService({ DATABASE_URL: url, DATA_DIR: dataDir });
 
       expect(exit.code).toBe(69);

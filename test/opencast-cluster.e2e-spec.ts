@@ -10,6 +10,7 @@ import { CHANNEL, freePort, HeldSource, lectureXml, memberJobs, startMember } fr
 import { DISTRIBUTION_TYPE, OpencastRegistry, SYSTEM_USER } from './helpers/opencast-registry.js';
 import { OpencastRemoteClient } from './helpers/opencast-remote-client.js';
 import type { TestApp } from './helpers/test-app.js';
+import { EVENTUALLY } from './helpers/eventually.js';
 
 describe(RegistryMembership.name, () => {
   let registry: OpencastRegistry;
@@ -26,7 +27,10 @@ describe(RegistryMembership.name, () => {
     port = await freePort();
     member = await startMember(registry, { port, env: { ALLOWED_SOURCE_HOSTS: held.host } });
     opencast = new OpencastRemoteClient(registry, { user: 'editor' });
-    await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(true));
+    await vi.waitFor(
+      () => expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(true),
+      EVENTUALLY,
+    );
   });
 
   afterAll(async () => {

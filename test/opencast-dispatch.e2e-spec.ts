@@ -6,6 +6,7 @@ import { CHANNEL, freePort, HeldSource, lectureXml, startHeldJob, startMember } 
 import { DISTRIBUTION_TYPE, OpencastRegistry } from './helpers/opencast-registry.js';
 import { OpencastRemoteClient } from './helpers/opencast-remote-client.js';
 import type { TestApp } from './helpers/test-app.js';
+import { EVENTUALLY } from './helpers/eventually.js';
 
 describe(DispatchController.name, () => {
   let registry: OpencastRegistry;
@@ -24,7 +25,7 @@ describe(DispatchController.name, () => {
       env: { ALLOWED_SOURCE_HOSTS: held.host, DISTRIBUTION_MAX_QUEUED_JOBS: '1' },
     });
     opencast = new OpencastRemoteClient(registry);
-    await vi.waitFor(() => expect(service().online).toBe(true));
+    await vi.waitFor(() => expect(service().online).toBe(true), EVENTUALLY);
   });
 
   afterAll(async () => {
@@ -95,7 +96,7 @@ describe(DispatchController.name, () => {
 
     // The job did run on: its result replaces the failure the registry assumed.
     held.release();
-    await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('FINISHED'));
+    await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('FINISHED'), EVENTUALLY);
     expect(await registry.dispatch()).toEqual({ [waiting.id]: [204] });
     expect((await opencast.waitFor(waiting.id)).job.status).toBe('FINISHED');
   });

@@ -11,6 +11,7 @@ import { CHANNEL, freePort, HeldSource, lectureXml, startHeldJob, startMember } 
 import { DISTRIBUTION_TYPE, OpencastRegistry } from './helpers/opencast-registry.js';
 import { OpencastRemoteClient } from './helpers/opencast-remote-client.js';
 import { createTestApp } from './helpers/test-app.js';
+import { EVENTUALLY } from './helpers/eventually.js';
 
 describe(`${RegistryMembership.name} over a lifetime`, () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -46,7 +47,7 @@ describe(`${RegistryMembership.name} over a lifetime`, () => {
         registry: registry.url,
         lastError: expect.stringContaining('cannot be reached'),
       });
-    });
+    }, EVENTUALLY);
     // The synchronous endpoints do not need the registry.
     const sync = await request(member.baseUrl)
       .post('/distribution/download/distributesync')
@@ -73,12 +74,15 @@ describe(`${RegistryMembership.name} over a lifetime`, () => {
     const registry = later(await OpencastRegistry.start());
     const held = later(await HeldSource.start());
     const member = await startMember(registry, { port: await freePort(), env: { ALLOWED_SOURCE_HOSTS: held.host } });
-    await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(true));
+    await vi.waitFor(
+      () => expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(true),
+      EVENTUALLY,
+    );
     const opencast = new OpencastRemoteClient(registry);
     const jobId = await startHeldJob(opencast, registry, held, 'mp-drain');
 
     const closing = member.close();
-    await vi.waitFor(() => expect(registry.state.hosts.get(member.baseUrl)?.maintenance).toBe(true));
+    await vi.waitFor(() => expect(registry.state.hosts.get(member.baseUrl)?.maintenance).toBe(true), EVENTUALLY);
     expect(await opencast.availableServices()).toEqual([]);
     expect(registry.state.service(DISTRIBUTION_TYPE, member.baseUrl)?.online).toBe(true);
     held.release();
@@ -106,10 +110,13 @@ describe(`${RegistryMembership.name} over a lifetime`, () => {
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const env = { ALLOWED_SOURCE_HOSTS: held.host };
     const first = await startMember(registry, { port, dataDir, env });
-    await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, first.baseUrl)?.online).toBe(true));
+    await vi.waitFor(
+      () => expect(registry.state.service(DISTRIBUTION_TYPE, first.baseUrl)?.online).toBe(true),
+      EVENTUALLY,
+    );
     const opencast = new OpencastRemoteClient(registry);
     const jobId = await startHeldJob(opencast, registry, held, 'mp-crash');
-    await vi.waitFor(() => expect(held.waitingCount).toBe(1));
+    await vi.waitFor(() => expect(held.waitingCount).toBe(1), EVENTUALLY);
 
     // A crash, as the registry sees it: the process goes away without unregistering.
     await registry.stop();
@@ -128,7 +135,7 @@ describe(`${RegistryMembership.name} over a lifetime`, () => {
     await vi.waitFor(() => {
       expect(authenticated('/services/registerhost')).toHaveLength(2);
       expect(authenticated('/services/services.xml').map((call) => call.status)).toEqual([404, 200]);
-    });
+    }, EVENTUALLY);
     expect(authenticated('/services/register')).toHaveLength(1);
     expect(registry.state.service(DISTRIBUTION_TYPE, second.baseUrl)?.online).toBe(true);
   });
@@ -139,15 +146,19 @@ describe(`${RegistryMembership.name} over a lifetime`, () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'opencast-unreported-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const first = await startMember(registry, { port, dataDir, env: { OPENCAST_DRAIN_TIMEOUT_MS: '200' } });
-    await vi.waitFor(() => expect(registry.state.service(DISTRIBUTION_TYPE, first.baseUrl)?.online).toBe(true));
+    await vi.waitFor(
+      () => expect(registry.state.service(DISTRIBUTION_TYPE, first.baseUrl)?.online).toBe(true),
+      EVENTUALLY,
+    );
     const opencast = new OpencastRemoteClient(registry);
     const { job } = await opencast.run('Distribute', {
       mediapackage: lectureXml('mp-unreported'),
       channelId: CHANNEL,
       elementIds: ['track-1'],
     });
-    await vi.waitFor(async () =>
-      expect(await first.dataSource.manager.countBy(Job, { name: 'distribution.report' })).toBe(0),
+    await vi.waitFor(
+      async () => expect(await first.dataSource.manager.countBy(Job, { name: 'distribution.report' })).toBe(0),
+      EVENTUALLY,
     );
     // As if every try to write the result had failed: the registry still has the job RUNNING.
     Object.assign(registry.state.job(job.id), { status: 'RUNNING', payload: null });
@@ -156,7 +167,7 @@ describe(`${RegistryMembership.name} over a lifetime`, () => {
     expect(registry.state.job(job.id).status).toBe('FAILED');
 
     later(await startMember(registry, { port, dataDir }));
-    await vi.waitFor(() => expect(registry.state.job(job.id).status).toBe('FINISHED'));
+    await vi.waitFor(() => expect(registry.state.job(job.id).status).toBe('FINISHED'), EVENTUALLY);
     expect(registry.state.job(job.id).payload).toBe(job.payload);
   });
 });

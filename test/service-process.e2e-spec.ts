@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mediaPackageXml, parseElementDocuments } from './helpers/distribution.js';
-import { buildServiceOnce, ServiceProcess, startServiceProcess } from './helpers/service-process.js';
+import { buildOnce } from './helpers/build.js';
+import { ServiceProcess, startServiceProcess } from './helpers/service-process.js';
 
 const API_KEY = 'key-7f3a9c2e41';
 const DIGEST_PASSWORD = 'digest-pass-5b8d';
@@ -29,7 +30,7 @@ describe('The service as a process: logs and graceful shutdown', () => {
     running.push(service);
     return service;
   };
-  beforeAll(() => buildServiceOnce(), 120_000);
+  beforeAll(() => buildOnce(), 200_000);
   afterAll(() => {
     for (const service of running) if (service.child.exitCode === null) service.child.kill('SIGKILL');
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
@@ -256,7 +257,9 @@ describe('The service as a process: logs and graceful shutdown', () => {
       { timeout: 60_000, interval: 100 },
     );
     expect((await second.stop('SIGTERM')).code).toBe(0);
-  });
+    // Its own waits (20 s for the cut to start, 60 s for the second process to finish it) and two
+    // process starts do not fit the default 30 s on a busy 2-core machine: it timed out there.
+  }, 120_000);
 });
 
 /** A source server whose one file is sent only when the test says so. */

@@ -8,6 +8,7 @@ import { downloadRequest } from './helpers/factories.js';
 import { generateClip } from './helpers/media.js';
 import { requiredTool } from './helpers/required-tool.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
+import { EVENTUALLY } from './helpers/eventually.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const API_KEY = 'swagger-ui-key';
@@ -62,7 +63,9 @@ describe.skipIf(!requiredTool('chromium', existsSync(CHROMIUM)))('Swagger UI in 
     const apiKeyForm = page.locator('.auth-container').filter({ hasText: 'X-API-Key' });
     await apiKeyForm.locator('input').fill(API_KEY);
     await apiKeyForm.getByRole('button', { name: 'Apply credentials' }).click();
-    await expect.poll(() => apiKeyForm.getByRole('button', { name: 'Remove authorization' }).count()).toBe(1);
+    await expect
+      .poll(() => apiKeyForm.getByRole('button', { name: 'Remove authorization' }).count(), EVENTUALLY)
+      .toBe(1);
     await page.locator('.auth-btn-wrapper').getByRole('button', { name: 'Close' }).first().click();
 
     const created = await tryItOut('registerEvent', async (operation) => {

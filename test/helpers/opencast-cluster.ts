@@ -8,17 +8,11 @@ import { mediaPackageXml, parseJob, parseJobList, type ParsedJob } from './distr
 import { OpencastRegistry, SYSTEM_USER } from './opencast-registry.js';
 import type { OpencastRemoteClient } from './opencast-remote-client.js';
 import { createTestApp, type TestApp } from './test-app.js';
+import { EVENTUALLY } from './eventually.js';
+
+export { freePort } from './ports.js';
 
 export const CHANNEL = 'engage-player';
-
-/** A port nobody listens on now, so a process can be started (and started again) there. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * This service as a member of the registry's cluster, on `port` (PUBLIC_URL names it), with
@@ -93,7 +87,7 @@ export async function startHeldJob(
   });
   expect(status, body).toBe(200);
   const jobId = parseJob(body).id;
-  await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('RUNNING'));
+  await vi.waitFor(() => expect(registry.state.job(jobId).status).toBe('RUNNING'), EVENTUALLY);
   return jobId;
 }
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort, listensOn } from './ports.js';
 
 /** The Redis the tests use: TEST_REDIS_URL, or the local one. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -66,26 +66,59 @@ export interface OwnRedisServer {
   start(): Promise<void>;
 }
 
+/**
+ * Another process can bind the chosen port before redis-server does (it then exits): the first
+ * start tries another port. A restart must keep its port, the apps' REDIS_URL names it.
+ */
 export async function startOwnRedisServer(): Promise<OwnRedisServer> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    const server = ownRedisServer(await freePort());
+    try {
+      await server.start();
+      return server;
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === 3) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+function ownRedisServer(port: number): OwnRedisServer {
   let child: ChildProcess | undefined;
   const server: OwnRedisServer = {
     url: `redis://127.0.0.1:${port}`,
     start: async () => {
-      child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      const started = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      child = started;
+      let output = '';
+      started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const closed = new Promise((resolve) => started.once('close', resolve));
       const redis = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       redis.on('error', () => undefined);
-      for (let tries = 0; ; tries++) {
-        try {
-          await redis.connect();
-          await redis.ping();
-          break;
-        } catch (error) {
-          if (tries > 100) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 50));
+      try {
+        for (let tries = 0; ; tries++) {
+          if (started.exitCode !== null) {
+            await closed;
+            if (/address already in use/i.test(output)) throw new PortTaken(`Port ${port} is taken`);
+            throw new Error(`redis-server exited with ${started.exitCode}:\n${output}`);
+          }
+          try {
+            // Only our redis-server's answer counts, not that of whatever else listens there.
+            if (!listensOn(started.pid!, port)) throw new Error(`redis-server does not listen on ${port} yet`);
+            await redis.connect();
+            await redis.ping();
+            return;
+          } catch (error) {
+            if (tries > 100) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
         }
+      } finally {
+        redis.disconnect();
       }
-      redis.disconnect();
     },
     stop: async () => {
       const stopping = child;
@@ -96,15 +129,5 @@ export async function startOwnRedisServer(): Promise<OwnRedisServer> {
       });
     },
   };
-  await server.start();
   return server;
-}
-
-/** A TCP port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }

@@ -1,12 +1,9 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { vi } from 'vitest';
+import { BUILT_MAIN } from './build.js';
+import { freePort, untilServing } from './ports.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
 /** The service as it runs in production: `node dist/src/main.js`, its stdout read as JSON log lines. */
 export interface ServiceProcess {
@@ -21,16 +18,20 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Builds dist/ when a file under src/ is newer than dist/src/main.js (about 15 s; skipped when up to date). */
-export function buildServiceOnce(): void {
-  const built = statMtime(MAIN);
-  if (built !== undefined && newestMtime(join(ROOT, 'src')) < built) return;
-  execFileSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'pipe' });
+/** Starts the service on a free port and resolves once it answers /health/live itself. */
+export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  // Another process can bind the chosen port before the service does: then it starts on another.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const service = spawnService(env, port);
+    const outcome = await untilServing(service.child, port, '/health/live', service.output);
+    if (outcome === 'serving') return service;
+    if (attempt === 3) throw new Error(`Ports ${port} and two before it were taken before the service bound them`);
+  }
 }
 
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+function spawnService(env: Record<string, string>, port: number): ServiceProcess {
+  const child = spawn(process.execPath, [BUILT_MAIN], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, JOB_POLL_INTERVAL_MS: '50', CLEANUP_CRON: 'off', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,15 +40,16 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const service: ServiceProcess = {
+  return {
     child,
-    baseUrl,
+    baseUrl: `http://127.0.0.1:${port}`,
     exited,
     output: () => output,
+    // Complete lines only: the last one may still be arriving.
     logLines: () =>
       output
         .split('\n')
+        .slice(0, -1)
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, any>),
     stop: async (signal) => {
@@ -57,38 +59,4 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
       return { code, afterMs: performance.now() - sentAt };
     },
   };
-  await vi.waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`The service exited with ${child.exitCode}:\n${output}`);
-      const response = await fetch(`${baseUrl}/health/live`);
-      if (response.status !== 200) throw new Error(`/health/live answered ${response.status}`);
-    },
-    { timeout: 30_000, interval: 50 },
-  );
-  return service;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function statMtime(path: string): number | undefined {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
 }

@@ -1,28 +1,6 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { freePort } from './redis.js';
-
-/** The built entry point, as production runs it: `node dist/src/main.js`. */
-export const BUILT_MAIN = 'dist/src/main.js';
-
-/** Newest modification time of the files under `dir`, in ms. */
-function newestChange(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Runs `nest build` unless dist is newer than every source file (and package.json). */
-export function buildOnce(): void {
-  if (existsSync(BUILT_MAIN)) {
-    const sources = Math.max(newestChange('src'), statSync('package.json').mtimeMs, statSync('tsconfig.json').mtimeMs);
-    if (statSync(BUILT_MAIN).mtimeMs > sources) return;
-  }
-  execFileSync('npx', ['nest', 'build'], { stdio: 'inherit' });
-}
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BUILT_MAIN } from './build.js';
+import { freePort, untilServing } from './ports.js';
 
 /** One service process: `node dist/src/main.js` with the given settings, its output kept line by line. */
 export interface ServiceProcess {
@@ -36,9 +14,20 @@ export interface ServiceProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts a service process on a free port and resolves once its /health answers 200. */
+/** Starts a service process on a free port and resolves once it answers /health itself. */
 export async function startServiceProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> {
-  const port = await freePort();
+  // Another process can bind the chosen port before the service does: then it starts on another.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const service = spawnService(env, port);
+    const output = () => service.lines.join('\n');
+    const outcome = await untilServing(service.child, port, '/health', output, timeoutMs);
+    if (outcome === 'serving') return service;
+    if (attempt === 3) throw new Error(`Ports ${port} and two before it were taken before the service bound them`);
+  }
+}
+
+function spawnService(env: Record<string, string>, port: number): ServiceProcess {
   const child = spawn(process.execPath, [BUILT_MAIN], {
     env: { PATH: process.env.PATH, NO_COLOR: '1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,25 +40,11 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
       partial = parts.pop()!;
       lines.push(...parts);
     });
+    stream.on('end', () => partial && lines.push(partial));
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`The process exited with ${child.exitCode}:\n${lines.join('\n')}`);
-    const status = await fetch(`${url}/health`).then(
-      (response) => response.status,
-      () => 0,
-    );
-    if (status === 200) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`No healthy answer from ${url} within ${timeoutMs} ms:\n${lines.join('\n')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   return {
-    url,
+    url: `http://127.0.0.1:${port}`,
     child,
     lines,
     linesWith: (text) => lines.filter((line) => line.includes(text)),

@@ -14,12 +14,26 @@ import { AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from './redis.js';
 import { dropTestDatabase, prepareTestDatabase, testSchemaName } from './test-database.js';
 
-/** A clock the test moves forward; it starts at the real time. */
+/** A clock the test moves forward (or holds still); it starts at the real time. */
 export class TestClock extends Clock {
   private offsetMs = 0;
+  private heldAt: number | undefined;
 
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date((this.heldAt ?? Date.now()) + this.offsetMs);
+  }
+
+  /**
+   * Stops the clock until `release`: "still within N ms" then holds however long the test's own
+   * steps take on a busy machine, and only `advance` moves it on.
+   */
+  hold(): void {
+    this.heldAt = Date.now();
+  }
+
+  /** Back to the real time (plus what was advanced). */
+  release(): void {
+    this.heldAt = undefined;
   }
 
   advance(ms: number): void {
