@@ -12,7 +12,8 @@ import { mediaPackageXml, parseJob, waitForJob } from './helpers/distribution.js
 import { registerEvent } from './helpers/factories.js';
 import { generateClip } from './helpers/media.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from './helpers/redis.js';
-import { buildOnce, ServiceProcess, startServiceProcess } from './helpers/service-processes.js';
+import { buildServiceOnce } from './helpers/service-process.js';
+import { ServiceProcess, startServiceProcess } from './helpers/service-processes.js';
 import { startSmtpServer, TestSmtpServer } from './helpers/smtp.js';
 import { appsOnRedis } from './helpers/test-app.js';
 import { dropTestDatabase, openTestDatabase, prepareTestDatabase, testSchemaName } from './helpers/test-database.js';
@@ -92,7 +93,7 @@ function ffmpegChildOf(parent: number): number | undefined {
 
 /**
  * Production's layout on one machine: 2 API processes and 2 worker processes, each
- * `node dist/src/main.js`, on one PostgreSQL schema and one Redis prefix, sharing a data directory,
+ * `node dist/bundle/main.js`, on one PostgreSQL schema and one Redis prefix, sharing a data directory,
  * sending e-mail to one SMTP server. In the `postgres` project only, which has both servers.
  */
 describe.runIf(appsOnRedis)('Scale-out: 2 API and 2 worker processes on PostgreSQL and BullMQ', () => {
@@ -104,7 +105,7 @@ describe.runIf(appsOnRedis)('Scale-out: 2 API and 2 worker processes on PostgreS
   let database: DataSource;
 
   beforeAll(async () => {
-    buildOnce();
+    buildServiceOnce();
     smtp = await startSmtpServer();
     generateClip(join(dataDir, 'media', 'clip.mp4'), 1);
     writeFileSync(join(dataDir, 'media', 'slides.pdf'), 'a published element');

@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { vi } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+/** The production artefact, as `npm start` and the units in deploy/ run it: `npm run build`'s bundle. */
+export const BUILT_MAIN = join(ROOT, 'dist', 'bundle', 'main.js');
+/** What the bundle is made from: the sources and the build's own settings. */
+const BUILD_INPUTS = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/bundle.mjs'];
 
-/** The service as it runs in production: `node dist/src/main.js`, its stdout read as JSON log lines. */
+/** The service as it runs in production: `node dist/bundle/main.js`, its stdout read as JSON log lines. */
 export interface ServiceProcess {
   child: ChildProcess;
   baseUrl: string;
@@ -21,16 +24,16 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Builds dist/ when a file under src/ is newer than dist/src/main.js (about 15 s; skipped when up to date). */
+/** `npm run build` when a build input is newer than the bundle (about 30 s; skipped when up to date). */
 export function buildServiceOnce(): void {
-  const built = statMtime(MAIN);
-  if (built !== undefined && newestMtime(join(ROOT, 'src')) < built) return;
-  execFileSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'pipe' });
+  const built = statMtime(BUILT_MAIN);
+  if (built !== undefined && Math.max(...BUILD_INPUTS.map((input) => newestMtime(join(ROOT, input)))) < built) return;
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
 }
 
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [BUILT_MAIN], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, JOB_POLL_INTERVAL_MS: '50', CLEANUP_CRON: 'off', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,11 +87,12 @@ function statMtime(path: string): number | undefined {
   }
 }
 
-function newestMtime(dir: string): number {
+/** Modification time of a file, or of the newest file under a directory. */
+function newestMtime(path: string): number {
+  if (!statSync(path).isDirectory()) return statSync(path).mtimeMs;
   let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    newest = Math.max(newest, newestMtime(join(path, entry.name)));
   }
   return newest;
 }

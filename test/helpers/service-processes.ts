@@ -1,30 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BUILT_MAIN } from './service-process.js';
 import { freePort } from './redis.js';
 
-/** The built entry point, as production runs it: `node dist/src/main.js`. */
-export const BUILT_MAIN = 'dist/src/main.js';
-
-/** Newest modification time of the files under `dir`, in ms. */
-function newestChange(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Runs `nest build` unless dist is newer than every source file (and package.json). */
-export function buildOnce(): void {
-  if (existsSync(BUILT_MAIN)) {
-    const sources = Math.max(newestChange('src'), statSync('package.json').mtimeMs, statSync('tsconfig.json').mtimeMs);
-    if (statSync(BUILT_MAIN).mtimeMs > sources) return;
-  }
-  execFileSync('npx', ['nest', 'build'], { stdio: 'inherit' });
-}
-
-/** One service process: `node dist/src/main.js` with the given settings, its output kept line by line. */
+/** One service process: `node dist/bundle/main.js` with the given settings, its output kept line by line. */
 export interface ServiceProcess {
   url: string;
   child: ChildProcess;
