@@ -4,9 +4,11 @@
  * Start-up of an API process (WORKER_ENABLED=false): the time from spawning `node <entry>` to the
  * first 200 of /health, and the CPU time the process had used by then (which a busy machine
  * inflates less than the wall time). Two entries, started in turn within each run so that both
- * meet the same load: the production bundle (dist/bundle/main.js, `npm start`) and tsc's output
- * loaded module by module (dist/src/main.js, which the bundle is made from). The data directory is
- * migrated by a first, unmeasured start, as a deployment's is.
+ * meet the same load: the production start (dist/bundle/main.js, `npm start`: the bundle run with
+ * its code cache) and tsc's output loaded module by module (dist/src/main.js, which the bundle is
+ * made from). The data directory is migrated by a first, unmeasured start, as a deployment's is.
+ * `chrt -f 10 node dist/bench/startup.js` (root) gives the processes a core whenever they can run,
+ * for the wall time of a machine that is not overloaded.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrations } from '../src/database/migrations/index.js';
 import { mediaPackageXml, parseElementDocuments } from './helpers/distribution.js';
-import { buildServiceOnce, ServiceProcess, startServiceProcess } from './helpers/service-process.js';
+import { BUILT_MAIN, buildServiceOnce, ServiceProcess, startServiceProcess } from './helpers/service-process.js';
 import { sortKeys } from './helpers/sort-keys.js';
 
 const API_KEY = 'key-7f3a9c2e41';
@@ -26,8 +26,8 @@ describe('The service as a process: logs and graceful shutdown', () => {
     dataDirs.push(dir);
     return dir;
   };
-  const start = async (env: Record<string, string>) => {
-    const service = await startServiceProcess({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), ...env });
+  const start = async (env: Record<string, string>, main?: string) => {
+    const service = await startServiceProcess({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), ...env }, main);
     running.push(service);
     return service;
   };
@@ -54,6 +54,26 @@ describe('The service as a process: logs and graceful shutdown', () => {
     expect(script.text.length).toBeGreaterThan(100_000);
     const document = (await api.get('/docs-json').expect(200)).body;
     expect(`${JSON.stringify(sortKeys(document), null, 2)}\n`).toBe(readFileSync('openapi.json', 'utf8'));
+    // The code cache npm run build made was used: main.js says so when it is not.
+    expect(service.output()).not.toContain('start-up is slower');
+  });
+
+  it('runs the bundle without its code cache when the cache was made from another build, and says so', async () => {
+    // A copy beside the real one (node_modules is found the same way), its build renamed: same
+    // length, so only the build's name in the first line tells V8's cache does not belong to it.
+    const copy = join(dirname(BUILT_MAIN), '..', `bundle-copy-${process.pid}`);
+    cpSync(dirname(BUILT_MAIN), copy, { recursive: true });
+    try {
+      const service = join(copy, 'service.cjs');
+      const source = readFileSync(service, 'utf8');
+      const firstLine = source.slice(0, source.indexOf('\n'));
+      writeFileSync(service, source.replace(firstLine, firstLine.replace(/[0-9a-f]/g, '0')));
+      const started = await start({ DATA_DIR: newDataDir(), WORKER_ENABLED: 'false' }, join(copy, 'main.js'));
+      await request(started.baseUrl).get('/health').expect(200, { status: 'ok' });
+      expect(started.output()).toContain('service.cjs.code-cache is missing or from another build: start-up is slower');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('logs one JSON line per request (request id, route, status, duration), job lines with their job, and no secret', async () => {

@@ -9,7 +9,14 @@ const ROOT = join(import.meta.dirname, '..', '..');
 /** The production artefact, as `npm start` and the units in deploy/ run it: `npm run build`'s bundle. */
 export const BUILT_MAIN = join(ROOT, 'dist', 'bundle', 'main.js');
 /** What the bundle is made from: the sources and the build's own settings. */
-const BUILD_INPUTS = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/bundle.mjs'];
+const BUILD_INPUTS = [
+  'src',
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'scripts/bundle.mjs',
+  'scripts/bundle-main.js',
+];
 
 /** The service as it runs in production: `node dist/bundle/main.js`, its stdout read as JSON log lines. */
 export interface ServiceProcess {
@@ -31,9 +38,10 @@ export function buildServiceOnce(): void {
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
 }
 
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+/** Starts `main` (the production artefact unless a test names a copy of it) and resolves once /health/live answers 200. */
+export async function startServiceProcess(env: Record<string, string>, main = BUILT_MAIN): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BUILT_MAIN], {
+  const child = spawn(process.execPath, [main], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, JOB_POLL_INTERVAL_MS: '50', CLEANUP_CRON: 'off', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
