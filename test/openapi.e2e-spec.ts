@@ -1,18 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../src/app.setup.js';
+import { sortKeys } from './helpers/sort-keys.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
-
-/** Key order that does not depend on the order Nest happens to register things in. */
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-  );
-}
 
 describe('OpenAPI document', () => {
   let testApp: TestApp;

@@ -93,7 +93,7 @@ function ffmpegChildOf(parent: number): number | undefined {
 
 /**
  * Production's layout on one machine: 2 API processes and 2 worker processes, each
- * `node dist/src/main.js`, on one PostgreSQL schema and one Redis prefix, sharing a data directory,
+ * `node dist/bundle/main.js`, on one PostgreSQL schema and one Redis prefix, sharing a data directory,
  * sending e-mail to one SMTP server. In the `postgres` project only, which has both servers.
  */
 describe.runIf(appsOnRedis)('Scale-out: 2 API and 2 worker processes on PostgreSQL and BullMQ', () => {

@@ -1,15 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { migrations } from '../src/database/migrations/index.js';
 import { mediaPackageXml, parseElementDocuments } from './helpers/distribution.js';
-import { buildOnce } from './helpers/build.js';
+import { BUILT_MAIN, buildOnce } from './helpers/build.js';
 import { ServiceProcess, startServiceProcess } from './helpers/service-process.js';
+import { sortKeys } from './helpers/sort-keys.js';
 
 const API_KEY = 'key-7f3a9c2e41';
 const DIGEST_PASSWORD = 'digest-pass-5b8d';
@@ -25,8 +27,8 @@ describe('The service as a process: logs and graceful shutdown', () => {
     dataDirs.push(dir);
     return dir;
   };
-  const start = async (env: Record<string, string>) => {
-    const service = await startServiceProcess({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), ...env });
+  const start = async (env: Record<string, string>, main?: string) => {
+    const service = await startServiceProcess({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), ...env }, main);
     running.push(service);
     return service;
   };
@@ -34,6 +36,45 @@ describe('The service as a process: logs and graceful shutdown', () => {
   afterAll(() => {
     for (const service of running) if (service.child.exitCode === null) service.child.kill('SIGKILL');
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs as the production bundle: every migration on a fresh DATA_DIR, /health, Swagger UI and the committed OpenAPI document', async () => {
+    const dataDir = newDataDir();
+    const service = await start({ DATA_DIR: dataDir, WORKER_ENABLED: 'false' });
+    const api = request(service.baseUrl);
+    await api.get('/health').expect(200, { status: 'ok' });
+    // TypeORM records a migration by its class name: the bundle must keep the names.
+    const database = new Database(join(dataDir, 'app.sqlite'), { readonly: true });
+    const applied = database.prepare('SELECT name FROM migrations ORDER BY id').all() as { name: string }[];
+    database.close();
+    expect(applied.map((row) => row.name)).toEqual(migrations.map((migration) => migration.name));
+    // Swagger UI's page and its script, which come from swagger-ui-dist's folder in node_modules.
+    expect((await api.get('/docs/').expect(200)).text).toContain('swagger-ui-bundle.js');
+    const script = await api.get('/docs/swagger-ui-bundle.js').expect(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    expect(script.text.length).toBeGreaterThan(100_000);
+    const document = (await api.get('/docs-json').expect(200)).body;
+    expect(`${JSON.stringify(sortKeys(document), null, 2)}\n`).toBe(readFileSync('openapi.json', 'utf8'));
+    // The code cache npm run build made was used: main.js says so when it is not.
+    expect(service.output()).not.toContain('start-up is slower');
+  });
+
+  it('runs the bundle without its code cache when the cache was made from another build, and says so', async () => {
+    // A copy beside the real one (node_modules is found the same way), its build renamed: same
+    // length, so only the build's name in the first line tells V8's cache does not belong to it.
+    const copy = join(dirname(BUILT_MAIN), '..', `bundle-copy-${process.pid}`);
+    cpSync(dirname(BUILT_MAIN), copy, { recursive: true });
+    try {
+      const service = join(copy, 'service.cjs');
+      const source = readFileSync(service, 'utf8');
+      const firstLine = source.slice(0, source.indexOf('\n'));
+      writeFileSync(service, source.replace(firstLine, firstLine.replace(/[0-9a-f]/g, '0')));
+      const started = await start({ DATA_DIR: newDataDir(), WORKER_ENABLED: 'false' }, join(copy, 'main.js'));
+      await request(started.baseUrl).get('/health').expect(200, { status: 'ok' });
+      expect(started.output()).toContain('service.cjs.code-cache is missing or from another build: start-up is slower');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('logs one JSON line per request (request id, route, status, duration), job lines with their job, and no secret', async () => {

@@ -6,34 +6,43 @@ import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** The built entry point, as production runs it: `node dist/src/main.js`. */
-export const BUILT_MAIN = join(ROOT, 'dist', 'src', 'main.js');
+/** The production artefact, as `npm start` and the units in deploy/ run it: `npm run build`'s bundle. */
+export const BUILT_MAIN = join(ROOT, 'dist', 'bundle', 'main.js');
+
+/** What the bundle is made from: the sources and the build's own settings. */
+const BUILD_INPUTS = [
+  'src',
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'scripts/bundle.mjs',
+  'scripts/bundle-main.js',
+];
 
 /**
- * Runs `nest build` unless dist/ is newer than every source file, package.json and the tsconfigs
- * (about 15 s; nothing when up to date). Test files run in parallel processes, and on a fresh
- * clone several of them find dist/ missing at once: `nest build` empties dist/ before it writes,
- * so a second build would pull the files from under the processes the first one's test started.
- * One build at a time (a lock across processes), and each looks again once it holds the lock.
+ * Runs `npm run build` unless the bundle is newer than every build input (about 30 s; nothing
+ * when up to date). Test files run in parallel processes, and on a fresh clone several of them
+ * find dist/ missing at once: `nest build` empties dist/ before it writes, so a second build would
+ * pull the files from under the processes the first one's test started. One build at a time (a
+ * lock across processes), and each looks again once it holds the lock.
  */
 export async function buildOnce(): Promise<void> {
   await withBuildLock(() => {
-    if (!upToDate()) execFileSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'pipe' });
+    if (!upToDate()) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
   });
 }
 
 function upToDate(): boolean {
   if (!existsSync(BUILT_MAIN)) return false;
-  const inputs = Math.max(
-    newestChange(join(ROOT, 'src')),
-    ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((file) => statSync(join(ROOT, file)).mtimeMs),
-  );
+  const inputs = Math.max(...BUILD_INPUTS.map((input) => newestChange(join(ROOT, input))));
   return statSync(BUILT_MAIN).mtimeMs > inputs;
 }
 
-function newestChange(dir: string): number {
+/** Modification time of a file, or of the newest file under a directory. */
+function newestChange(path: string): number {
+  if (!statSync(path).isDirectory()) return statSync(path).mtimeMs;
   let newest = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+  for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;

@@ -5,7 +5,7 @@ import { freePort, untilServing } from './ports.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** The service as it runs in production: `node dist/src/main.js`, its stdout read as JSON log lines. */
+/** The service as it runs in production: `node dist/bundle/main.js`, its stdout read as JSON log lines. */
 export interface ServiceProcess {
   child: ChildProcess;
   baseUrl: string;
@@ -18,20 +18,23 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts the service on a free port and resolves once it answers /health/live itself. */
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+/**
+ * Starts `main` (the production artefact unless a test names a copy of it) on a free port and
+ * resolves once it answers /health/live itself.
+ */
+export async function startServiceProcess(env: Record<string, string>, main = BUILT_MAIN): Promise<ServiceProcess> {
   // Another process can bind the chosen port before the service does: then it starts on another.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const service = spawnService(env, port);
+    const service = spawnService(env, port, main);
     const outcome = await untilServing(service.child, port, '/health/live', service.output);
     if (outcome === 'serving') return service;
     if (attempt === 3) throw new Error(`Ports ${port} and two before it were taken before the service bound them`);
   }
 }
 
-function spawnService(env: Record<string, string>, port: number): ServiceProcess {
-  const child = spawn(process.execPath, [BUILT_MAIN], {
+function spawnService(env: Record<string, string>, port: number, main: string): ServiceProcess {
+  const child = spawn(process.execPath, [main], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, JOB_POLL_INTERVAL_MS: '50', CLEANUP_CRON: 'off', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

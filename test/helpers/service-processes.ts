@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { BUILT_MAIN } from './build.js';
 import { freePort, untilServing } from './ports.js';
 
-/** One service process: `node dist/src/main.js` with the given settings, its output kept line by line. */
+/** One service process: `node dist/bundle/main.js` with the given settings, its output kept line by line. */
 export interface ServiceProcess {
   url: string;
   child: ChildProcess;
