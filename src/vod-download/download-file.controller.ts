@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { Public } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import {
+  accelExpires,
   accelRedirectUri,
   DOWNLOAD_FILE_HEADERS,
   FILE_STREAM_HIGH_WATER_MARK,
@@ -36,19 +37,21 @@ export class DownloadFileController {
     @Param('fileName') fileName: string,
     @Res() response: Response,
   ): Promise<void> {
-    const path = await this.downloads.publishedFilePath(folder, fileName);
+    const file = await this.downloads.publishedFile(folder, fileName);
     response.attachment(fileName);
     setHeaders(response, DOWNLOAD_FILE_HEADERS);
     const accelPrefix = this.config.accelRedirectPrefix;
     if (accelPrefix) {
       response.type('video/mp4');
       response.setHeader('X-Accel-Redirect', accelRedirectUri(accelPrefix, ['downloads', folder, fileName]));
+      // nginx keeps time on the wall clock; the expiry was counted on the business clock.
+      response.setHeader('X-Accel-Expires', accelExpires(Date.now(), file.expiresInMs));
       response.end();
       return;
     }
     await new Promise<void>((resolve, reject) => {
       response.sendFile(
-        path,
+        file.path,
         {
           headers: { 'Content-Type': 'video/mp4' },
           dotfiles: 'deny',
