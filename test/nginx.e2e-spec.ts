@@ -119,6 +119,8 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     const head = await request(nginx.url).head(linkOf(download)).expect(200);
     expect(head.headers['content-length']).toBe(String(file.length));
     expect(head.headers['content-type']).toBe('video/mp4');
+    // Other methods are the service's, as any path it does not serve: a 404 (not nginx's 405).
+    await request(nginx.url).post(linkOf(download)).expect(404);
     // A query string is no way around the cache.
     await request(nginx.url)
       .get(`${linkOf(download)}?fresh=1`)

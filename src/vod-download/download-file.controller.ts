@@ -15,8 +15,9 @@ import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js'
 /**
  * Serves finished downloads at the `downloadUrl` the API hands out. The service decides first
  * whether the download still exists and has not expired, so a deleted or expired link is a 404 at
- * once. Behind nginx (DOWNLOAD_ACCEL_REDIRECT) nginx then sends the file; otherwise Express's
- * sendFile streams it, with Range, If-Range and HEAD support.
+ * once. Behind nginx (DOWNLOAD_ACCEL_REDIRECT) nginx then sends the file, reusing this answer until
+ * its X-Accel-Expires (deploy/nginx.conf); otherwise Express's sendFile streams it, with Range,
+ * If-Range and HEAD support.
  */
 @ApiTags('VOD downloads')
 @Controller('downloads')
