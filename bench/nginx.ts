@@ -20,6 +20,11 @@ export interface NginxSetup {
   staticDir: string;
   /** Write the access log (off: it would cost the bench a write per request); RunningNginx.accessLog reads it. */
   accessLog?: boolean;
+  /**
+   * The plain X-Accel-Redirect mode: the /downloads/ and /static/ locations removed, so that every
+   * request for a file goes to the service, which answers it with X-Accel-Redirect (README, "Behind nginx").
+   */
+  plainAccelRedirect?: boolean;
   /** For bench:serve's "nginx alone": the internal locations, with all their settings, opened to clients. */
   openInternalLocations?: boolean;
 }
@@ -61,7 +66,24 @@ export function renderNginxConf(template: string, setup: NginxSetup, dir: string
       throw new Error(`deploy/nginx.conf should contain "${from}" ${times} times, has it ${parts.length - 1} times`);
     conf = parts.join(to);
   }
+  if (setup.plainAccelRedirect) conf = withoutFileLocations(conf);
   return setup.openInternalLocations ? conf.replaceAll('internal;', '') : conf;
+}
+
+/** The configuration without its `location /downloads/ {…}` and `location /static/ {…}` blocks. */
+function withoutFileLocations(conf: string): string {
+  const kept: string[] = [];
+  let removed = 0;
+  let skipping = false;
+  for (const line of conf.split('\n')) {
+    if (/^ {8}location \/(downloads|static)\/ \{$/.test(line)) {
+      skipping = true;
+      removed++;
+    } else if (skipping && line === '        }') skipping = false;
+    else if (!skipping) kept.push(line);
+  }
+  if (removed !== 2) throw new Error(`deploy/nginx.conf should have 2 file locations, has ${removed}`);
+  return kept.join('\n');
 }
 
 /** Starts nginx on a free loopback port with deploy/nginx.conf rendered for `setup`. */

@@ -1,9 +1,11 @@
 /**
  * npm run bench:serve [-- --seconds 4 --rounds 3 --connections 10]
  *
- * Serving a finished download, three ways on the same files in one run: the service alone (Node
- * sends the file), the service behind nginx (deploy/nginx.conf, DOWNLOAD_ACCEL_REDIRECT: the
- * service checks, nginx sends) and nginx alone (the same internal locations, opened to clients).
+ * Serving a finished download, four ways on the same files in one run: the service alone (Node
+ * sends the file), the service behind nginx (deploy/nginx.conf, DOWNLOAD_ACCEL_REDIRECT: nginx
+ * checks with the service by auth_request, keeps the answer, and sends the file), the plain
+ * X-Accel-Redirect mode (the same file without its file locations: every request asks the service)
+ * and nginx alone (the internal locations, opened to clients).
  * Two files: a ~90 MB MP4 and a 0.1 MB one. wrk drives each on loopback; medians of the rounds.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,8 +24,8 @@ const seconds = Number(args.get('seconds') ?? 4);
 const rounds = Number(args.get('rounds') ?? 3);
 const connections = Number(args.get('connections') ?? 4);
 
-type Target = 'service alone' | 'service behind nginx' | 'nginx alone';
-const TARGETS: Target[] = ['service alone', 'service behind nginx', 'nginx alone'];
+type Target = 'service alone' | 'service behind nginx' | 'plain X-Accel-Redirect' | 'nginx alone';
+const TARGETS: Target[] = ['service alone', 'service behind nginx', 'plain X-Accel-Redirect', 'nginx alone'];
 
 interface Measured {
   requestsPerSecond: number;
@@ -56,8 +58,11 @@ async function main(): Promise<void> {
     const behind = await startService(dataDir, { DOWNLOAD_ACCEL_REDIRECT: NGINX_ACCEL_PREFIX });
     processes.push(behind);
     const folders = { downloadsDir: join(dataDir, 'downloads'), staticDir: join(dataDir, 'static') };
-    const front: RunningNginx = await startNginx({ ...folders, upstreamPort: Number(new URL(behind.url).port) });
+    const upstreamPort = Number(new URL(behind.url).port);
+    const front: RunningNginx = await startNginx({ ...folders, upstreamPort });
     processes.push(front);
+    const plain: RunningNginx = await startNginx({ ...folders, upstreamPort, plainAccelRedirect: true });
+    processes.push(plain);
     const bare: RunningNginx = await startNginx({ ...folders, openInternalLocations: true });
     processes.push(bare);
     const urlOf = (target: Target, downloadPath: string) =>
@@ -65,7 +70,9 @@ async function main(): Promise<void> {
         ? `${alone.url}/${downloadPath}`
         : target === 'service behind nginx'
           ? `${front.url}/${downloadPath}`
-          : `${bare.url}${NGINX_ACCEL_PREFIX}/${downloadPath}`;
+          : target === 'plain X-Accel-Redirect'
+            ? `${plain.url}/${downloadPath}`
+            : `${bare.url}${NGINX_ACCEL_PREFIX}/${downloadPath}`;
 
     const results = new Map<string, Measured[]>();
     for (let round = 0; round < rounds; round++) {
@@ -89,7 +96,7 @@ async function main(): Promise<void> {
 
 function report(results: Map<string, Measured[]>, files: string[]): void {
   console.log(`\nwrk, ${connections} connections, ${rounds} rounds of ${seconds} s on loopback; medians\n`);
-  console.log('file            target                      req/s        MB/s');
+  console.log('file            target                        req/s        MB/s');
   for (const file of files) {
     const of = (target: Target) => {
       const measured = results.get(`${file}|${target}`)!;
@@ -101,13 +108,14 @@ function report(results: Map<string, Measured[]>, files: string[]): void {
     for (const target of TARGETS) {
       const { requestsPerSecond, bytesPerSecond } = of(target);
       console.log(
-        `${file.padEnd(16)}${target.padEnd(24)}${requestsPerSecond.toFixed(0).padStart(9)}${(bytesPerSecond / 1e6).toFixed(0).padStart(12)}`,
+        `${file.padEnd(16)}${target.padEnd(26)}${requestsPerSecond.toFixed(0).padStart(9)}${(bytesPerSecond / 1e6).toFixed(0).padStart(12)}`,
       );
     }
     const nginx = of('nginx alone').bytesPerSecond;
     console.log(
       `  ratios to nginx alone: service alone ${(of('service alone').bytesPerSecond / nginx).toFixed(2)}, ` +
-        `service behind nginx ${(of('service behind nginx').bytesPerSecond / nginx).toFixed(2)}\n`,
+        `service behind nginx ${(of('service behind nginx').bytesPerSecond / nginx).toFixed(2)}, ` +
+        `plain X-Accel-Redirect ${(of('plain X-Accel-Redirect').bytesPerSecond / nginx).toFixed(2)}\n`,
     );
   }
 }

@@ -164,6 +164,41 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     await request(nginx.url).get(`${NGINX_ACCEL_PREFIX}/check`).expect(403);
   });
 
+  it('the plain X-Accel-Redirect mode (no file locations) sends the same files with the same headers, asking the service each time', async () => {
+    const plain = await startNginx({
+      upstreamPort: Number(new URL(testApp.baseUrl).port),
+      downloadsDir: testApp.config.downloadsDir,
+      staticDir: testApp.config.distribution.directory,
+      plainAccelRedirect: true,
+      accessLog: true,
+    });
+    try {
+      const link = linkOf(download);
+      const checks = await serviceGets(DOWNLOAD_ROUTE);
+      const whole = await request(plain.url).get(link).buffer(true).expect(200);
+      expect(Buffer.compare(whole.body, file)).toBe(0);
+      expect(whole.headers['content-type']).toBe('video/mp4');
+      expect(whole.headers['content-disposition']).toBe('attachment; filename=Seance_pleniere.mp4');
+      expect(whole.headers['x-content-type-options']).toBe('nosniff');
+      expect(whole.headers['x-accel-expires']).toBeUndefined();
+      const part = await request(plain.url).get(link).set('Range', 'bytes=100-199').buffer(true).expect(206);
+      expect(Buffer.compare(part.body, file.subarray(100, 200))).toBe(0);
+      expect(await serviceGets(DOWNLOAD_ROUTE)).toBe(checks + 2);
+      expect(plain.accessLog().filter((line) => line.includes(`"GET ${link} `))).toHaveLength(2);
+
+      const dir = join(testApp.config.distribution.directory, ELEMENT);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'plain.html'), '<p>plain</p>');
+      const page = await request(plain.url).get(`/static/${ELEMENT}/plain.html`).expect(200);
+      expect(page.text).toBe('<p>plain</p>');
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.headers['content-security-policy']).toBe('sandbox');
+      await request(plain.url).get(`/static/${ELEMENT}/missing.html`).expect(404);
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('a file gone from disk (a retraction removes it) is 404 at once, though its check is cached', async () => {
     const dir = join(testApp.config.distribution.directory, ELEMENT);
     mkdirSync(dir, { recursive: true });
