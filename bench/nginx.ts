@@ -21,8 +21,8 @@ export interface NginxSetup {
   /** Write the access log (off: it would cost the bench a write per request); RunningNginx.accessLog reads it. */
   accessLog?: boolean;
   /**
-   * The plain X-Accel-Redirect mode: the /downloads/ and /static/ locations removed, so that every
-   * request for a file goes to the service, which answers it with X-Accel-Redirect (README, "Behind nginx").
+   * The plain X-Accel-Redirect mode: the /downloads/, /static/ and /internal/check locations removed, so
+   * that every request for a file goes to the service, which answers it with X-Accel-Redirect (README, "Behind nginx").
    */
   plainAccelRedirect?: boolean;
   /** For bench:serve's "nginx alone": the internal locations, with all their settings, opened to clients. */
@@ -70,19 +70,19 @@ export function renderNginxConf(template: string, setup: NginxSetup, dir: string
   return setup.openInternalLocations ? conf.replaceAll('internal;', '') : conf;
 }
 
-/** The configuration without its `location /downloads/ {…}` and `location /static/ {…}` blocks. */
+/** The configuration without its `location /downloads/ {…}`, `location /static/ {…}` and `location = /internal/check {…}` blocks. */
 function withoutFileLocations(conf: string): string {
   const kept: string[] = [];
   let removed = 0;
   let skipping = false;
   for (const line of conf.split('\n')) {
-    if (/^ {8}location \/(downloads|static)\/ \{$/.test(line)) {
+    if (/^ {8}location (\/downloads\/|\/static\/|= \/internal\/check) \{$/.test(line)) {
       skipping = true;
       removed++;
     } else if (skipping && line === '        }') skipping = false;
     else if (!skipping) kept.push(line);
   }
-  if (removed !== 2) throw new Error(`deploy/nginx.conf should have 2 file locations, has ${removed}`);
+  if (removed !== 3) throw new Error(`deploy/nginx.conf should have 2 file locations and a check, has ${removed}`);
   return kept.join('\n');
 }
 

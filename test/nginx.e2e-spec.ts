@@ -199,6 +199,16 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     }
   });
 
+  it('keeps each answer for its own path: a file on disk that the service refuses is not sent', async () => {
+    const approved = await completedDownload('approved');
+    await request(nginx.url).get(approved.link).expect(200);
+    const refused = await completedDownload('refused');
+    await testApp.dataSource.getRepository(VodDownload).update(refused.id, { status: 'failed' });
+    const answer = await request(nginx.url).get(refused.link).expect(404);
+    expect(answer.body.message).toBe(NO_SUCH_DOWNLOAD);
+    expect(checksOf(refused.link)).toEqual(['MISS']);
+  });
+
   it('a file gone from disk (a retraction removes it) is 404 at once, though its check is cached', async () => {
     const dir = join(testApp.config.distribution.directory, ELEMENT);
     mkdirSync(dir, { recursive: true });
