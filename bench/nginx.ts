@@ -3,7 +3,7 @@
  * only its addresses and paths replaced, each replacement checked, so the file tested is the file shipped.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +18,13 @@ export interface NginxSetup {
   upstreamPort?: number;
   downloadsDir: string;
   staticDir: string;
+  /** Write the access log (off: it would cost the bench a write per request); RunningNginx.accessLog reads it. */
+  accessLog?: boolean;
+  /**
+   * The plain X-Accel-Redirect mode: the /downloads/, /static/ and /internal/check locations removed, so
+   * that every request for a file goes to the service, which answers it with X-Accel-Redirect (README, "Behind nginx").
+   */
+  plainAccelRedirect?: boolean;
   /** For bench:serve's "nginx alone": the internal locations, with all their settings, opened to clients. */
   openInternalLocations?: boolean;
 }
@@ -25,6 +32,8 @@ export interface NginxSetup {
 export interface RunningNginx {
   url: string;
   pid: number;
+  /** The access log's lines so far (nginx writes each when it has answered). */
+  accessLog(): string[];
   stop(): Promise<void>;
 }
 
@@ -34,28 +43,47 @@ export function nginxInstalled(): boolean {
 
 /** deploy/nginx.conf for a process in `dir`, listening on 127.0.0.1:`port`. */
 export function renderNginxConf(template: string, setup: NginxSetup, dir: string, port: number): string {
-  const replacements: [string, string][] = [
+  // [text, its replacement, how often the file has it]
+  const replacements: [string, string, number?][] = [
     // In the foreground, as the test's child; as root, workers that can read the test's temporary folders.
     ['worker_processes auto;', `worker_processes 1;\ndaemon off;${process.getuid?.() === 0 ? '\nuser root;' : ''}`],
     ['pid /run/nginx.pid;', `pid ${dir}/nginx.pid;`],
     ['error_log /var/log/nginx/error.log;', `error_log ${dir}/error.log;`],
     [
-      'access_log /var/log/nginx/access.log;',
-      `access_log off;\n${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${dir}/${kind};`).join('\n')}`,
+      'access_log /var/log/nginx/access.log media_delivery;',
+      `access_log ${setup.accessLog ? `${dir}/access.log media_delivery` : 'off'};\n${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${dir}/${kind};`).join('\n')}`,
     ],
     ['server 127.0.0.1:3000;', `server 127.0.0.1:${setup.upstreamPort ?? 9};`],
     ['listen 80;', `listen 127.0.0.1:${port};`],
-    ['/var/lib/media-delivery/data/downloads/', `${setup.downloadsDir}/`],
-    ['/var/lib/media-delivery/data/static/', `${setup.staticDir}/`],
+    ['/var/cache/nginx/media-delivery-checks', `${dir}/checks`],
+    ['/var/lib/media-delivery/data/downloads/', `${setup.downloadsDir}/`, 2],
+    ['/var/lib/media-delivery/data/static/', `${setup.staticDir}/`, 2],
   ];
   let conf = template;
-  for (const [from, to] of replacements) {
+  for (const [from, to, times = 1] of replacements) {
     const parts = conf.split(from);
-    if (parts.length !== 2)
-      throw new Error(`deploy/nginx.conf should contain "${from}" once, has it ${parts.length - 1} times`);
+    if (parts.length !== times + 1)
+      throw new Error(`deploy/nginx.conf should contain "${from}" ${times} times, has it ${parts.length - 1} times`);
     conf = parts.join(to);
   }
+  if (setup.plainAccelRedirect) conf = withoutFileLocations(conf);
   return setup.openInternalLocations ? conf.replaceAll('internal;', '') : conf;
+}
+
+/** The configuration without its `location /downloads/ {…}`, `location /static/ {…}` and `location = /internal/check {…}` blocks. */
+function withoutFileLocations(conf: string): string {
+  const kept: string[] = [];
+  let removed = 0;
+  let skipping = false;
+  for (const line of conf.split('\n')) {
+    if (/^ {8}location (\/downloads\/|\/static\/|= \/internal\/check) \{$/.test(line)) {
+      skipping = true;
+      removed++;
+    } else if (skipping && line === '        }') skipping = false;
+    else if (!skipping) kept.push(line);
+  }
+  if (removed !== 3) throw new Error(`deploy/nginx.conf should have 2 file locations and a check, has ${removed}`);
+  return kept.join('\n');
 }
 
 /** Starts nginx on a free loopback port with deploy/nginx.conf rendered for `setup`. */
@@ -79,6 +107,10 @@ export async function startNginx(setup: NginxSetup): Promise<RunningNginx> {
     return {
       url,
       pid: child.pid!,
+      accessLog: () => {
+        const log = join(dir, 'access.log');
+        return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+      },
       stop: async () => {
         child.kill('SIGQUIT');
         await exited;

@@ -1,14 +1,16 @@
 /**
  * npm run bench:serve [-- --seconds 4 --rounds 3 --connections 10]
  *
- * Serving a finished download, three ways on the same files in one run: the service alone (Node
- * sends the file), the service behind nginx (deploy/nginx.conf, DOWNLOAD_ACCEL_REDIRECT: the
- * service checks, nginx sends) and nginx alone (the same internal locations, opened to clients).
+ * Serving a finished download, four ways on the same files in one run: the service alone (Node
+ * sends the file), the service behind nginx (deploy/nginx.conf, DOWNLOAD_ACCEL_REDIRECT: nginx
+ * checks with the service by auth_request, keeps the answer, and sends the file), the plain
+ * X-Accel-Redirect mode (the same file without its file locations: every request asks the service)
+ * and nginx alone (the internal locations, opened to clients).
  * Two files: a ~90 MB MP4 and a 0.1 MB one. wrk drives each on loopback; medians of the rounds.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,12 +24,14 @@ const seconds = Number(args.get('seconds') ?? 4);
 const rounds = Number(args.get('rounds') ?? 3);
 const connections = Number(args.get('connections') ?? 4);
 
-type Target = 'service alone' | 'service behind nginx' | 'nginx alone';
-const TARGETS: Target[] = ['service alone', 'service behind nginx', 'nginx alone'];
+type Target = 'service alone' | 'service behind nginx' | 'plain X-Accel-Redirect' | 'nginx alone';
+const TARGETS: Target[] = ['service alone', 'service behind nginx', 'plain X-Accel-Redirect', 'nginx alone'];
 
 interface Measured {
   requestsPerSecond: number;
   bytesPerSecond: number;
+  /** CPU time of the serving processes (the service, nginx's worker) per request: steadier than req/s on a shared machine. */
+  cpuMicrosecondsPerRequest: number;
 }
 
 void main();
@@ -56,16 +60,27 @@ async function main(): Promise<void> {
     const behind = await startService(dataDir, { DOWNLOAD_ACCEL_REDIRECT: NGINX_ACCEL_PREFIX });
     processes.push(behind);
     const folders = { downloadsDir: join(dataDir, 'downloads'), staticDir: join(dataDir, 'static') };
-    const front: RunningNginx = await startNginx({ ...folders, upstreamPort: Number(new URL(behind.url).port) });
+    const upstreamPort = Number(new URL(behind.url).port);
+    const front: RunningNginx = await startNginx({ ...folders, upstreamPort });
     processes.push(front);
+    const plain: RunningNginx = await startNginx({ ...folders, upstreamPort, plainAccelRedirect: true });
+    processes.push(plain);
     const bare: RunningNginx = await startNginx({ ...folders, openInternalLocations: true });
     processes.push(bare);
+    const servers: Record<Target, number[]> = {
+      'service alone': [alone.pid],
+      'service behind nginx': [behind.pid, nginxWorker(front.pid)],
+      'plain X-Accel-Redirect': [behind.pid, nginxWorker(plain.pid)],
+      'nginx alone': [nginxWorker(bare.pid)],
+    };
     const urlOf = (target: Target, downloadPath: string) =>
       target === 'service alone'
         ? `${alone.url}/${downloadPath}`
         : target === 'service behind nginx'
           ? `${front.url}/${downloadPath}`
-          : `${bare.url}${NGINX_ACCEL_PREFIX}/${downloadPath}`;
+          : target === 'plain X-Accel-Redirect'
+            ? `${plain.url}/${downloadPath}`
+            : `${bare.url}${NGINX_ACCEL_PREFIX}/${downloadPath}`;
 
     const results = new Map<string, Measured[]>();
     for (let round = 0; round < rounds; round++) {
@@ -76,7 +91,11 @@ async function main(): Promise<void> {
           await check(url, statSync(join(dataDir, downloadPath)).size);
           wrk(url, 1); // warm-up
           const key = `${name}|${target}`;
-          results.set(key, [...(results.get(key) ?? []), wrk(url, seconds)]);
+          const cpuBefore = cpuSecondsOf(servers[target]);
+          const measured = wrk(url, seconds);
+          const cpu = cpuSecondsOf(servers[target]) - cpuBefore;
+          measured.cpuMicrosecondsPerRequest = (cpu * 1e6) / (measured.requestsPerSecond * seconds);
+          results.set(key, [...(results.get(key) ?? []), measured]);
         }
       }
     }
@@ -89,25 +108,28 @@ async function main(): Promise<void> {
 
 function report(results: Map<string, Measured[]>, files: string[]): void {
   console.log(`\nwrk, ${connections} connections, ${rounds} rounds of ${seconds} s on loopback; medians\n`);
-  console.log('file            target                      req/s        MB/s');
+  console.log('file            target                        req/s        MB/s   CPU µs/request');
   for (const file of files) {
     const of = (target: Target) => {
       const measured = results.get(`${file}|${target}`)!;
       return {
         requestsPerSecond: median(measured.map((m) => m.requestsPerSecond)),
         bytesPerSecond: median(measured.map((m) => m.bytesPerSecond)),
+        cpuMicrosecondsPerRequest: median(measured.map((m) => m.cpuMicrosecondsPerRequest)),
       };
     };
     for (const target of TARGETS) {
-      const { requestsPerSecond, bytesPerSecond } = of(target);
+      const { requestsPerSecond, bytesPerSecond, cpuMicrosecondsPerRequest } = of(target);
       console.log(
-        `${file.padEnd(16)}${target.padEnd(24)}${requestsPerSecond.toFixed(0).padStart(9)}${(bytesPerSecond / 1e6).toFixed(0).padStart(12)}`,
+        `${file.padEnd(16)}${target.padEnd(26)}${requestsPerSecond.toFixed(0).padStart(9)}${(bytesPerSecond / 1e6).toFixed(0).padStart(12)}` +
+          `${cpuMicrosecondsPerRequest.toFixed(0).padStart(17)}`,
       );
     }
     const nginx = of('nginx alone').bytesPerSecond;
     console.log(
       `  ratios to nginx alone: service alone ${(of('service alone').bytesPerSecond / nginx).toFixed(2)}, ` +
-        `service behind nginx ${(of('service behind nginx').bytesPerSecond / nginx).toFixed(2)}\n`,
+        `service behind nginx ${(of('service behind nginx').bytesPerSecond / nginx).toFixed(2)}, ` +
+        `plain X-Accel-Redirect ${(of('plain X-Accel-Redirect').bytesPerSecond / nginx).toFixed(2)}\n`,
     );
   }
 }
@@ -142,7 +164,25 @@ async function startService(dataDir: string, env: Record<string, string>) {
     child.kill('SIGTERM');
     await exited;
   };
-  return { url, stop };
+  return { url, pid: child.pid!, stop };
+}
+
+/** The one worker of an nginx started with `worker_processes 1` (its cache manager and loader are children too). */
+function nginxWorker(masterPid: number): number {
+  const children = readFileSync(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8').trim().split(/\s+/);
+  const workers = children.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker process'));
+  if (workers.length !== 1) throw new Error(`nginx ${masterPid} has ${workers.length} workers, not 1`);
+  return Number(workers[0]);
+}
+
+/** User and system CPU seconds the processes used so far (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuSecondsOf(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
 }
 
 /**
@@ -222,7 +262,11 @@ function wrk(url: string, duration: number): Measured {
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: .*/.exec(run.stdout);
   if (!requests || !transfer || errors) throw new Error(`wrk ${url}:\n${run.stdout}${run.stderr}`);
   const unit = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[transfer[2]]!;
-  return { requestsPerSecond: Number(requests[1]), bytesPerSecond: Number(transfer[1]) * unit };
+  return {
+    requestsPerSecond: Number(requests[1]),
+    bytesPerSecond: Number(transfer[1]) * unit,
+    cpuMicrosecondsPerRequest: 0,
+  };
 }
 
 function median(values: number[]): number {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ describe('Serving downloads without nginx', () => {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, content);
     await downloads().update(created.id, { status: 'completed', progress: 100, completionDate: testApp.clock.now() });
-    return { id: created.id as string, link: `/${created.downloadPath}` };
+    return { id: created.id as string, link: `/${created.downloadPath}`, file };
   }
 
   it('sends the file in full and in parts, as an attachment with nosniff', async () => {
@@ -64,6 +64,8 @@ describe('Serving downloads without nginx', () => {
     await request(testApp.baseUrl).get(retried.link).expect(200);
     await request(testApp.baseUrl).get(`/voddownload/retry/${retried.id}`).expect(200);
     await request(testApp.baseUrl).get(retried.link).expect(404);
+    // Gone from the disk as well, for nginx (deploy/nginx.conf), which sends files from there.
+    expect(existsSync(retried.file)).toBe(false);
 
     const deleted = await completedDownload('deleted');
     await request(testApp.baseUrl).get(deleted.link).expect(200);

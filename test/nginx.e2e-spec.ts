@@ -1,10 +1,15 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NGINX_ACCEL_PREFIX, nginxInstalled, startNginx, type RunningNginx } from '../bench/nginx.js';
+import { ACCEL_ANSWER_CACHE_SECONDS } from '../src/storage/file-serving.js';
+import { expiresAt } from '../src/vod-download/expiry.js';
+import { VodDownload } from '../src/vod-download/vod-download.entity.js';
+import { NO_SUCH_DOWNLOAD } from '../src/vod-download/vod-download.service.js';
 import { createDownload, registerEvent } from './helpers/factories.js';
 import { generateClip } from './helpers/media.js';
+import { sampleOf } from './helpers/metrics.js';
 import { requiredTool } from './helpers/required-tool.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
 
@@ -15,16 +20,19 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
   let nginx: RunningNginx;
   let download: Record<string, any>;
   let file: Buffer;
+  let eventId: string;
   beforeAll(async () => {
     testApp = await createTestApp({ DOWNLOAD_ACCEL_REDIRECT: NGINX_ACCEL_PREFIX });
     nginx = await startNginx({
       upstreamPort: Number(new URL(testApp.baseUrl).port),
       downloadsDir: testApp.config.downloadsDir,
       staticDir: testApp.config.distribution.directory,
+      accessLog: true,
     });
     generateClip(join(testApp.config.mediaRoot, 'clip.mp4'));
     // Everything below goes through nginx: the API too.
     const event = await registerEvent(nginx.url, { sourceUrl: 'clip.mp4', startTime: null, duration: 2 });
+    eventId = event.id;
     const created = await createDownload(nginx.url, event.id, {
       contentId: 'séance 1',
       mp4Filename: 'Séance plénière.mp4',
@@ -46,24 +54,81 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
   });
   const linkOf = (body: Record<string, any>) => new URL(body.downloadUrl).pathname;
 
-  it('the service checks the download and answers with X-Accel-Redirect, the headers and no body', async () => {
+  /** How many GETs the service itself answered on `route` (`unmatched`: /static, which no Nest route serves). */
+  async function serviceGets(route: string): Promise<number> {
+    const { text } = await request(testApp.baseUrl).get('/metrics').expect(200);
+    return sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', route, status: '200' }) ?? 0;
+  }
+  const DOWNLOAD_ROUTE = '/downloads/:folder/:fileName';
+
+  /** Where nginx took the check of each request for `path` from so far, by its access log: MISS, HIT, EXPIRED. */
+  const checksOf = (path: string) =>
+    nginx
+      .accessLog()
+      .filter((line) => line.includes(`"GET ${path} `) || line.includes(`"HEAD ${path} `))
+      .map((line) => /check=(\S+)$/.exec(line)?.[1]);
+
+  /** A completed download whose file the test writes, as a worker would have; with its link's path. */
+  async function completedDownload(content: string) {
+    const created = await createDownload(nginx.url, eventId, { downloadClips: [{ eventId }] });
+    const path = join(testApp.dataDir, created.downloadPath);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+    const completionDate = testApp.clock.now();
+    await testApp.dataSource
+      .getRepository(VodDownload)
+      .update(created.id, { status: 'completed', progress: 100, completionDate });
+    return { id: created.id as string, link: `/${created.downloadPath}`, path, completionDate };
+  }
+
+  it('the service checks the download and answers with X-Accel-Redirect, the headers, until when nginx may keep it, and no body', async () => {
+    const before = Math.floor(Date.now() / 1000);
     const response = await request(testApp.baseUrl).get(linkOf(download)).expect(200);
     expect(response.headers['x-accel-redirect']).toBe('/internal/downloads/s~C3~A9ance~201/Seance_pleniere.mp4');
     expect(response.headers['content-type']).toBe('video/mp4');
     expect(response.text ?? '').toBe('');
+    const until = Number(/^@(\d+)$/.exec(response.headers['x-accel-expires'])?.[1]);
+    expect(until).toBeGreaterThanOrEqual(before + ACCEL_ANSWER_CACHE_SECONDS);
+    expect(until).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + ACCEL_ANSWER_CACHE_SECONDS);
   });
 
-  it("nginx sends the whole file and Range parts, with the service's Content-Type, Content-Disposition and nosniff", async () => {
+  it("nginx checks once, then sends the whole file and Range parts with the service's Content-Type, Content-Disposition and nosniff", async () => {
+    const checks = await serviceGets(DOWNLOAD_ROUTE);
+    await request(nginx.url).get(linkOf(download)).expect(200);
+    // From here on nginx answers from its cached check: the headers below come from it.
     const whole = await request(nginx.url).get(linkOf(download)).buffer(true).expect(200);
     expect(Buffer.compare(whole.body, file)).toBe(0);
     expect(whole.headers['content-type']).toBe('video/mp4');
     expect(whole.headers['content-disposition']).toBe('attachment; filename=Seance_pleniere.mp4');
     expect(whole.headers['x-content-type-options']).toBe('nosniff');
     expect(whole.headers['x-accel-redirect']).toBeUndefined();
+    expect(whole.headers['x-accel-expires']).toBeUndefined();
 
     const part = await request(nginx.url).get(linkOf(download)).set('Range', 'bytes=100-199').buffer(true).expect(206);
     expect(part.headers['content-range']).toBe(`bytes 100-199/${file.length}`);
+    expect(part.headers['content-type']).toBe('video/mp4');
+    expect(part.headers['content-disposition']).toBe('attachment; filename=Seance_pleniere.mp4');
     expect(Buffer.compare(part.body, file.subarray(100, 200))).toBe(0);
+    // Several ranges: the whole file, as the service itself answers them.
+    const ranges = await request(nginx.url)
+      .get(linkOf(download))
+      .set('Range', 'bytes=0-9,20-29')
+      .buffer(true)
+      .expect(200);
+    expect(ranges.body.length).toBe(file.length);
+    const head = await request(nginx.url).head(linkOf(download)).expect(200);
+    expect(head.headers['content-length']).toBe(String(file.length));
+    expect(head.headers['content-type']).toBe('video/mp4');
+    // Other methods are the service's, as any path it does not serve: a 404 (not nginx's 405).
+    await request(nginx.url).post(linkOf(download)).expect(404);
+    // A query string is no way around the cache.
+    await request(nginx.url)
+      .get(`${linkOf(download)}?fresh=1`)
+      .expect(200);
+
+    // nginx asked the service once, and answered the rest from that answer, its headers included.
+    expect(checksOf(linkOf(download))).toEqual(['MISS', 'HIT', 'HIT', 'HIT', 'HIT']);
+    expect(await serviceGets(DOWNLOAD_ROUTE)).toBe(checks + 1);
   });
 
   it('sends published distribution files with nosniff and the sandbox CSP; no dotfiles, folders or internal paths', async () => {
@@ -74,13 +139,19 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     writeFileSync(join(dir, '.slides.html.tmp'), page);
 
     const path = `/static/${ELEMENT}/${encodeURIComponent('slides 1 – final.html')}`;
-    const served = await request(nginx.url).get(path).expect(200);
-    expect(served.text).toBe(page);
-    expect(served.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(served.headers['x-content-type-options']).toBe('nosniff');
-    expect(served.headers['content-security-policy']).toBe('sandbox');
+    for (const attempt of [1, 2]) {
+      const served = await request(nginx.url).get(path).expect(200);
+      expect(served.text, `request ${attempt}`).toBe(page);
+      expect(served.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(served.headers['x-content-type-options']).toBe('nosniff');
+      expect(served.headers['content-security-policy']).toBe('sandbox');
+      expect(served.headers['content-disposition']).toBeUndefined();
+    }
     const part = await request(nginx.url).get(path).set('Range', 'bytes=6-11').expect(206);
     expect(part.text).toBe('<body>');
+    expect(part.headers['content-type']).toBe('text/html; charset=utf-8');
+    // The second and third answers' headers came from the cached check.
+    expect(checksOf(path)).toEqual(['MISS', 'HIT', 'HIT']);
 
     await request(nginx.url).get(`/static/${ELEMENT}/.slides.html.tmp`).expect(404);
     await request(nginx.url).get(`/static/${ELEMENT}/`).expect(404);
@@ -89,16 +160,112 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
       .get(`${NGINX_ACCEL_PREFIX}/static/${ELEMENT}/slides%201%20%E2%80%93%20final.html`)
       .expect(404);
     await request(nginx.url).get(`${NGINX_ACCEL_PREFIX}/${download.downloadPath}`).expect(404);
+    // The check's location is internal; nginx's 404 for it there becomes the check's refusal.
+    await request(nginx.url).get(`${NGINX_ACCEL_PREFIX}/check`).expect(403);
   });
 
-  it('answers 404 once the download expired, and after it was deleted', async () => {
-    testApp.clock.advanceDays(8);
-    await request(nginx.url).get(linkOf(download)).expect(404);
-    testApp.clock.advanceDays(-8);
-    await request(nginx.url).get(linkOf(download)).expect(200);
+  it('the plain X-Accel-Redirect mode (no file locations) sends the same files with the same headers, asking the service each time', async () => {
+    const plain = await startNginx({
+      upstreamPort: Number(new URL(testApp.baseUrl).port),
+      downloadsDir: testApp.config.downloadsDir,
+      staticDir: testApp.config.distribution.directory,
+      plainAccelRedirect: true,
+      accessLog: true,
+    });
+    try {
+      const link = linkOf(download);
+      const checks = await serviceGets(DOWNLOAD_ROUTE);
+      const whole = await request(plain.url).get(link).buffer(true).expect(200);
+      expect(Buffer.compare(whole.body, file)).toBe(0);
+      expect(whole.headers['content-type']).toBe('video/mp4');
+      expect(whole.headers['content-disposition']).toBe('attachment; filename=Seance_pleniere.mp4');
+      expect(whole.headers['x-content-type-options']).toBe('nosniff');
+      expect(whole.headers['x-accel-expires']).toBeUndefined();
+      const part = await request(plain.url).get(link).set('Range', 'bytes=100-199').buffer(true).expect(206);
+      expect(Buffer.compare(part.body, file.subarray(100, 200))).toBe(0);
+      expect(await serviceGets(DOWNLOAD_ROUTE)).toBe(checks + 2);
+      expect(plain.accessLog().filter((line) => line.includes(`"GET ${link} `))).toHaveLength(2);
 
-    await request(nginx.url).delete(`/voddownload/${download.id}`).expect(410);
-    await request(nginx.url).get(linkOf(download)).expect(404);
-    await request(nginx.url).get(`/voddownload/${download.id}`).expect(204);
+      const dir = join(testApp.config.distribution.directory, ELEMENT);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'plain.html'), '<p>plain</p>');
+      const page = await request(plain.url).get(`/static/${ELEMENT}/plain.html`).expect(200);
+      expect(page.text).toBe('<p>plain</p>');
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.headers['content-security-policy']).toBe('sandbox');
+      await request(plain.url).get(`/static/${ELEMENT}/missing.html`).expect(404);
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('keeps each answer for its own path: a file on disk that the service refuses is not sent', async () => {
+    const approved = await completedDownload('approved');
+    await request(nginx.url).get(approved.link).expect(200);
+    const refused = await completedDownload('refused');
+    await testApp.dataSource.getRepository(VodDownload).update(refused.id, { status: 'failed' });
+    const answer = await request(nginx.url).get(refused.link).expect(404);
+    expect(answer.body.message).toBe(NO_SUCH_DOWNLOAD);
+    expect(checksOf(refused.link)).toEqual(['MISS']);
+  });
+
+  it('a file gone from disk (a retraction removes it) is 404 at once, though its check is cached', async () => {
+    const dir = join(testApp.config.distribution.directory, ELEMENT);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'retracted.txt'), 'soon gone');
+    const path = `/static/${ELEMENT}/retracted.txt`;
+    await request(nginx.url).get(path).expect(200);
+    rmSync(join(dir, 'retracted.txt'));
+    await request(nginx.url).get(path).expect(404);
+    expect(checksOf(path)).toEqual(['MISS', 'HIT']);
+  });
+
+  it("a deleted download is 404 at once, its cached check notwithstanding, with the service's answer", async () => {
+    const deleted = await completedDownload('to be deleted');
+    const served = await request(nginx.url).get(deleted.link).buffer(true).expect(200);
+    expect(served.body.toString()).toBe('to be deleted');
+
+    await request(nginx.url).delete(`/voddownload/${deleted.id}`).expect(410);
+    expect(existsSync(deleted.path)).toBe(false);
+    const gone = await request(nginx.url).get(deleted.link).expect(404);
+    expect(gone.body.message).toBe(NO_SUCH_DOWNLOAD);
+    expect(checksOf(deleted.link)).toEqual(['MISS', 'HIT']);
+    await request(nginx.url).get(`/voddownload/${deleted.id}`).expect(204);
+  });
+
+  it('a retried download is 404 at once: the retry removes its old file', async () => {
+    const retried = await completedDownload('the first run');
+    await request(nginx.url).get(retried.link).expect(200);
+    expect(checksOf(retried.link)).toEqual(['MISS']);
+    await request(nginx.url).get(`/voddownload/retry/${retried.id}`).expect(200);
+    // The worker makes the file again from the clip; until then the old one must not be sent.
+    expect(existsSync(retried.path) ? readFileSync(retried.path, 'utf8') : undefined).not.toBe('the first run');
+    const during = await request(nginx.url).get(retried.link).buffer(true);
+    expect(during.body.toString()).not.toBe('the first run');
+    expect(checksOf(retried.link)).toEqual(['MISS', 'HIT']);
+  });
+
+  it('an expired download is 404 from its expiry on, though nginx cached its check until then', async () => {
+    const expiring = await completedDownload('expiring');
+    // Business time to 6 s before its expiry; nginx keeps wall time, and the offset stays so.
+    const expiry = expiresAt(expiring.completionDate, testApp.config.downloadExpiryDays).getTime();
+    const offset = expiry - 6000 - testApp.clock.now().getTime();
+    testApp.clock.advance(offset);
+    const wallExpiry = expiry - (testApp.clock.now().getTime() - Date.now());
+    try {
+      await request(nginx.url).get(expiring.link).expect(200);
+      // Had nginx not kept the check, the service would refuse now: a day later on its clock.
+      testApp.clock.advanceDays(1);
+      await request(nginx.url).get(expiring.link).expect(200);
+      testApp.clock.advanceDays(-1);
+
+      // From the expiry on (10 ms on, as a timer may fire a little early):
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, wallExpiry - Date.now()) + 10));
+      const expired = await request(nginx.url).get(expiring.link).expect(404);
+      expect(expired.body.message).toBe(NO_SUCH_DOWNLOAD);
+      expect(checksOf(expiring.link)).toEqual(['MISS', 'HIT', 'EXPIRED']);
+    } finally {
+      testApp.clock.advance(-offset);
+    }
   });
 });

@@ -203,8 +203,9 @@ export const appSettings = {
     parse: locationPrefix,
     doc:
       'An internal nginx location prefix such as `/internal` (see `deploy/nginx.conf`): `/downloads/…` and `/static/…` are checked as ' +
-      'usual and answered with `X-Accel-Redirect: <prefix>/downloads/…` (or `<prefix>/static/…`), the headers and no body, for nginx ' +
-      'to send the file. Unset: the service sends files itself. Only behind nginx: a client reaching the service directly gets empty files.',
+      'usual and answered with `X-Accel-Redirect: <prefix>/downloads/…` (or `<prefix>/static/…`), the headers, `X-Accel-Expires` (until when ' +
+      "nginx may reuse the answer: at most 10 s, never past the download's expiry) and no body, for nginx to send the file. " +
+      'Unset: the service sends files itself. Only behind nginx: a client reaching the service directly gets empty files.',
   }),
   ffmpegPath: setting({ env: 'FFMPEG_PATH', parse: text, default: 'ffmpeg', doc: 'The ffmpeg binary.' }),
   ffprobePath: setting({ env: 'FFPROBE_PATH', parse: text, default: 'ffprobe', doc: 'The ffprobe binary.' }),

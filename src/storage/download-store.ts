@@ -63,6 +63,11 @@ export class DownloadStore {
     return this.absolutePath(downloadPath);
   }
 
+  /** Removes a published MP4 (a retry makes it again); a missing file is fine. */
+  async unpublish(downloadPath: string): Promise<void> {
+    await rm(this.absolutePath(downloadPath), { force: true });
+  }
+
   /** Removes a download's folder and everything in it; a missing folder is fine. */
   async removeFolder(contentId: string): Promise<void> {
     await rm(insideRoot(folderNameFor(contentId), this.root, contentId, 'the downloads directory'), {

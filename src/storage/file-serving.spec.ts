@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accelRedirectUri, publishedSegments } from './file-serving.js';
+import { ACCEL_ANSWER_CACHE_SECONDS, accelExpires, accelRedirectUri, publishedSegments } from './file-serving.js';
 
 describe('file serving', () => {
   it('accelRedirectUri percent-encodes each segment under the prefix', () => {
@@ -26,5 +26,29 @@ describe('file serving', () => {
     ]) {
       expect(publishedSegments(path), path).toBeUndefined();
     }
+  });
+
+  describe('accelExpires', () => {
+    const now = 1_700_000_000_500; // half a second into the second 1_700_000_000
+
+    it('lets nginx keep an answer for ACCEL_ANSWER_CACHE_SECONDS when nothing expires sooner', () => {
+      expect(accelExpires(now)).toBe(`@${1_700_000_000 + ACCEL_ANSWER_CACHE_SECONDS}`);
+      expect(accelExpires(now, 3_600_000)).toBe(`@${1_700_000_000 + ACCEL_ANSWER_CACHE_SECONDS}`);
+    });
+
+    it("ends with the last whole second before the expiry's, since nginx keeps an entry through the second it names", () => {
+      // Expires at …003.9: nginx may use it through …002, so up to …003.0.
+      expect(accelExpires(now, 3400)).toBe('@1700000002');
+      // Expires exactly at …003.0: the same.
+      expect(accelExpires(now, 2500)).toBe('@1700000002');
+      // Expires at …001.0: through …000, the second already running.
+      expect(accelExpires(now, 500)).toBe('@1700000000');
+    });
+
+    it('says not to keep it when less than that is left, or it has expired', () => {
+      expect(accelExpires(now, 499)).toBe('0');
+      expect(accelExpires(now, 0)).toBe('0');
+      expect(accelExpires(now, -1000)).toBe('0');
+    });
   });
 });

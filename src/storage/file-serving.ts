@@ -32,6 +32,27 @@ export function accelRedirectUri(prefix: string, segments: readonly string[]): s
   return `${prefix}/${segments.map(encodeURIComponent).join('/')}`;
 }
 
+/**
+ * How long nginx may reuse the service's answer to a file request (deploy/nginx.conf caches these
+ * answers for its auth_request check). It bounds how long a file stays served after the service
+ * would refuse it with the file still on disk; a deleted or retracted file is removed, so nginx
+ * answers 404 for it at once whatever its cache holds.
+ */
+export const ACCEL_ANSWER_CACHE_SECONDS = 10;
+
+/**
+ * The X-Accel-Expires header of an X-Accel-Redirect answer: until when nginx may reuse it, as the
+ * absolute second `@<unix seconds>` on the wall clock (nginx's clock; a relative count would run
+ * on from whenever the answer reached nginx). nginx uses an entry through the whole second it
+ * names, so for a file that expires in `expiresInMs` the last such second is the one before the
+ * expiry's: never a moment past it. `0`: do not cache (less than that second is left).
+ */
+export function accelExpires(wallNowMs: number, expiresInMs = Number.POSITIVE_INFINITY): string {
+  const nowSecond = Math.floor(wallNowMs / 1000);
+  const lastSecond = Math.min(nowSecond + ACCEL_ANSWER_CACHE_SECONDS, Math.floor((wallNowMs + expiresInMs) / 1000) - 1);
+  return lastSecond < nowSecond ? '0' : `@${lastSecond}`;
+}
+
 export function setHeaders(response: Response, headers: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
 }
@@ -52,6 +73,7 @@ export function staticFileRedirect(root: string, prefix: string): RequestHandler
         response.type(extname(segments[segments.length - 1]));
         setHeaders(response, DISTRIBUTION_FILE_HEADERS);
         response.setHeader('X-Accel-Redirect', accelRedirectUri(prefix, ['static', ...segments]));
+        response.setHeader('X-Accel-Expires', accelExpires(Date.now()));
         response.end();
       },
       () => next(),

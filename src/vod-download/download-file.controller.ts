@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { Public } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import {
+  accelExpires,
   accelRedirectUri,
   DOWNLOAD_FILE_HEADERS,
   FILE_STREAM_HIGH_WATER_MARK,
@@ -14,8 +15,9 @@ import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js'
 /**
  * Serves finished downloads at the `downloadUrl` the API hands out. The service decides first
  * whether the download still exists and has not expired, so a deleted or expired link is a 404 at
- * once. Behind nginx (DOWNLOAD_ACCEL_REDIRECT) nginx then sends the file; otherwise Express's
- * sendFile streams it, with Range, If-Range and HEAD support.
+ * once. Behind nginx (DOWNLOAD_ACCEL_REDIRECT) nginx then sends the file, reusing this answer until
+ * its X-Accel-Expires (deploy/nginx.conf); otherwise Express's sendFile streams it, with Range,
+ * If-Range and HEAD support.
  */
 @ApiTags('VOD downloads')
 @Controller('downloads')
@@ -36,19 +38,21 @@ export class DownloadFileController {
     @Param('fileName') fileName: string,
     @Res() response: Response,
   ): Promise<void> {
-    const path = await this.downloads.publishedFilePath(folder, fileName);
+    const file = await this.downloads.publishedFile(folder, fileName);
     response.attachment(fileName);
     setHeaders(response, DOWNLOAD_FILE_HEADERS);
     const accelPrefix = this.config.accelRedirectPrefix;
     if (accelPrefix) {
       response.type('video/mp4');
       response.setHeader('X-Accel-Redirect', accelRedirectUri(accelPrefix, ['downloads', folder, fileName]));
+      // nginx keeps time on the wall clock; the expiry was counted on the business clock.
+      response.setHeader('X-Accel-Expires', accelExpires(Date.now(), file.expiresInMs));
       response.end();
       return;
     }
     await new Promise<void>((resolve, reject) => {
       response.sendFile(
-        path,
+        file.path,
         {
           headers: { 'Content-Type': 'video/mp4' },
           dotfiles: 'deny',

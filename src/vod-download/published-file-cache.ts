@@ -9,8 +9,14 @@ const MAX_ENTRIES = 10_000;
 
 interface Entry {
   downloadPath: string;
-  file: string;
+  file: PublishedFile;
   validUntil: number;
+}
+
+/** A completed download's file that may be served, and until when. */
+export interface PublishedFile {
+  path: string;
+  expiresAt: Date;
 }
 
 /**
@@ -24,7 +30,7 @@ export class PublishedFileCache {
   constructor(private readonly ttlMs = PUBLISHED_FILE_TTL_MS) {}
 
   /** The file to serve for `downloadPath`, when it was found valid less than the TTL ago and has not expired since. */
-  fileFor(folder: string, downloadPath: string, now: Date): string | undefined {
+  fileFor(folder: string, downloadPath: string, now: Date): PublishedFile | undefined {
     const entry = this.entries.get(folder);
     if (!entry || entry.downloadPath !== downloadPath) return undefined;
     if (entry.validUntil <= now.getTime()) {
@@ -34,9 +40,9 @@ export class PublishedFileCache {
     return entry.file;
   }
 
-  remember(folder: string, downloadPath: string, file: string, expiresAt: Date, now: Date): void {
+  remember(folder: string, downloadPath: string, file: PublishedFile, now: Date): void {
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    const validUntil = Math.min(now.getTime() + this.ttlMs, expiresAt.getTime());
+    const validUntil = Math.min(now.getTime() + this.ttlMs, file.expiresAt.getTime());
     this.entries.set(folder, { downloadPath, file, validUntil });
   }
 

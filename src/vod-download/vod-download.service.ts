@@ -19,7 +19,7 @@ import { downloadUrlOf } from './download-url.js';
 import { buildDownloadTask } from './download-task.js';
 import { expiredBefore, expiresAt, hasExpired } from './expiry.js';
 import { toSafeFileStem, toSafeMp4FileName } from './file-name.js';
-import { PublishedFileCache } from './published-file-cache.js';
+import { PublishedFile, PublishedFileCache } from './published-file-cache.js';
 import { parseFilter } from './usp-filter.js';
 import { CreateVodDownloadDto, DownloadClipDto, VodDownloadResponseDto } from './vod-download.dto.js';
 import { VodDownloadClip } from './vod-download-clip.entity.js';
@@ -27,6 +27,12 @@ import { VodDownload } from './vod-download.entity.js';
 
 const DELETE_BATCH_SIZE = 500;
 export const NO_SUCH_DOWNLOAD = 'No such download: it may have expired or been deleted';
+
+/** What `/downloads/<folder>/<file>` may send: the file, and how long until its download expires. */
+export interface ServableFile {
+  path: string;
+  expiresInMs: number;
+}
 
 /** Selects one download by its id or by its content id. */
 export type DownloadSelector = { id: string } | { contentId: string };
@@ -148,12 +154,20 @@ export class VodDownloadService {
    * The file of a completed download that has not expired, for `/downloads/<folder>/<file>`;
    * anything else is a 404, so a deleted or expired download's link stops working at once.
    * A file found valid is trusted for a moment (PublishedFileCache) without asking the database.
+   * `expiresInMs` is counted from the clock reading the check used.
    */
-  async publishedFilePath(folder: string, fileName: string): Promise<string> {
+  async publishedFile(folder: string, fileName: string): Promise<ServableFile> {
     const downloadPath = `downloads/${folder}/${fileName}`;
     const now = this.clock.now();
-    const known = this.publishedFiles.fileFor(folder, downloadPath, now);
-    if (known) return known;
+    let file = this.publishedFiles.fileFor(folder, downloadPath, now);
+    if (!file) {
+      file = await this.lookUpPublishedFile(downloadPath, now);
+      this.publishedFiles.remember(folder, downloadPath, file, now);
+    }
+    return { path: file.path, expiresInMs: file.expiresAt.getTime() - now.getTime() };
+  }
+
+  private async lookUpPublishedFile(downloadPath: string, now: Date): Promise<PublishedFile> {
     const download = await this.byDownloadPath.findOne(downloadPath);
     if (
       !download ||
@@ -163,10 +177,10 @@ export class VodDownloadService {
     ) {
       throw new NotFoundException(NO_SUCH_DOWNLOAD);
     }
-    const file = this.store.fileToServe(download.downloadPath);
-    const expiry = expiresAt(download.completionDate, this.config.downloadExpiryDays);
-    this.publishedFiles.remember(folder, downloadPath, file, expiry, now);
-    return file;
+    return {
+      path: this.store.fileToServe(download.downloadPath),
+      expiresAt: expiresAt(download.completionDate, this.config.downloadExpiryDays),
+    };
   }
 
   /** Newest first. */
@@ -197,10 +211,12 @@ export class VodDownloadService {
         failureReason: null,
       });
       await manager.save(download);
+      // Removed before the commit lets a worker publish the new one; nginx sends files from disk,
+      // so the old one must be gone for its link to answer 404 at once there too.
+      await this.store.unpublish(download.downloadPath);
       await this.enqueueProcessing(download, manager);
       return download;
     });
-    // Its file is no longer served once the retry is committed, though it stays on disk until replaced.
     this.publishedFiles.forget(folderNameFor(retried.contentId));
     return retried;
   }
