@@ -6,7 +6,7 @@ import { keyframeProbeArgs, MediaInput, probeArgs } from './ffmpeg-args.js';
 import { SourceEncoding } from './matching-encoder.js';
 import { encoderOptions, parameterSets, SmartCodec, splitNalUnits } from './nal-units.js';
 import { parseProbeOutput, ProbeResult } from './probe-result.js';
-import { DecodeCheck, decodeCheckArgs, firstPictureArgs, packetListArgs, parseDecodeCheck } from './inspect-args.js';
+import { DecodeCheck, decodeCheckArgs, firstPictureArgs, parseDecodeCheck } from './inspect-args.js';
 import { SourceProxy } from './source-proxy.js';
 import { parseVideoPackets, VideoPacket } from './video-packets.js';
 
@@ -112,20 +112,6 @@ export class Ffmpeg implements OnModuleInit {
     if (!encoder) return undefined;
     const sets = parameterSets(stream.codec, splitNalUnits(picture));
     return { codec: stream.codec, encoder, parameterSets: sets, pixelFormat: stream.pixelFormat };
-  }
-
-  /** The parameter sets a video file opens with (in band, or added from its header by the copy). */
-  async openingParameterSets(
-    input: MediaInput,
-    stream: { index: number; codec: SmartCodec },
-    signal?: AbortSignal,
-  ): Promise<Buffer[]> {
-    return parameterSets(stream.codec, splitNalUnits(await this.firstPicture(input, stream, signal)));
-  }
-
-  /** Every packet of a local file's `video`th video, in decode order and the file's own times. */
-  async allVideoPackets(file: string, video: number, signal?: AbortSignal): Promise<VideoPacket[]> {
-    return parseVideoPackets(await this.text(this.config.ffprobePath, packetListArgs(file, video), signal));
   }
 
   /** Decodes a local file's `video`th video from its start, for `readSeconds` or whole: the errors printed and the pictures' times. */

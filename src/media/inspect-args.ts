@@ -1,7 +1,7 @@
 import { inputArgs, MediaInput, seconds } from './ffmpeg-args.js';
 import type { SmartCodec } from './nal-units.js';
 
-/** Commands that look into a video without changing it: its first picture's bytes, its packet count, a decode. */
+/** Commands that look into a video without changing it: its first picture's bytes, a decode. */
 
 /** The first picture of a video stream as Annex B on stdout, its parameter sets in front (added from the header by the copy). */
 export function firstPictureArgs(input: MediaInput, streamIndex: number, codec: SmartCodec): string[] {
@@ -20,21 +20,6 @@ export function firstPictureArgs(input: MediaInput, streamIndex: number, codec: 
     '-f',
     codec,
     'pipe:1',
-  ];
-}
-
-/** Every packet of the file's `video`th video stream (times and key flag), read without decoding. */
-export function packetListArgs(file: string, video: number): string[] {
-  return [
-    '-v',
-    'error',
-    '-select_streams',
-    `v:${video}`,
-    '-show_entries',
-    'packet=pts_time,dts_time,flags',
-    '-of',
-    'csv=p=0',
-    file,
   ];
 }
 
