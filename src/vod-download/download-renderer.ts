@@ -103,21 +103,6 @@ export class DownloadRenderer {
       if (!probes.has(input.location)) probes.set(input.location, this.ffmpeg.probe(input, probeSignal));
       return probes.get(input.location)!;
     };
-    // The clips are independent until the stitch: planned, then cut, several at once.
-    const clips: PlannedClip[] = await mapConcurrently(
-      request.clips,
-      CLIP_CONCURRENCY,
-      async (clip, n, clipSignal) => ({
-        request: clip,
-        plan: await this.forClip(n, clip, () => this.planClip(clip, request.frameAccurate, probe, clipSignal)),
-        output: join(request.workDir, `clip-${n}.ts`),
-      }),
-      signal,
-    );
-    const planned = planStitch(clips.map((clip) => clip.plan));
-    const total = planned.durationSeconds;
-    // Stitching by copy is nearly free; re-encoding to a common layout costs about as much as the cuts.
-    const cutShare = planned.byCopy ? 0.95 : 0.5;
     const encodings = new Map<string, Promise<SourceEncoding | undefined>>();
     const encodingOf: EncodingLookup = (input, video, lookupSignal) => {
       const key = `${video.index} ${input.location}`;
@@ -127,6 +112,25 @@ export class DownloadRenderer {
       }
       return encodings.get(key)!;
     };
+    // The clips are independent until the stitch: planned, then cut, several at once.
+    const clips: PlannedClip[] = await mapConcurrently(
+      request.clips,
+      CLIP_CONCURRENCY,
+      async (clip, n, clipSignal) => {
+        const plan = await this.forClip(n, clip, async () => {
+          const planned = await this.planClip(clip, request.frameAccurate, probe, clipSignal);
+          // A smart cut starts from its source's encoding: read it now, while other clips are planned.
+          for (const video of smartVideos(planned)) await encodingOf(clip.input, video, clipSignal);
+          return planned;
+        });
+        return { request: clip, plan, output: join(request.workDir, `clip-${n}.ts`) };
+      },
+      signal,
+    );
+    const planned = planStitch(clips.map((clip) => clip.plan));
+    const total = planned.durationSeconds;
+    // Stitching by copy is nearly free; re-encoding to a common layout costs about as much as the cuts.
+    const cutShare = planned.byCopy ? 0.95 : 0.5;
     // Seconds of each clip cut so far; a clip may take several commands (a fallback): its progress only moves on.
     const reached = clips.map(() => 0);
     await mapConcurrently(
@@ -239,11 +243,11 @@ export class DownloadRenderer {
     }
     const { method } = plan;
     const tracks = [{ videoIndex: plan.video!.index, ...method }, ...(method.others ?? [])];
+    const videos = smartVideos(plan);
     try {
       const encoded = [];
-      for (const track of tracks) {
-        const stream = plan.streams.find((candidate) => candidate.index === track.videoIndex)!;
-        const encoding = await encodingOf(input, stream, options.signal);
+      for (const [n, track] of tracks.entries()) {
+        const encoding = await encodingOf(input, videos[n], options.signal);
         const encoder = encoding && matchingEncoderArgs(encoding);
         if (!encoding || !encoder) throw new SmartCutRejected('its video was not encoded by x264 or x265');
         encoded.push({ ...track, encoding, encoder });
@@ -317,4 +321,11 @@ export class DownloadRenderer {
       throw new RenderError(`Clip ${n + 1} (${clip.label}): ${(error as Error).message}`);
     }
   }
+}
+
+/** The videos a smart cut re-encodes pieces of, in its tracks' order; none for any other cut. */
+function smartVideos(plan: ClipPlan): ProbedStream[] {
+  if (plan.method.kind !== 'smart') return [];
+  const indexes = [plan.video!.index, ...(plan.method.others ?? []).map((track) => track.videoIndex)];
+  return indexes.map((index) => plan.streams.find((stream) => stream.index === index)!);
 }

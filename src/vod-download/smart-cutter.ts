@@ -2,7 +2,7 @@ import { open, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { concatList, MediaInput } from '../media/ffmpeg-args.js';
 import { Ffmpeg, MediaCommandAborted, RunOptions } from '../media/ffmpeg.js';
-import { inPresentationOrder } from '../media/inspect-args.js';
+import { DecodeSource, inPresentationOrder } from '../media/inspect-args.js';
 import { SourceEncoding } from '../media/matching-encoder.js';
 import { MpegTsError, MpegTsVideo } from '../media/mpeg-ts.js';
 import { readMpegTsVideo } from '../media/mpeg-ts-file.js';
@@ -102,8 +102,8 @@ export class SmartCutter {
     const audios = plan.streams.filter((stream) => stream.type === 'audio');
     const audio = audios.length > 0 ? `${base}-audio.ts` : undefined;
     const lists: string[] = [];
-    // Each tail's decode needs no other piece: it runs while the next video is cut and the pieces are joined.
-    const tailChecks: Promise<void>[] = [];
+    // The decodes need only the pieces: they run while the next video is cut and the pieces are joined.
+    const decodeChecks: Promise<void>[] = [];
     try {
       for (const [n, track] of tracks.entries()) {
         const { head, body, tail } = track;
@@ -130,7 +130,10 @@ export class SmartCutter {
         if (head && track.encoding.codec === 'hevc') await spliceAsBla(files.body);
         if (tail) await this.checkParameterSets('tail', files.tail, track.encoding, options.signal);
         // A tail starts on an IDR picture of its own: the body (a clean prefix) cannot break it, but its encode can.
-        if (tail) tailChecks.push(handled(this.checkDecodes(files.tail, 0, undefined, 'tail', options.signal)));
+        if (tail) {
+          const tailOnly = { path: files.tail, concat: false };
+          decodeChecks.push(handled(this.checkDecodes(tailOnly, undefined, 'tail', options.signal)));
+        }
         const list = `${base}-v${n}-pieces.txt`;
         const pieces = [
           head && { path: files.head, span: head },
@@ -146,9 +149,16 @@ export class SmartCutter {
           ),
         );
         lists.push(list);
+        // Through the join of head and body, where parameter sets, picture order counts and reference
+        // lists meet, read as the join reads the pieces: the same packets, before they are written out.
+        if (head) {
+          const joined = { path: list, concat: true };
+          const readSeconds = head.untilSeconds - head.fromSeconds + JOIN_CHECK_SECONDS;
+          decodeChecks.push(handled(this.checkDecodes(joined, readSeconds, 'join', options.signal)));
+        }
       }
     } catch (error) {
-      await Promise.allSettled(tailChecks);
+      await Promise.allSettled(decodeChecks);
       throw error;
     }
     const join = this.ffmpeg.run(
@@ -157,12 +167,8 @@ export class SmartCutter {
         signal: options.signal,
       },
     );
-    await settled([join, ...tailChecks]);
-    await settled(
-      tracks.map(({ head }, n) =>
-        this.checkJoined(output, n, plan.expectedFrames, head && head.untilSeconds - head.fromSeconds, options.signal),
-      ),
-    );
+    await settled([join, ...decodeChecks]);
+    await settled(tracks.map((_, n) => this.checkJoined(output, n, plan.expectedFrames, options.signal)));
   }
 
   private async checkParameterSets(piece: string, file: string, encoding: SourceEncoding, signal?: AbortSignal) {
@@ -173,27 +179,8 @@ export class SmartCutter {
     }
   }
 
-  /**
-   * The joined clip's `video`th video holds exactly the planned pictures, with decode times that
-   * only rise, and its pictures through the join of head and body (where parameter sets, picture
-   * order counts and reference lists meet) decode cleanly.
-   */
-  private async checkJoined(
-    file: string,
-    video: number,
-    expectedFrames: number | undefined,
-    headSeconds: number | undefined,
-    signal?: AbortSignal,
-  ) {
-    // The decode through the join needs nothing from the packet list: both run at once.
-    const decode =
-      headSeconds === undefined
-        ? Promise.resolve()
-        : this.checkDecodes(file, video, headSeconds + JOIN_CHECK_SECONDS, 'join', signal);
-    await settled([decode, this.checkPackets(file, video, expectedFrames, signal)]);
-  }
-
-  private async checkPackets(file: string, video: number, expectedFrames: number | undefined, signal?: AbortSignal) {
+  /** The joined clip's `video`th video holds exactly the planned pictures, with decode times that only rise. */
+  private async checkJoined(file: string, video: number, expectedFrames: number | undefined, signal?: AbortSignal) {
     const { packets } = await readIntermediate(file, video, { signal });
     if (expectedFrames !== undefined && packets.length !== expectedFrames) {
       throw new SmartCutRejected(`the joined clip has ${packets.length} pictures instead of ${expectedFrames}`);
@@ -203,14 +190,14 @@ export class SmartCutter {
     }
   }
 
+  /** The source's video decodes without a single error, its pictures coming out in presentation order. */
   private async checkDecodes(
-    file: string,
-    video: number,
+    source: DecodeSource,
     readSeconds: number | undefined,
     what: string,
     signal?: AbortSignal,
   ) {
-    const check = await this.ffmpeg.decodeCheck(file, video, readSeconds, signal);
+    const check = await this.ffmpeg.decodeCheck(source, 0, readSeconds, signal);
     if (check.errors.length > 0) throw new SmartCutRejected(`decoding the ${what} failed: ${check.errors[0]}`);
     if (!inPresentationOrder(check.pictureTimes)) {
       throw new SmartCutRejected(`the pictures of the ${what} come out of order`);
