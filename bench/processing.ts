@@ -5,7 +5,8 @@
  * B-frames; x264 `veryfast` 720p and 1080p with B-frames, as streaming encoders encode; x265 720p),
  * by stream copy and frame-accurate, through the service's DownloadRenderer (probe, packet
  * lookup, cuts, checks, stitch, final check), against the very ffmpeg/ffprobe commands it ran,
- * replayed bare from this script: the ratio is the service's own overhead. Also the realtime
+ * replayed bare from this script one after another: the ratio is the service's own overhead, less
+ * what it gains by running clips at once and reading its checks in-process. Also the realtime
  * factor (media seconds per wall second) of each mode, frame-accurate ÷ stream copy per source,
  * the cut method the service chose, and, on the first source, a full re-encode of the same clips
  * in one ffmpeg command: what the smart cut saves. Medians of `--runs` runs. The sources are read

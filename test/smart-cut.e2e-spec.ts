@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config/app-config.js';
 import { Ffmpeg } from '../src/media/ffmpeg.js';
 import { firstPictureArgs } from '../src/media/inspect-args.js';
+import { readMpegTsVideo } from '../src/media/mpeg-ts-file.js';
 import { parameterSets, SmartCodec, splitNalUnits } from '../src/media/nal-units.js';
+import { parseVideoPackets } from '../src/media/video-packets.js';
 import { SourceProxy } from '../src/media/source-proxy.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
 import { Metrics } from '../src/observability/metrics.js';
@@ -152,6 +154,40 @@ describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
       expect(frames).toBeLessThanOrEqual(116);
       expect(identity(output, sources[name], 0)).toBe('='.repeat(frames));
       expect(decodeErrors(output)).toBe('');
+    }
+  });
+
+  it("reads its own MPEG-TS in-process as ffprobe and ffmpeg read it: each video's packets and first picture", async () => {
+    for (const [name, codec, videos] of [
+      ['veryfast', 'h264', 1],
+      ['hevc', 'hevc', 1],
+      ['renditions', 'h264', 2],
+    ] as const) {
+      const { output } = await render(sources[name], 1.3, 4.5, true, '(type=="video")||(type=="audio")');
+      const workDir = dirname(output);
+      for (let video = 0; video < videos; video++) {
+        const joined = join(workDir, 'clip-0.ts');
+        const listed = execFileSync('ffprobe', [
+          ...['-v', 'error', '-select_streams', `v:${video}`],
+          ...['-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', joined],
+        ]).toString();
+        const { packets } = await readMpegTsVideo(joined, video);
+        expect(packets.length).toBe(79);
+        expect(packets).toEqual(
+          parseVideoPackets(listed).map((packet) => ({
+            pts: expect.closeTo(packet.pts, 6),
+            dts: expect.closeTo(packet.dts, 6),
+            keyframe: packet.keyframe,
+          })),
+        );
+        const head = join(workDir, `clip-0-v${video}-head.ts`);
+        const { firstPicture } = await readMpegTsVideo(head, 0, { firstPictureOnly: true });
+        const byFfmpeg = execFileSync('ffmpeg', firstPictureArgs({ location: head, remote: false }, 0, codec));
+        expect(parameterSets(codec, splitNalUnits(firstPicture!))).toEqual(
+          parameterSets(codec, splitNalUnits(byFfmpeg)),
+        );
+        expect(parameterSets(codec, splitNalUnits(firstPicture!)).length).toBe(codec === 'hevc' ? 3 : 2);
+      }
     }
   });
 });

@@ -6,7 +6,7 @@ import { keyframeProbeArgs, MediaInput, probeArgs } from './ffmpeg-args.js';
 import { SourceEncoding } from './matching-encoder.js';
 import { encoderOptions, parameterSets, SmartCodec, splitNalUnits } from './nal-units.js';
 import { parseProbeOutput, ProbeResult } from './probe-result.js';
-import { DecodeCheck, decodeCheckArgs, firstPictureArgs, packetListArgs, parseDecodeCheck } from './inspect-args.js';
+import { DecodeCheck, decodeCheckArgs, DecodeSource, firstPictureArgs, parseDecodeCheck } from './inspect-args.js';
 import { SourceProxy } from './source-proxy.js';
 import { parseVideoPackets, VideoPacket } from './video-packets.js';
 
@@ -114,23 +114,14 @@ export class Ffmpeg implements OnModuleInit {
     return { codec: stream.codec, encoder, parameterSets: sets, pixelFormat: stream.pixelFormat };
   }
 
-  /** The parameter sets a video file opens with (in band, or added from its header by the copy). */
-  async openingParameterSets(
-    input: MediaInput,
-    stream: { index: number; codec: SmartCodec },
+  /** Decodes a local file's (or concat list's) `video`th video from its start, for `readSeconds` or whole: the errors printed and the pictures' times. */
+  async decodeCheck(
+    source: DecodeSource,
+    video: number,
+    readSeconds?: number,
     signal?: AbortSignal,
-  ): Promise<Buffer[]> {
-    return parameterSets(stream.codec, splitNalUnits(await this.firstPicture(input, stream, signal)));
-  }
-
-  /** Every packet of a local file's `video`th video, in decode order and the file's own times. */
-  async allVideoPackets(file: string, video: number, signal?: AbortSignal): Promise<VideoPacket[]> {
-    return parseVideoPackets(await this.text(this.config.ffprobePath, packetListArgs(file, video), signal));
-  }
-
-  /** Decodes a local file's `video`th video from its start, for `readSeconds` or whole: the errors printed and the pictures' times. */
-  async decodeCheck(file: string, video: number, readSeconds?: number, signal?: AbortSignal): Promise<DecodeCheck> {
-    const output = await this.execute(this.config.ffmpegPath, decodeCheckArgs(file, video, readSeconds), { signal });
+  ): Promise<DecodeCheck> {
+    const output = await this.execute(this.config.ffmpegPath, decodeCheckArgs(source, video, readSeconds), { signal });
     return parseDecodeCheck(output.stdout.toString('utf8'), output.stderr);
   }
 

@@ -15,10 +15,14 @@ describe(parseDecodeCheck.name, () => {
   });
 
   it('decodes from the start, without a seek, for as long as asked, keeping every picture', () => {
-    const args = decodeCheckArgs('/w/clip.ts', 1, 1.68);
+    const args = decodeCheckArgs({ path: '/w/clip.ts', concat: false }, 1, 1.68);
     expect(args).not.toContain('-ss');
     expect(args.slice(args.indexOf('-t'), args.indexOf('-t') + 2)).toEqual(['-t', '1.680000']);
     expect(args).toEqual(expect.arrayContaining(['-map', '0:v:1', '-fps_mode', 'passthrough', '-f', 'framemd5']));
-    expect(decodeCheckArgs('/w/tail.ts', 0)).not.toContain('-t');
+    expect(decodeCheckArgs({ path: '/w/tail.ts', concat: false }, 0)).not.toContain('-t');
+    // The pieces of a smart cut, joined as the concat demuxer joins them.
+    expect(decodeCheckArgs({ path: '/w/pieces.txt', concat: true }, 0, 1)).toEqual(
+      expect.arrayContaining(['-f', 'concat', '-safe', '0', '-i', '/w/pieces.txt', '-map', '0:v:0']),
+    );
   });
 });

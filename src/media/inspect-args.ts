@@ -1,7 +1,7 @@
-import { inputArgs, MediaInput, seconds } from './ffmpeg-args.js';
+import { concatInputArgs, inputArgs, MediaInput, seconds } from './ffmpeg-args.js';
 import type { SmartCodec } from './nal-units.js';
 
-/** Commands that look into a video without changing it: its first picture's bytes, its packet count, a decode. */
+/** Commands that look into a video without changing it: its first picture's bytes, a decode. */
 
 /** The first picture of a video stream as Annex B on stdout, its parameter sets in front (added from the header by the copy). */
 export function firstPictureArgs(input: MediaInput, streamIndex: number, codec: SmartCodec): string[] {
@@ -23,34 +23,24 @@ export function firstPictureArgs(input: MediaInput, streamIndex: number, codec: 
   ];
 }
 
-/** Every packet of the file's `video`th video stream (times and key flag), read without decoding. */
-export function packetListArgs(file: string, video: number): string[] {
-  return [
-    '-v',
-    'error',
-    '-select_streams',
-    `v:${video}`,
-    '-show_entries',
-    'packet=pts_time,dts_time,flags',
-    '-of',
-    'csv=p=0',
-    file,
-  ];
+/** What a decode check reads: a local file, or the pieces a concat list (concatList) names, as the concat demuxer joins them. */
+export interface DecodeSource {
+  path: string;
+  concat: boolean;
 }
 
 /**
- * Decodes the file's `video`th video stream from its start (a seek in MPEG-TS may land off a keyframe
+ * Decodes the source's `video`th video stream from its start (a seek in MPEG-TS may land off a keyframe
  * and report errors of its own), for `readSeconds` or to the end: errors go to stderr, each
  * picture's hash and time to stdout.
  */
-export function decodeCheckArgs(file: string, video: number, readSeconds?: number): string[] {
+export function decodeCheckArgs(source: DecodeSource, video: number, readSeconds?: number): string[] {
   return [
     '-hide_banner',
     '-nostdin',
     '-v',
     'error',
-    '-i',
-    file,
+    ...(source.concat ? concatInputArgs(source.path) : ['-i', source.path]),
     ...(readSeconds === undefined ? [] : ['-t', seconds(readSeconds)]),
     '-map',
     `0:v:${video}`,

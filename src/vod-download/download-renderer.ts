@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import {
@@ -19,6 +20,7 @@ import { ClipPlan, PacketWindow, planClip, planStitch, reencodeInstead, Requeste
 import { SmartCutRejected, SmartCutter } from './smart-cutter.js';
 import type { CutMethodName } from './vod-download.entity.js';
 import { Metrics } from '../observability/metrics.js';
+import { mapConcurrently } from '../common/map-concurrently.js';
 
 export interface ClipRequest extends RequestedClip {
   input: MediaInput;
@@ -59,7 +61,17 @@ interface PlannedClip {
 }
 
 /** Per render: each source video's encoding is read once, however many clips it has. */
-type EncodingLookup = (input: MediaInput, video: ProbedStream) => Promise<SourceEncoding | undefined>;
+type EncodingLookup = (
+  input: MediaInput,
+  video: ProbedStream,
+  signal: AbortSignal | undefined,
+) => Promise<SourceEncoding | undefined>;
+
+/**
+ * Clips cut at once within one download: as many as the machine has cores. Their ffmpeg
+ * processes mostly wait on reads and start-ups, or encode a few pictures each.
+ */
+const CLIP_CONCURRENCY = availableParallelism();
 
 /** How far stream durations may fall short of the whole before a track counts as truncated. */
 const TRUNCATION_TOLERANCE_SECONDS = 0.5;
@@ -85,48 +97,61 @@ export class DownloadRenderer {
 
   async render(request: RenderRequest, options: RenderOptions = {}): Promise<RenderResult> {
     const { signal } = options;
-    const clips: PlannedClip[] = [];
     // Clips often share a source; each ffprobe start costs a couple of hundred milliseconds.
     const probes = new Map<string, Promise<ProbeResult>>();
-    const probe = (input: MediaInput) => {
-      if (!probes.has(input.location)) probes.set(input.location, this.ffmpeg.probe(input, signal));
+    const probe = (input: MediaInput, probeSignal: AbortSignal) => {
+      if (!probes.has(input.location)) probes.set(input.location, this.ffmpeg.probe(input, probeSignal));
       return probes.get(input.location)!;
     };
-    for (const [n, clip] of request.clips.entries()) {
-      const plan = await this.forClip(n, clip, () => this.planClip(clip, request.frameAccurate, probe, signal));
-      clips.push({ request: clip, plan, output: join(request.workDir, `clip-${n}.ts`) });
-    }
+    const encodings = new Map<string, Promise<SourceEncoding | undefined>>();
+    const encodingOf: EncodingLookup = (input, video, lookupSignal) => {
+      const key = `${video.index} ${input.location}`;
+      if (!encodings.has(key)) {
+        const stream = { index: video.index, codec: video.codec as SmartCodec, pixelFormat: video.pixelFormat };
+        encodings.set(key, this.ffmpeg.sourceEncoding(input, stream, lookupSignal));
+      }
+      return encodings.get(key)!;
+    };
+    // The clips are independent until the stitch: planned, then cut, several at once.
+    const clips: PlannedClip[] = await mapConcurrently(
+      request.clips,
+      CLIP_CONCURRENCY,
+      async (clip, n, clipSignal) => {
+        const plan = await this.forClip(n, clip, async () => {
+          const planned = await this.planClip(clip, request.frameAccurate, probe, clipSignal);
+          // A smart cut starts from its source's encoding: read it now, while other clips are planned.
+          for (const video of smartVideos(planned)) await encodingOf(clip.input, video, clipSignal);
+          return planned;
+        });
+        return { request: clip, plan, output: join(request.workDir, `clip-${n}.ts`) };
+      },
+      signal,
+    );
     const planned = planStitch(clips.map((clip) => clip.plan));
     const total = planned.durationSeconds;
     // Stitching by copy is nearly free; re-encoding to a common layout costs about as much as the cuts.
     const cutShare = planned.byCopy ? 0.95 : 0.5;
-    const encodings = new Map<string, Promise<SourceEncoding | undefined>>();
-    const encodingOf: EncodingLookup = (input, video) => {
-      const key = `${video.index} ${input.location}`;
-      if (!encodings.has(key)) {
-        const stream = { index: video.index, codec: video.codec as SmartCodec, pixelFormat: video.pixelFormat };
-        encodings.set(key, this.ffmpeg.sourceEncoding(input, stream, signal));
-      }
-      return encodings.get(key)!;
-    };
-    let done = 0;
-    for (const [n, clip] of clips.entries()) {
-      const duration = clip.plan.durationSeconds;
-      // A clip may take several commands (a smart cut's per video, a fallback): progress only moves on.
-      let reached = 0;
-      const report = (seconds: number) => {
-        reached = Math.max(reached, Math.min(seconds, duration));
-        options.onProgress?.((cutShare * (done + reached)) / total);
-      };
-      clip.plan = await this.forClip(n, clip.request, () =>
-        this.metrics.timeCut(
-          duration,
-          () => this.cut(clip, encodingOf, { signal, onProgress: report }),
-          (plan) => plan.method.kind,
-        ),
-      );
-      done += duration;
-    }
+    // Seconds of each clip cut so far; a clip may take several commands (a fallback): its progress only moves on.
+    const reached = clips.map(() => 0);
+    await mapConcurrently(
+      clips,
+      CLIP_CONCURRENCY,
+      async (clip, n, clipSignal) => {
+        const duration = clip.plan.durationSeconds;
+        const report = (seconds: number) => {
+          reached[n] = Math.max(reached[n], Math.min(seconds, duration));
+          options.onProgress?.((cutShare * reached.reduce((sum, value) => sum + value, 0)) / total);
+        };
+        clip.plan = await this.forClip(n, clip.request, () =>
+          this.metrics.timeCut(
+            duration,
+            () => this.cut(clip, encodingOf, { signal: clipSignal, onProgress: report }),
+            (plan) => plan.method.kind,
+          ),
+        );
+      },
+      signal,
+    );
     // A clip re-encoded after a failed smart cut may have changed codec.
     const stitch = planStitch(clips.map((clip) => clip.plan));
 
@@ -174,10 +199,10 @@ export class DownloadRenderer {
   private async planClip(
     clip: ClipRequest,
     frameAccurate: boolean,
-    probeSource: (input: MediaInput) => Promise<ProbeResult>,
-    signal?: AbortSignal,
+    probeSource: (input: MediaInput, signal: AbortSignal) => Promise<ProbeResult>,
+    signal: AbortSignal,
   ): Promise<ClipPlan> {
-    const probe = await probeSource(clip.input);
+    const probe = await probeSource(clip.input, signal);
     const scope = scopeClip(clip, probe, frameAccurate);
     const read = (streamIndex: number, window: PacketWindow | undefined) =>
       window &&
@@ -218,11 +243,11 @@ export class DownloadRenderer {
     }
     const { method } = plan;
     const tracks = [{ videoIndex: plan.video!.index, ...method }, ...(method.others ?? [])];
+    const videos = smartVideos(plan);
     try {
       const encoded = [];
-      for (const track of tracks) {
-        const stream = plan.streams.find((candidate) => candidate.index === track.videoIndex)!;
-        const encoding = await encodingOf(input, stream);
+      for (const [n, track] of tracks.entries()) {
+        const encoding = await encodingOf(input, videos[n], options.signal);
         const encoder = encoding && matchingEncoderArgs(encoding);
         if (!encoding || !encoder) throw new SmartCutRejected('its video was not encoded by x264 or x265');
         encoded.push({ ...track, encoding, encoder });
@@ -296,4 +321,11 @@ export class DownloadRenderer {
       throw new RenderError(`Clip ${n + 1} (${clip.label}): ${(error as Error).message}`);
     }
   }
+}
+
+/** The videos a smart cut re-encodes pieces of, in its tracks' order; none for any other cut. */
+function smartVideos(plan: ClipPlan): ProbedStream[] {
+  if (plan.method.kind !== 'smart') return [];
+  const indexes = [plan.video!.index, ...(plan.method.others ?? []).map((track) => track.videoIndex)];
+  return indexes.map((index) => plan.streams.find((stream) => stream.index === index)!);
 }

@@ -1,9 +1,18 @@
 import { open, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { concatList, MediaInput } from '../media/ffmpeg-args.js';
-import { Ffmpeg, RunOptions } from '../media/ffmpeg.js';
-import { inPresentationOrder } from '../media/inspect-args.js';
+import { Ffmpeg, MediaCommandAborted, RunOptions } from '../media/ffmpeg.js';
+import { DecodeSource, inPresentationOrder } from '../media/inspect-args.js';
 import { SourceEncoding } from '../media/matching-encoder.js';
-import { craToBla, FIRST_PICTURE_SEARCH_BYTES, sameParameterSets } from '../media/nal-units.js';
+import { MpegTsError, MpegTsVideo } from '../media/mpeg-ts.js';
+import { readMpegTsVideo } from '../media/mpeg-ts-file.js';
+import {
+  craToBla,
+  FIRST_PICTURE_SEARCH_BYTES,
+  parameterSets,
+  sameParameterSets,
+  splitNalUnits,
+} from '../media/nal-units.js';
 import { joinPiecesArgs, smartCutArgs } from '../media/smart-cut-args.js';
 import type { ClipPlan, SmartTrack } from './cut-plan.js';
 
@@ -17,6 +26,41 @@ async function spliceAsBla(file: string): Promise<void> {
     if (craToBla(opening)) await handle.write(opening, 0, bytesRead, 0);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Waits for every one of these (so no check or ffmpeg still runs on the clip's files when it is
+ * re-encoded instead), then fails with the first failure that matters most: a stop, then a failed
+ * check (which a sequence of the same steps would have met first), then any other.
+ */
+async function settled(work: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(work);
+  const failures = results.filter((result) => result.status === 'rejected').map((result) => result.reason as unknown);
+  const failure =
+    failures.find((reason) => reason instanceof MediaCommandAborted) ??
+    failures.find((reason) => reason instanceof SmartCutRejected) ??
+    failures[0];
+  if (failure !== undefined) throw failure;
+}
+
+/** Marks a promise as handled now (it is awaited later, maybe after it fails); it still rejects for whoever awaits it. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** One of our own pieces or clips, read in-process; one that cannot be read fails the check, as a probe would. */
+async function readIntermediate(
+  file: string,
+  video: number,
+  options: { firstPictureOnly?: boolean; signal?: AbortSignal },
+): Promise<MpegTsVideo> {
+  try {
+    return await readMpegTsVideo(file, video, options);
+  } catch (error) {
+    if (error instanceof MpegTsError) throw new SmartCutRejected(`${basename(file)} cannot be read: ${error.message}`);
+    throw error;
   }
 }
 
@@ -58,102 +102,102 @@ export class SmartCutter {
     const audios = plan.streams.filter((stream) => stream.type === 'audio');
     const audio = audios.length > 0 ? `${base}-audio.ts` : undefined;
     const lists: string[] = [];
-    for (const [n, track] of tracks.entries()) {
-      const { head, body, tail } = track;
-      const files = { head: `${base}-v${n}-head.ts`, body: `${base}-v${n}-body.ts`, tail: `${base}-v${n}-tail.ts` };
-      // The audio is cut once, with the first video, over the pictures all videos share.
-      const withAudio =
-        n === 0 && audio ? { from: (head ?? body).fromSeconds, until: (tail ?? body).untilSeconds } : undefined;
-      await this.ffmpeg.run(
-        smartCutArgs({
-          input: job.input,
-          videoIndex: track.videoIndex,
-          codec: track.encoding.codec,
-          audioIndexes: audios.map((stream) => stream.index),
-          halfFrameSeconds: plan.halfFrameSeconds,
-          encoder: track.encoder,
-          head: head && { ...head, output: files.head },
-          body: { fromSeconds: body.fromSeconds, frames: body.frames, output: files.body },
-          tail: tail && { ...tail, output: files.tail },
-          audio: withAudio && { fromSeconds: withAudio.from, untilSeconds: withAudio.until, output: audio! },
-        }),
-        options,
-      );
-      if (head) await this.checkParameterSets('head', files.head, track.encoding, options.signal);
-      if (head && track.encoding.codec === 'hevc') await spliceAsBla(files.body);
-      if (tail) await this.checkParameterSets('tail', files.tail, track.encoding, options.signal);
-      // A tail starts on an IDR picture of its own: the body (a clean prefix) cannot break it, but its encode can.
-      if (tail) await this.checkDecodes(files.tail, 0, undefined, 'tail', options.signal);
-      const list = `${base}-v${n}-pieces.txt`;
-      const pieces = [
-        head && { path: files.head, span: head },
-        { path: files.body, span: body },
-        tail && { path: files.tail, span: tail },
-      ];
-      await writeFile(
-        list,
-        concatList(
-          pieces
-            .filter((piece) => piece !== undefined)
-            .map(({ path, span }) => ({ path, durationSeconds: span.untilSeconds - span.fromSeconds })),
-        ),
-      );
-      lists.push(list);
+    // The decodes need only the pieces: they run while the next video is cut and the pieces are joined.
+    const decodeChecks: Promise<void>[] = [];
+    try {
+      for (const [n, track] of tracks.entries()) {
+        const { head, body, tail } = track;
+        const files = { head: `${base}-v${n}-head.ts`, body: `${base}-v${n}-body.ts`, tail: `${base}-v${n}-tail.ts` };
+        // The audio is cut once, with the first video, over the pictures all videos share.
+        const withAudio =
+          n === 0 && audio ? { from: (head ?? body).fromSeconds, until: (tail ?? body).untilSeconds } : undefined;
+        await this.ffmpeg.run(
+          smartCutArgs({
+            input: job.input,
+            videoIndex: track.videoIndex,
+            codec: track.encoding.codec,
+            audioIndexes: audios.map((stream) => stream.index),
+            halfFrameSeconds: plan.halfFrameSeconds,
+            encoder: track.encoder,
+            head: head && { ...head, output: files.head },
+            body: { fromSeconds: body.fromSeconds, frames: body.frames, output: files.body },
+            tail: tail && { ...tail, output: files.tail },
+            audio: withAudio && { fromSeconds: withAudio.from, untilSeconds: withAudio.until, output: audio! },
+          }),
+          options,
+        );
+        if (head) await this.checkParameterSets('head', files.head, track.encoding, options.signal);
+        if (head && track.encoding.codec === 'hevc') await spliceAsBla(files.body);
+        if (tail) await this.checkParameterSets('tail', files.tail, track.encoding, options.signal);
+        // A tail starts on an IDR picture of its own: the body (a clean prefix) cannot break it, but its encode can.
+        if (tail) {
+          const tailOnly = { path: files.tail, concat: false };
+          decodeChecks.push(handled(this.checkDecodes(tailOnly, undefined, 'tail', options.signal)));
+        }
+        const list = `${base}-v${n}-pieces.txt`;
+        const pieces = [
+          head && { path: files.head, span: head },
+          { path: files.body, span: body },
+          tail && { path: files.tail, span: tail },
+        ];
+        await writeFile(
+          list,
+          concatList(
+            pieces
+              .filter((piece) => piece !== undefined)
+              .map(({ path, span }) => ({ path, durationSeconds: span.untilSeconds - span.fromSeconds })),
+          ),
+        );
+        lists.push(list);
+        // Through the join of head and body, where parameter sets, picture order counts and reference
+        // lists meet, read as the join reads the pieces: the same packets, before they are written out.
+        if (head) {
+          const joined = { path: list, concat: true };
+          const readSeconds = head.untilSeconds - head.fromSeconds + JOIN_CHECK_SECONDS;
+          decodeChecks.push(handled(this.checkDecodes(joined, readSeconds, 'join', options.signal)));
+        }
+      }
+    } catch (error) {
+      await Promise.allSettled(decodeChecks);
+      throw error;
     }
-    await this.ffmpeg.run(joinPiecesArgs({ videoLists: lists, audio, audioStreamCount: audios.length, output }), {
-      signal: options.signal,
-    });
-    for (const [n, { head }] of tracks.entries()) {
-      await this.checkJoined(
-        output,
-        n,
-        plan.expectedFrames,
-        head && head.untilSeconds - head.fromSeconds,
-        options.signal,
-      );
-    }
+    const join = this.ffmpeg.run(
+      joinPiecesArgs({ videoLists: lists, audio, audioStreamCount: audios.length, output }),
+      {
+        signal: options.signal,
+      },
+    );
+    await settled([join, ...decodeChecks]);
+    await settled(tracks.map((_, n) => this.checkJoined(output, n, plan.expectedFrames, options.signal)));
   }
 
   private async checkParameterSets(piece: string, file: string, encoding: SourceEncoding, signal?: AbortSignal) {
-    const input = { location: file, remote: false };
-    const sets = await this.ffmpeg.openingParameterSets(input, { index: 0, codec: encoding.codec }, signal);
+    const { firstPicture } = await readIntermediate(file, 0, { firstPictureOnly: true, signal });
+    const sets = parameterSets(encoding.codec, splitNalUnits(firstPicture ?? Buffer.alloc(0)));
     if (!sameParameterSets(sets, encoding.parameterSets)) {
       throw new SmartCutRejected(`the re-encoded ${piece}'s parameter sets differ from the source's`);
     }
   }
 
-  /**
-   * The joined clip's `video`th video holds exactly the planned pictures, with decode times that
-   * only rise, and its pictures through the join of head and body (where parameter sets, picture
-   * order counts and reference lists meet) decode cleanly.
-   */
-  private async checkJoined(
-    file: string,
-    video: number,
-    expectedFrames: number | undefined,
-    headSeconds: number | undefined,
-    signal?: AbortSignal,
-  ) {
-    const packets = await this.ffmpeg.allVideoPackets(file, video, signal);
+  /** The joined clip's `video`th video holds exactly the planned pictures, with decode times that only rise. */
+  private async checkJoined(file: string, video: number, expectedFrames: number | undefined, signal?: AbortSignal) {
+    const { packets } = await readIntermediate(file, video, { signal });
     if (expectedFrames !== undefined && packets.length !== expectedFrames) {
       throw new SmartCutRejected(`the joined clip has ${packets.length} pictures instead of ${expectedFrames}`);
     }
     if (!packets.every((packet, n) => n === 0 || packet.dts > packets[n - 1].dts)) {
       throw new SmartCutRejected('the joined clip has decode times out of order');
     }
-    if (headSeconds !== undefined) {
-      await this.checkDecodes(file, video, headSeconds + JOIN_CHECK_SECONDS, 'join', signal);
-    }
   }
 
+  /** The source's video decodes without a single error, its pictures coming out in presentation order. */
   private async checkDecodes(
-    file: string,
-    video: number,
+    source: DecodeSource,
     readSeconds: number | undefined,
     what: string,
     signal?: AbortSignal,
   ) {
-    const check = await this.ffmpeg.decodeCheck(file, video, readSeconds, signal);
+    const check = await this.ffmpeg.decodeCheck(source, 0, readSeconds, signal);
     if (check.errors.length > 0) throw new SmartCutRejected(`decoding the ${what} failed: ${check.errors[0]}`);
     if (!inPresentationOrder(check.pictureTimes)) {
       throw new SmartCutRejected(`the pictures of the ${what} come out of order`);
