@@ -45,7 +45,7 @@ export const ACCEL_ANSWER_CACHE_SECONDS = 10;
  * absolute second `@<unix seconds>` on the wall clock (nginx's clock; a relative count would run
  * on from whenever the answer reached nginx). nginx uses an entry through the whole second it
  * names, so for a file that expires in `expiresInMs` the last such second is the one before the
- * expiry's: never a moment past it. `0`: do not cache (less than that second is left).
+ * expiry's: never a moment past it. `0`: do not cache (the expiry falls within the current second).
  */
 export function accelExpires(wallNowMs: number, expiresInMs = Number.POSITIVE_INFINITY): string {
   const nowSecond = Math.floor(wallNowMs / 1000);
