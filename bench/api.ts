@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import express from 'express';
+import { median } from './measure.js';
 
 type Target = 'nest' | 'express' | 'http';
 const TARGETS: Target[] = ['http', 'express', 'nest'];
@@ -165,12 +166,6 @@ async function json(url: string, method: string, path: string, body: unknown): P
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return response.json() as Promise<Record<string, any>>;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 // ---- the servers -------------------------------------------------------------------------

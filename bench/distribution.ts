@@ -19,6 +19,7 @@ import { AppModule } from '../src/app.module.js';
 import { configureApp } from '../src/app.setup.js';
 import { AppConfig } from '../src/config/app-config.js';
 import { copyInto } from '../src/distribution/element-sources.js';
+import { median } from './measure.js';
 
 const GiB = 1024 ** 3;
 const RUNS = 9;
@@ -152,11 +153,6 @@ async function distributeOnce(running: RunningApp, file: string, mediaPackageId:
   const elapsed = performance.now() - started;
   if (response.status !== 200) throw new Error(`distributesync answered ${response.status}: ${body}`);
   return elapsed;
-}
-
-function median(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function timeCopy(target: string, copy: () => Promise<void>): Promise<number> {

@@ -4,9 +4,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from './measure.js';
 
 /** Tests and benches run from the repository's root (npm scripts, vitest). */
 export const NGINX_CONF = resolve('deploy/nginx.conf');
@@ -134,15 +134,4 @@ async function waitUntilListening(url: string, child: ChildProcess, dir: string)
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error('nginx did not start listening within 5 s');
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -21,6 +21,7 @@ import { Ffmpeg, RunOptions, ToolOutput } from '../src/media/ffmpeg.js';
 import { SourceProxy } from '../src/media/source-proxy.js';
 import { Metrics } from '../src/observability/metrics.js';
 import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
+import { median } from './measure.js';
 
 const args = new Map(
   process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])),
@@ -257,12 +258,6 @@ function runBare(path: string, commandArgs: string[], env?: NodeJS.ProcessEnv): 
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path} exited with ${code}`))));
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 void main().catch((error) => {

@@ -15,7 +15,8 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { freePort, NGINX_ACCEL_PREFIX, nginxInstalled, startNginx, type RunningNginx } from './nginx.js';
+import { freePort, median } from './measure.js';
+import { NGINX_ACCEL_PREFIX, nginxInstalled, startNginx, type RunningNginx } from './nginx.js';
 
 const args = new Map(
   process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1]]] : [])),
@@ -267,10 +268,4 @@ function wrk(url: string, duration: number): Measured {
     bytesPerSecond: Number(transfer[1]) * unit,
     cpuMicrosecondsPerRequest: 0,
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
