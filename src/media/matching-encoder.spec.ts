@@ -34,7 +34,6 @@ describe(matchingEncoderArgs.name, () => {
         'open-gop=0',
         'weightp=1',
         'deblock=0,0',
-        'psy-rd=1,0',
         'deadzone-inter=21',
         'deadzone-intra=11',
         'direct=spatial',
@@ -48,15 +47,16 @@ describe(matchingEncoderArgs.name, () => {
     expect(params(args).some((param) => param.startsWith('threads') || param.startsWith('rc='))).toBe(false);
   });
 
-  it('gives x264 the chroma QP offset before its psy-RD and psy-trellis adjustments', () => {
-    const medium = `${VERYFAST} ${MEDIUM_CHANGES}`;
-    expect(params(matchingEncoderArgs(x264(medium)))).toContain('chroma-qp-offset=0');
-    const trellis = medium
-      .replaceAll('psy_rd=1.00:0.00', 'psy_rd=1.00:0.15')
-      .replaceAll('chroma_qp_offset=-2', 'chroma_qp_offset=-3');
-    expect(params(matchingEncoderArgs(x264(trellis)))).toContain('chroma-qp-offset=0');
-    // Below subme 6 psy-RD is off, and so is its adjustment.
-    expect(params(matchingEncoderArgs(x264(`${VERYFAST} chroma_qp_offset=-2`)))).toContain('chroma-qp-offset=-2');
+  it('analyses as fast as x264 can, with psy off, so that the chroma QP offset it printed is the one to give', () => {
+    const medium = params(matchingEncoderArgs(x264(`${VERYFAST} ${MEDIUM_CHANGES}`)));
+    expect(medium).toEqual(
+      expect.arrayContaining(['me=dia', 'subme=1', 'psy=0', 'trellis=0', 'rc-lookahead=0', 'mbtree=0']),
+    );
+    // The source's settings that reach the parameter sets stay.
+    expect(medium).toEqual(expect.arrayContaining(['ref=3', 'chroma-qp-offset=-2', '8x8dct=1', 'weightp=1']));
+    // One value per setting: the source's analysis settings are replaced, not followed by a second.
+    expect(medium.filter((param) => param.startsWith('subme='))).toEqual(['subme=1']);
+    expect(new Set(medium.map((param) => param.split('=')[0])).size).toBe(medium.length);
   });
 
   it("keeps x264's rate control (it sets pic_init_qp), and refuses what it cannot rebuild", () => {
@@ -88,6 +88,19 @@ describe(matchingEncoderArgs.name, () => {
       'deblock=0,0',
       'no-sao=1',
       'crf=28.0',
+      'me=dia',
+      'subme=0',
+      'merange=16',
+      'rd=1',
+      'b-adapt=0',
+      'psy-rd=0',
+      'psy-rdoq=0',
+      'early-skip=1',
+      'fast-intra=1',
+      'b-intra=0',
+      'limit-refs=3',
+      // More than its B-frames in a row.
+      'rc-lookahead=4',
     ]);
     expect(args).toEqual(expect.arrayContaining(['-c:v', 'libx265', '-chroma_sample_location', 'unspecified']));
   });
