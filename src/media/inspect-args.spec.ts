@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { decodeCheckArgs, inPresentationOrder, parseDecodeCheck } from './inspect-args.js';
 
 describe(parseDecodeCheck.name, () => {
-  it("reads the decoder's complaints and the pictures' times from a framemd5 listing", () => {
-    const framemd5 =
-      '#format: frame checksums\n#stream#, dts, pts, duration, size, hash\n0, 0, 0, 1, 86400, ab\n0, 1, 1, 1, 86400, cd\n';
-    expect(parseDecodeCheck(framemd5, '[h264 @ 0x1] co located POCs unavailable\n\n')).toEqual({
+  it("reads the decoder's complaints and the pictures' times from a framecrc listing", () => {
+    const framecrc =
+      '#stream#, dts, pts, duration, size, checksum\n0, 0, 0, 1, 86400, 0x5e2a1b3c\n0, 1, 1, 1, 86400, 0x0d1e2f30\n';
+    expect(parseDecodeCheck(framecrc, '[h264 @ 0x1] co located POCs unavailable\n\n')).toEqual({
       errors: ['[h264 @ 0x1] co located POCs unavailable'],
       pictureTimes: [0, 1],
     });
@@ -18,7 +18,7 @@ describe(parseDecodeCheck.name, () => {
     const args = decodeCheckArgs({ path: '/w/clip.ts', concat: false }, 1, 1.68);
     expect(args).not.toContain('-ss');
     expect(args.slice(args.indexOf('-t'), args.indexOf('-t') + 2)).toEqual(['-t', '1.680000']);
-    expect(args).toEqual(expect.arrayContaining(['-map', '0:v:1', '-fps_mode', 'passthrough', '-f', 'framemd5']));
+    expect(args).toEqual(expect.arrayContaining(['-map', '0:v:1', '-fps_mode', 'passthrough', '-f', 'framecrc']));
     expect(decodeCheckArgs({ path: '/w/tail.ts', concat: false }, 0)).not.toContain('-t');
     // The pieces of a smart cut, joined as the concat demuxer joins them.
     expect(decodeCheckArgs({ path: '/w/pieces.txt', concat: true }, 0, 1)).toEqual(
