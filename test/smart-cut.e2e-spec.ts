@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config/app-config.js';
-import { Ffmpeg } from '../src/media/ffmpeg.js';
+import { Ffmpeg, RunOptions } from '../src/media/ffmpeg.js';
 import { firstPictureArgs } from '../src/media/inspect-args.js';
+import { joinPiecesArgs } from '../src/media/smart-cut-args.js';
 import { readMpegTsVideo } from '../src/media/mpeg-ts-file.js';
 import { parameterSets, SmartCodec, splitNalUnits } from '../src/media/nal-units.js';
 import { parseVideoPackets } from '../src/media/video-packets.js';
@@ -26,6 +27,25 @@ import {
 function openingParameterSets(file: string, codec: SmartCodec): Buffer[] {
   const picture = execFileSync('ffmpeg', firstPictureArgs({ location: file, remote: false }, 0, codec));
   return parameterSets(codec, splitNalUnits(picture));
+}
+
+/**
+ * Overwrites the payload of the MPEG-TS packets of the video (PID 0x100, as ffmpeg numbers it) in
+ * the middle third of the file, past the first picture and its parameter sets, keeping every
+ * packet's header and each PES header's packet: the file still demuxes, its slices do not decode.
+ * 0xA5 bytes, not zeros: a run of zeros would end the NAL unit, and a decoder takes it as short.
+ */
+function spoilVideoPayloads(file: string): void {
+  const bytes = readFileSync(file);
+  const count = bytes.length / 188;
+  for (let n = Math.floor(count / 3); n < Math.floor((2 * count) / 3); n++) {
+    const at = n * 188;
+    const pid = ((bytes[at + 1] & 0x1f) << 8) | bytes[at + 2];
+    const startsPes = (bytes[at + 1] & 0x40) !== 0;
+    const payloadOnly = (bytes[at + 3] & 0x30) === 0x10;
+    if (bytes[at] === 0x47 && pid === 0x100 && !startsPes && payloadOnly) bytes.fill(0xa5, at + 4, at + 188);
+  }
+  writeFileSync(file, bytes);
 }
 
 describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
@@ -157,6 +177,122 @@ describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
     }
   });
 
+  describe('a download of several smart cuts', () => {
+    // 1.3–4.5 s and 2.3–5.5 s: 79 pictures each, each with a head, a copied body and a tail.
+    const SPANS = [
+      [1.3, 4.5],
+      [2.3, 5.5],
+    ] as const;
+
+    /** An ffmpeg adapter that spoils one step, as a fault would: `spoil` may rewrite a command's arguments, or a file after it ran. */
+    class FaultyFfmpeg extends Ffmpeg {
+      constructor(
+        config: ConstructorParameters<typeof Ffmpeg>[0],
+        proxy: SourceProxy,
+        private readonly spoil: { args?: (args: string[]) => string[]; after?: (args: string[]) => void },
+      ) {
+        super(config, proxy);
+      }
+
+      async run(args: string[], options: RunOptions = {}): Promise<void> {
+        await super.run(this.spoil.args?.(args) ?? args, options);
+        this.spoil.after?.(args);
+      }
+    }
+
+    const renderClips = async (ffmpeg?: Ffmpeg) => {
+      const workDir = join(dir, `work-${run++}`);
+      mkdirSync(workDir);
+      const output = join(workDir, 'out.mp4');
+      const input = { location: sources.veryfast, remote: false };
+      const using = ffmpeg ? new DownloadRenderer(ffmpeg, new Metrics()) : renderer;
+      const result = await using.render({
+        clips: SPANS.map(([startSeconds, endSeconds]) => ({
+          input,
+          label: `clip ${startSeconds}`,
+          startSeconds,
+          endSeconds,
+          filter: undefined,
+        })),
+        frameAccurate: true,
+        output,
+        workDir,
+      });
+      return { ...result, output, workDir };
+    };
+
+    const faulty = (spoil: ConstructorParameters<typeof FaultyFfmpeg>[2]) => {
+      const config = loadConfig({ ...process.env, DATA_DIR: join(dir, 'data'), MEDIA_ROOT: dir });
+      return new FaultyFfmpeg(config, new SourceProxy(config), spoil);
+    };
+
+    const expectWhole = (output: string) => {
+      const streams = ffprobe(output).streams;
+      expect(Number(streams[0].nb_frames)).toBe(158);
+      expect(decodeErrors(output)).toBe('');
+      // The audio lasts as long as the pictures: each clip's audio sits under its own pictures.
+      expect(Math.abs(Number(streams[1].duration) - 158 / SMART_FPS)).toBeLessThan(0.05);
+    };
+
+    it("is stitched straight from the clips' pieces, no clip joined on its own", async () => {
+      const { cutMethod, output, workDir } = await renderClips();
+      expect(cutMethod).toBe('smart');
+      expectWhole(output);
+      expect(readdirSync(workDir).filter((name) => /^clip-\d+\.ts$/.test(name))).toEqual([]);
+      const firsts = [Math.round(1.32 * SMART_FPS), Math.round(2.32 * SMART_FPS)];
+      const cut = pictureHashes(output);
+      const original = firsts.flatMap((first) =>
+        pictureHashes(sources.veryfast, { seconds: first / SMART_FPS, frames: 79 }),
+      );
+      // Every copied picture is the source's, bit for bit: at least the bodies, 2.0–4.0 s and 4.0–5.x s.
+      const same = cut.filter((hash, n) => hash === original[n]).length;
+      expect(same).toBeGreaterThanOrEqual(50 + 25);
+    });
+
+    it('joins each clip on its own when the stitched download lacks pictures, and keeps the smart cuts', async () => {
+      const warn = vi.spyOn(Logger.prototype, 'warn');
+      try {
+        // The stitch from pieces stops early, as a concat that lost a piece would.
+        const ffmpeg = faulty({
+          args: (args) =>
+            args.some((arg) => arg.endsWith('pieces-v0.txt'))
+              ? [...args.slice(0, -1), '-frames:v', '100', args.at(-1)!]
+              : args,
+        });
+        const { cutMethod, output, workDir } = await renderClips(ffmpeg);
+        expect(warn).toHaveBeenCalledWith(expect.stringContaining('has 100 pictures in a video instead of 158'));
+        expect(cutMethod).toBe('smart');
+        expectWhole(output);
+        expect(
+          readdirSync(workDir)
+            .filter((name) => /^clip-\d+\.ts$/.test(name))
+            .sort(),
+        ).toEqual(['clip-0.ts', 'clip-1.ts']);
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it('re-encodes a clip whose join fails to decode, and joins the others as cut', async () => {
+      const warn = vi.spyOn(Logger.prototype, 'warn');
+      try {
+        // The second clip's head is damaged on disk after it was cut: its slices' data overwritten, its headers kept.
+        const ffmpeg = faulty({
+          after: (args) => {
+            const head = args.find((arg) => arg.endsWith('clip-1-v0-head.ts'));
+            if (head) spoilVideoPayloads(head);
+          },
+        });
+        const { cutMethod, output } = await renderClips(ffmpeg);
+        expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Clip clip 2\.3 .*decoding the join failed/));
+        expect(cutMethod).toBe('reencode');
+        expectWhole(output);
+      } finally {
+        warn.mockRestore();
+      }
+    });
+  });
+
   it("reads its own MPEG-TS in-process as ffprobe and ffmpeg read it: each video's packets and first picture", async () => {
     for (const [name, codec, videos] of [
       ['veryfast', 'h264', 1],
@@ -165,8 +301,11 @@ describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
     ] as const) {
       const { output } = await render(sources[name], 1.3, 4.5, true, '(type=="video")||(type=="audio")');
       const workDir = dirname(output);
+      // The download was stitched straight from the clip's pieces: join them as a clip is joined when that fails.
+      const joined = join(workDir, 'joined.ts');
+      const videoLists = Array.from({ length: videos }, (_, video) => join(workDir, `clip-0-v${video}-pieces.txt`));
+      execFileSync('ffmpeg', joinPiecesArgs({ videoLists, audio: undefined, audioStreamCount: 0, output: joined }));
       for (let video = 0; video < videos; video++) {
-        const joined = join(workDir, 'clip-0.ts');
         const listed = execFileSync('ffprobe', [
           ...['-v', 'error', '-select_streams', `v:${video}`],
           ...['-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', joined],

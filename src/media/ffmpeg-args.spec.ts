@@ -110,6 +110,10 @@ describe('ffmpeg arguments', () => {
         { path: '/w/b.ts', durationSeconds: 2 },
       ]),
     ).toBe("file '/w/it'\\''s.ts'\nduration 0.700000\nfile '/w/b.ts'\nduration 2.000000\n");
+    // An inpoint anchors the file's own time there, not its first packet, at the entry's start.
+    expect(concatList([{ path: '/w/a.ts', durationSeconds: 2, inpointSeconds: 0 }])).toBe(
+      "file '/w/a.ts'\ninpoint 0.000000\nduration 2.000000\n",
+    );
   });
 
   it('refuses a path with a line break, which would end the concat entry and start a directive of its own', () => {

@@ -171,13 +171,29 @@ export function reencodeCutArgs(options: ReencodeCutOptions): string[] {
   ];
 }
 
+/** One entry of a concat list: a file, how long it lasts in the joined output, and maybe where in it that starts. */
+export interface ConcatPiece {
+  path: string;
+  durationSeconds: number;
+  /**
+   * The file's time that lands on the entry's start in the output. Without it, the file's first
+   * packet does, wherever in the file that is.
+   */
+  inpointSeconds?: number;
+}
+
 /** The concat demuxer's list file: one entry per piece, each with its exact duration. */
-export function concatList(pieces: { path: string; durationSeconds: number }[]): string {
+export function concatList(pieces: ConcatPiece[]): string {
   const broken = pieces.find(({ path }) => /[\r\n]/.test(path));
   // Quoting cannot carry a line break: the list is read line by line.
   if (broken) throw new Error(`The path ${JSON.stringify(broken.path)} has a line break; a concat list cannot name it`);
   return pieces
-    .map(({ path, durationSeconds }) => `file '${path.replace(/'/g, "'\\''")}'\nduration ${seconds(durationSeconds)}\n`)
+    .map(
+      ({ path, durationSeconds, inpointSeconds }) =>
+        `file '${path.replace(/'/g, "'\\''")}'\n` +
+        (inpointSeconds === undefined ? '' : `inpoint ${seconds(inpointSeconds)}\n`) +
+        `duration ${seconds(durationSeconds)}\n`,
+    )
     .join('');
 }
 
@@ -278,7 +294,7 @@ export function stitchNormalisedArgs(clips: NormaliseClip[], target: TargetLayou
 }
 
 /** Non-fragmented MP4 with the index up front, so a browser can start playing before the download ends. */
-function mp4OutputArgs(audioLanguages: (string | undefined)[]): string[] {
+export function mp4OutputArgs(audioLanguages: (string | undefined)[]): string[] {
   return [
     ...audioLanguages.flatMap((language, n) => (language ? [`-metadata:s:a:${n}`, `language=${language}`] : [])),
     '-movflags',

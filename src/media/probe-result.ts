@@ -28,6 +28,8 @@ export interface ProbedStream {
   language?: string;
   bitrate?: number;
   durationSeconds?: number;
+  /** The pictures or samples the container says it holds (ffprobe's nb_frames); undefined when it does not say. */
+  frameCount?: number;
 }
 
 export interface ProbeResult {
@@ -58,6 +60,7 @@ interface FfprobeJson {
     channels?: number;
     bit_rate?: string;
     duration?: string;
+    nb_frames?: string;
     id?: string;
     tags?: Record<string, string>;
   }[];
@@ -106,6 +109,7 @@ function toProbedStream(stream: NonNullable<FfprobeJson['streams']>[number]): Pr
     language,
     bitrate,
     durationSeconds: positive(stream.duration),
+    frameCount: positive(stream.nb_frames),
   };
 }
 

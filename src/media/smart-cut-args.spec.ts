@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinPiecesArgs, smartCutArgs } from './smart-cut-args.js';
+import { joinPiecesArgs, smartCutArgs, stitchPiecesArgs } from './smart-cut-args.js';
 
 const local = { location: '/media/a.mp4', remote: false };
 const valueAfter = (args: string[], flag: string, nth = 0) => args.filter((_, i) => args[i - 1] === flag)[nth];
@@ -84,5 +84,30 @@ describe(joinPiecesArgs.name, () => {
     expect(mapped(['p.txt'])).toEqual(['0:v:0', '1:a:0', '1:a:1']);
     // Several videos: one list each, the audio after them.
     expect(mapped(['p0.txt', 'p1.txt'])).toEqual(['0:v:0', '1:v:0', '2:a:0', '2:a:1']);
+  });
+});
+
+describe(stitchPiecesArgs.name, () => {
+  it("stitches the download's MP4 from every clip's pieces and audio, each from its concat list, by copy", () => {
+    const args = stitchPiecesArgs({
+      videoLists: ['v0.txt', 'v1.txt'],
+      audioList: 'audio.txt',
+      audioLanguages: ['eng', undefined],
+      output: 'out.mp4',
+    });
+    expect(args.filter((_, i, all) => all[i - 1] === '-i')).toEqual(['v0.txt', 'v1.txt', 'audio.txt']);
+    expect(args.filter((_, i, all) => all[i - 1] === '-f').slice(0, 3)).toEqual(['concat', 'concat', 'concat']);
+    expect(args.filter((_, i, all) => all[i - 1] === '-map')).toEqual(['0:v:0', '1:v:0', '2:a:0', '2:a:1']);
+    expect(args).toEqual(
+      expect.arrayContaining(['-c', 'copy', '-metadata:s:a:0', 'language=eng', '-movflags', '+faststart']),
+    );
+    expect(args.slice(-3)).toEqual(['-f', 'mp4', 'out.mp4']);
+    const silent = stitchPiecesArgs({
+      videoLists: ['v0.txt'],
+      audioList: undefined,
+      audioLanguages: [],
+      output: 'o.mp4',
+    });
+    expect(silent.filter((_, i, all) => all[i - 1] === '-map')).toEqual(['0:v:0']);
   });
 });

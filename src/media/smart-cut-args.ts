@@ -1,5 +1,5 @@
 import type { SmartCodec } from './nal-units.js';
-import { COMMON, concatInputArgs, inputArgs, INTERMEDIATE, MediaInput, seconds } from './ffmpeg-args.js';
+import { COMMON, concatInputArgs, inputArgs, INTERMEDIATE, MediaInput, mp4OutputArgs, seconds } from './ffmpeg-args.js';
 
 /** An encoded piece: `frames` pictures from the picture at `fromSeconds`. */
 export interface EncodedPiece {
@@ -104,19 +104,47 @@ export interface JoinPiecesOptions {
 
 /** Joins a smart cut's video pieces (by the concat demuxer, per video) with its audio into one clip, all by copy. */
 export function joinPiecesArgs(options: JoinPiecesOptions): string[] {
-  const { videoLists } = options;
+  const audio = options.audio ? ['-i', options.audio] : undefined;
   return [
     ...COMMON,
+    ...piecesByCopy(options.videoLists, audio, options.audioStreamCount),
+    ...INTERMEDIATE,
+    options.output,
+  ];
+}
+
+export interface StitchPiecesOptions {
+  /** Per video, in output order, the concat list naming every clip's pieces in order. */
+  videoLists: string[];
+  /** The concat list naming every clip's audio in order; undefined without audio. */
+  audioList: string | undefined;
+  /** ISO 639-2 language per output audio stream, in order; undefined leaves the stream untagged. */
+  audioLanguages: (string | undefined)[];
+  output: string;
+}
+
+/** The download's MP4 straight from every clip's smart-cut pieces, all by copy: no clip is joined first. */
+export function stitchPiecesArgs(options: StitchPiecesOptions): string[] {
+  const audio = options.audioList ? concatInputArgs(options.audioList) : undefined;
+  return [
+    ...COMMON,
+    ...piecesByCopy(options.videoLists, audio, options.audioLanguages.length),
+    ...mp4OutputArgs(options.audioLanguages),
+    options.output,
+  ];
+}
+
+/** Each video from its concat list, then `audioStreamCount` audio streams from the last input, all copied. */
+function piecesByCopy(videoLists: string[], audioInput: string[] | undefined, audioStreamCount: number): string[] {
+  return [
     ...videoLists.flatMap((list) => concatInputArgs(list)),
-    ...(options.audio ? ['-i', options.audio] : []),
+    ...(audioInput ?? []),
     ...videoLists.flatMap((_, n) => ['-map', `${n}:v:0`]),
-    ...Array.from({ length: options.audio ? options.audioStreamCount : 0 }, (_, n) => [
+    ...Array.from({ length: audioInput ? audioStreamCount : 0 }, (_, n) => [
       '-map',
       `${videoLists.length}:a:${n}`,
     ]).flat(),
     '-c',
     'copy',
-    ...INTERMEDIATE,
-    options.output,
   ];
 }

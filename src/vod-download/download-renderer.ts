@@ -12,12 +12,22 @@ import {
   StreamRef,
   TargetLayout,
 } from '../media/ffmpeg-args.js';
-import { Ffmpeg, MediaCommandAborted, RunOptions } from '../media/ffmpeg.js';
+import { Ffmpeg, MediaCommandAborted, MediaCommandError, RunOptions } from '../media/ffmpeg.js';
+import { stitchPiecesArgs } from '../media/smart-cut-args.js';
 import { matchingEncoderArgs, SourceEncoding } from '../media/matching-encoder.js';
 import type { SmartCodec } from '../media/nal-units.js';
 import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
-import { ClipPlan, PacketWindow, planClip, planStitch, reencodeInstead, RequestedClip, scopeClip } from './cut-plan.js';
-import { SmartCutRejected, SmartCutter } from './smart-cutter.js';
+import {
+  ClipPlan,
+  PacketWindow,
+  planClip,
+  planStitch,
+  reencodeInstead,
+  RequestedClip,
+  scopeClip,
+  StitchPlan,
+} from './cut-plan.js';
+import { SmartCutJob, SmartCutRejected, SmartCutter, SmartPieces } from './smart-cutter.js';
 import type { CutMethodName } from './vod-download.entity.js';
 import { Metrics } from '../observability/metrics.js';
 import { mapConcurrently } from '../common/map-concurrently.js';
@@ -58,6 +68,8 @@ interface PlannedClip {
   request: ClipRequest;
   plan: ClipPlan;
   output: string;
+  /** A smart cut whose pieces are not joined into `output` yet (see render). */
+  pending?: { job: SmartCutJob; pieces: SmartPieces };
 }
 
 /** Per render: each source video's encoding is read once, however many clips it has. */
@@ -73,6 +85,9 @@ type EncodingLookup = (
  */
 const CLIP_CONCURRENCY = availableParallelism();
 
+/** Clips planned at once: planning reads a few hundred kilobytes per clip and waits on ffprobe's start-ups. */
+const PLAN_CONCURRENCY = Math.max(8, CLIP_CONCURRENCY);
+
 /** How far stream durations may fall short of the whole before a track counts as truncated. */
 const TRUNCATION_TOLERANCE_SECONDS = 0.5;
 
@@ -82,6 +97,7 @@ const TRUNCATION_TOLERANCE_SECONDS = 0.5;
  * copy; frame-accurate by the smart cut, which re-encodes only the pictures before the first
  * keyframe and after the last clean point, checked and else re-encoded whole), then stitch by
  * copy when the clips share a track layout and re-encode to a common layout when they do not.
+ * A download of smart cuts alone is stitched straight from their pieces.
  */
 @Injectable()
 export class DownloadRenderer {
@@ -115,7 +131,7 @@ export class DownloadRenderer {
     // The clips are independent until the stitch: planned, then cut, several at once.
     const clips: PlannedClip[] = await mapConcurrently(
       request.clips,
-      CLIP_CONCURRENCY,
+      PLAN_CONCURRENCY,
       async (clip, n, clipSignal) => {
         const plan = await this.forClip(n, clip, async () => {
           const planned = await this.planClip(clip, request.frameAccurate, probe, clipSignal);
@@ -129,6 +145,9 @@ export class DownloadRenderer {
     );
     const planned = planStitch(clips.map((clip) => clip.plan));
     const total = planned.durationSeconds;
+    // When every clip is a smart cut and their layouts match, the download is stitched straight
+    // from the clips' pieces: no clip is joined on its own first (a copy of the whole clip).
+    const piecesOnly = planned.byCopy && clips.every((clip) => clip.plan.method.kind === 'smart');
     // Stitching by copy is nearly free; re-encoding to a common layout costs about as much as the cuts.
     const cutShare = planned.byCopy ? 0.95 : 0.5;
     // Seconds of each clip cut so far; a clip may take several commands (a fallback): its progress only moves on.
@@ -145,21 +164,124 @@ export class DownloadRenderer {
         clip.plan = await this.forClip(n, clip.request, () =>
           this.metrics.timeCut(
             duration,
-            () => this.cut(clip, encodingOf, { signal: clipSignal, onProgress: report }),
+            () => this.cut(clip, encodingOf, { signal: clipSignal, onProgress: report }, piecesOnly),
             (plan) => plan.method.kind,
           ),
         );
       },
       signal,
     );
-    // A clip re-encoded after a failed smart cut may have changed codec.
-    const stitch = planStitch(clips.map((clip) => clip.plan));
-
     const stitchOptions = {
       signal,
       onProgress: (seconds: number) =>
         options.onProgress?.(cutShare + ((1 - cutShare) * Math.min(seconds, total)) / total),
     };
+    const stitchedFromPieces = clips.every((clip) => clip.pending)
+      ? await this.stitchPieces(clips, planned, request, stitchOptions)
+      : undefined;
+    if (!stitchedFromPieces) {
+      await this.joinPieces(clips, signal);
+      await this.stitchClips(clips, request, stitchOptions);
+    }
+    // A clip re-encoded after a failed smart cut may have changed codec.
+    const stitch = planStitch(clips.map((clip) => clip.plan));
+    await this.checkNoTrackLost(request.output, stitch.target, stitch.durationSeconds, signal, stitchedFromPieces);
+    const ranks = clips.map((clip) => METHOD_RANK.indexOf(clip.plan.method.kind));
+    return { cutMethod: METHOD_RANK[Math.max(...ranks)] };
+  }
+
+  /**
+   * The download straight from its clips' smart-cut pieces, while their decode checks finish.
+   * Returns the MP4's probe, or undefined, having logged why, when a clip's check failed (that
+   * clip is to be re-encoded: rejected, its pieces dropped) or the MP4 does not hold exactly the
+   * planned pictures; the clips are then joined one by one, whose own checks say which failed.
+   */
+  private async stitchPieces(
+    clips: PlannedClip[],
+    planned: StitchPlan,
+    request: RenderRequest,
+    options: RunOptions,
+  ): Promise<ProbeResult | undefined> {
+    const pieces = clips.map((clip) => clip.pending!.pieces);
+    const videoLists = pieces[0].videos.map((_, v) => join(request.workDir, `pieces-v${v}.txt`));
+    await Promise.all(
+      videoLists.map((list, v) => writeFile(list, concatList(pieces.flatMap((clip) => clip.videos[v])))),
+    );
+    const audioList = pieces[0].audio === undefined ? undefined : join(request.workDir, 'pieces-audio.txt');
+    if (audioList) {
+      // From the time 0 of each clip's audio, where its pictures start: its first packet lands where it did in the source.
+      const audios = clips.map((clip, n) => ({
+        path: pieces[n].audio!,
+        durationSeconds: clip.plan.durationSeconds,
+        inpointSeconds: 0,
+      }));
+      await writeFile(audioList, concatList(audios));
+    }
+    const audioLanguages = planned.target.audios.map((audio) => audio.language);
+    const [stitched, ...checks] = await Promise.allSettled([
+      this.ffmpeg.run(stitchPiecesArgs({ videoLists, audioList, audioLanguages, output: request.output }), options),
+      ...pieces.map((clip) => clip.checks),
+    ]);
+    const aborted = [stitched, ...checks].find(
+      (result) => result.status === 'rejected' && result.reason instanceof MediaCommandAborted,
+    );
+    if (aborted?.status === 'rejected') throw aborted.reason;
+    let rejected = false;
+    for (const [n, check] of checks.entries()) {
+      if (check.status === 'fulfilled') continue;
+      if (!(check.reason instanceof SmartCutRejected)) throw check.reason;
+      clips[n].pending = undefined;
+      await this.forClip(n, clips[n].request, () => this.reencodeRejected(clips[n], check.reason, options.signal));
+      rejected = true;
+    }
+    if (rejected) return undefined;
+    if (stitched.status === 'rejected') {
+      if (!(stitched.reason instanceof MediaCommandError)) throw stitched.reason;
+      this.logger.warn(
+        `Stitching the download from its clips' pieces failed (${stitched.reason.message}); joining each clip first`,
+      );
+      return undefined;
+    }
+    const probe = await this.ffmpeg.probe({ location: request.output, remote: false }, options.signal);
+    const expected = clips.map((clip) => clip.plan.expectedFrames);
+    if (expected.every((frames) => frames !== undefined)) {
+      const total = expected.reduce((sum, frames) => sum + frames, 0);
+      const wrong = probe.streams.find((stream) => stream.type === 'video' && stream.frameCount !== total);
+      if (wrong) {
+        this.logger.warn(
+          `The download stitched from its clips' pieces has ${wrong.frameCount} pictures in a video instead of ${total}; joining each clip first`,
+        );
+        return undefined;
+      }
+    }
+    return probe;
+  }
+
+  /** Joins each clip still in smart-cut pieces into its own MPEG-TS, re-encoding whole any that fails its checks. */
+  private async joinPieces(clips: PlannedClip[], signal: AbortSignal | undefined): Promise<void> {
+    await mapConcurrently(
+      clips.filter((clip) => clip.pending),
+      CLIP_CONCURRENCY,
+      async (clip, _, clipSignal) => {
+        const n = clips.indexOf(clip);
+        const { job, pieces } = clip.pending!;
+        clip.pending = undefined;
+        await this.forClip(n, clip.request, async () => {
+          try {
+            await this.smartCutter.join(job, pieces, { signal: clipSignal });
+          } catch (error) {
+            if (!(error instanceof SmartCutRejected)) throw error;
+            await this.reencodeRejected(clip, error, clipSignal);
+          }
+        });
+      },
+      signal,
+    );
+  }
+
+  /** Joins the clips' MPEG-TS files into the download: by copy when they share a layout, else re-encoded to a common one. */
+  private async stitchClips(clips: PlannedClip[], request: RenderRequest, options: RunOptions): Promise<void> {
+    const stitch = planStitch(clips.map((clip) => clip.plan));
     const { target } = stitch;
     try {
       if (stitch.byCopy) {
@@ -174,7 +296,7 @@ export class DownloadRenderer {
             audioLanguages: target.audios.map((audio) => audio.language),
             output: request.output,
           }),
-          stitchOptions,
+          options,
         );
       } else {
         const normalised = clips.map(({ plan, output }) => ({
@@ -183,16 +305,13 @@ export class DownloadRenderer {
           videoCount: plan.layout.videos.length,
           audioCount: plan.layout.audios.length,
         }));
-        await this.ffmpeg.run(stitchNormalisedArgs(normalised, target, request.output), stitchOptions);
+        await this.ffmpeg.run(stitchNormalisedArgs(normalised, target, request.output), options);
       }
     } catch (error) {
       throw error instanceof MediaCommandAborted
         ? error
         : new RenderError(`Joining the clips failed: ${(error as Error).message}`);
     }
-    await this.checkNoTrackLost(request.output, target, stitch.durationSeconds, signal);
-    const ranks = clips.map((clip) => METHOD_RANK.indexOf(clip.plan.method.kind));
-    return { cutMethod: METHOD_RANK[Math.max(...ranks)] };
   }
 
   /** Probes the clip's source, reads the video packets its plan asks for, and plans the cut. */
@@ -234,9 +353,19 @@ export class DownloadRenderer {
   }
 
   /** Cuts the clip as planned; a smart cut that cannot be made or fails its checks is re-encoded whole. Returns the plan carried out. */
-  private async cut(clip: PlannedClip, encodingOf: EncodingLookup, options: RunOptions): Promise<ClipPlan> {
+  /**
+   * Cuts the clip as planned; a smart cut that cannot be made or fails its checks is re-encoded
+   * whole. With `piecesOnly`, a smart cut's pieces are left to be joined (clip.pending). Returns
+   * the plan carried out.
+   */
+  private async cut(
+    clip: PlannedClip,
+    encodingOf: EncodingLookup,
+    options: RunOptions,
+    piecesOnly: boolean,
+  ): Promise<ClipPlan> {
     const { plan, output } = clip;
-    const { input, label } = clip.request;
+    const { input } = clip.request;
     if (plan.method.kind !== 'smart') {
       await this.cutWhole(input, plan, output, options);
       return plan;
@@ -252,15 +381,35 @@ export class DownloadRenderer {
         if (!encoding || !encoder) throw new SmartCutRejected('its video was not encoded by x264 or x265');
         encoded.push({ ...track, encoding, encoder });
       }
-      await this.smartCutter.cut({ input, plan, tracks: encoded, output }, options);
+      const job: SmartCutJob = { input, plan, tracks: encoded, output };
+      if (piecesOnly) clip.pending = { job, pieces: await this.smartCutter.cutPieces(job, options) };
+      else await this.smartCutter.cut(job, options);
       return plan;
     } catch (error) {
       if (!(error instanceof SmartCutRejected)) throw error;
-      this.logger.warn(`Clip ${label} (${input.location}) cannot be smart cut: ${error.message}; re-encoding it whole`);
+      this.logRejected(clip, error);
     }
     const whole = reencodeInstead(plan);
     await this.cutWhole(input, whole, output, options);
     return whole;
+  }
+
+  /** A smart cut that failed a check after it was cut, re-encoded whole (and timed as such). */
+  private async reencodeRejected(clip: PlannedClip, rejection: SmartCutRejected, signal?: AbortSignal): Promise<void> {
+    this.logRejected(clip, rejection);
+    clip.plan = reencodeInstead(clip.plan);
+    await this.metrics.timeCut(
+      clip.plan.durationSeconds,
+      () => this.cutWhole(clip.request.input, clip.plan, clip.output, { signal }),
+      () => 'reencode',
+    );
+  }
+
+  private logRejected(clip: PlannedClip, rejection: SmartCutRejected): void {
+    const { label, input } = clip.request;
+    this.logger.warn(
+      `Clip ${label} (${input.location}) cannot be smart cut: ${rejection.message}; re-encoding it whole`,
+    );
   }
 
   /** A stream copy, or a whole re-encode. */
@@ -293,8 +442,14 @@ export class DownloadRenderer {
   }
 
   /** Guards against the concat step dropping or cutting short a track: every stream must be there and last the whole. */
-  private async checkNoTrackLost(output: string, target: TargetLayout, expectedSeconds: number, signal?: AbortSignal) {
-    const result = await this.ffmpeg.probe({ location: output, remote: false }, signal);
+  private async checkNoTrackLost(
+    output: string,
+    target: TargetLayout,
+    expectedSeconds: number,
+    signal?: AbortSignal,
+    probed?: ProbeResult,
+  ) {
+    const result = probed ?? (await this.ffmpeg.probe({ location: output, remote: false }, signal));
     const videos = result.streams.filter((stream) => stream.type === 'video');
     const audios = result.streams.filter((stream) => stream.type === 'audio');
     if (videos.length !== target.videos.length || audios.length !== target.audios.length) {

@@ -86,6 +86,19 @@ export interface SmartCutJob {
   output: string;
 }
 
+/** A clip's smart-cut pieces, each checked as it was made; `checks` settles when their decodes have. */
+export interface SmartPieces {
+  /** Per video, in output order, its pieces in order, each with its exact duration. */
+  videos: { path: string; durationSeconds: number }[][];
+  /** Per video, the concat list (concatList) of its pieces. */
+  lists: string[];
+  /** The clip's audio, cut once for the whole clip; undefined without audio. */
+  audio: string | undefined;
+  audioStreamCount: number;
+  /** The decodes through each join and tail: rejects with SmartCutRejected when one fails. */
+  checks: Promise<void>;
+}
+
 /**
  * Makes a smart cut (see frame-accurate-cut.ts) of every selected video and proves it: the
  * re-encoded pieces carry the source's parameter sets byte for byte, each joined video holds
@@ -96,11 +109,22 @@ export interface SmartCutJob {
 export class SmartCutter {
   constructor(private readonly ffmpeg: Ffmpeg) {}
 
+  /** The clip's pieces, joined into its MPEG-TS and checked. */
   async cut(job: SmartCutJob, options: RunOptions): Promise<void> {
+    await this.join(job, await this.cutPieces(job, options), options);
+  }
+
+  /**
+   * Cuts the pieces of every selected video, checks each piece's parameter sets, and starts the
+   * decodes through the joins and tails, which `checks` awaits: the caller joins the pieces (into
+   * the clip, or straight into the download) while those run.
+   */
+  async cutPieces(job: SmartCutJob, options: RunOptions): Promise<SmartPieces> {
     const { plan, output, tracks } = job;
     const base = output.replace(/\.ts$/, '');
     const audios = plan.streams.filter((stream) => stream.type === 'audio');
     const audio = audios.length > 0 ? `${base}-audio.ts` : undefined;
+    const videos: SmartPieces['videos'] = [];
     const lists: string[] = [];
     // The decodes need only the pieces: they run while the next video is cut and the pieces are joined.
     const decodeChecks: Promise<void>[] = [];
@@ -134,20 +158,16 @@ export class SmartCutter {
           const tailOnly = { path: files.tail, concat: false };
           decodeChecks.push(handled(this.checkDecodes(tailOnly, undefined, 'tail', options.signal)));
         }
-        const list = `${base}-v${n}-pieces.txt`;
         const pieces = [
           head && { path: files.head, span: head },
           { path: files.body, span: body },
           tail && { path: files.tail, span: tail },
-        ];
-        await writeFile(
-          list,
-          concatList(
-            pieces
-              .filter((piece) => piece !== undefined)
-              .map(({ path, span }) => ({ path, durationSeconds: span.untilSeconds - span.fromSeconds })),
-          ),
-        );
+        ]
+          .filter((piece) => piece !== undefined)
+          .map(({ path, span }) => ({ path, durationSeconds: span.untilSeconds - span.fromSeconds }));
+        const list = `${base}-v${n}-pieces.txt`;
+        await writeFile(list, concatList(pieces));
+        videos.push(pieces);
         lists.push(list);
         // Through the join of head and body, where parameter sets, picture order counts and reference
         // lists meet, read as the join reads the pieces: the same packets, before they are written out.
@@ -161,13 +181,22 @@ export class SmartCutter {
       await Promise.allSettled(decodeChecks);
       throw error;
     }
+    return { videos, lists, audio, audioStreamCount: audios.length, checks: handled(settled(decodeChecks)) };
+  }
+
+  /** Joins the clip's pieces into its MPEG-TS (job.output), and checks every joined video's pictures. */
+  async join(job: SmartCutJob, pieces: SmartPieces, options: RunOptions): Promise<void> {
+    const { plan, output, tracks } = job;
     const join = this.ffmpeg.run(
-      joinPiecesArgs({ videoLists: lists, audio, audioStreamCount: audios.length, output }),
-      {
-        signal: options.signal,
-      },
+      joinPiecesArgs({
+        videoLists: pieces.lists,
+        audio: pieces.audio,
+        audioStreamCount: pieces.audioStreamCount,
+        output,
+      }),
+      { signal: options.signal },
     );
-    await settled([join, ...decodeChecks]);
+    await settled([join, pieces.checks]);
     await settled(tracks.map((_, n) => this.checkJoined(output, n, plan.expectedFrames, options.signal)));
   }
 
