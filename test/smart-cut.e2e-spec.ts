@@ -16,6 +16,7 @@ import { DownloadRenderer } from '../src/vod-download/download-renderer.js';
 import { Metrics } from '../src/observability/metrics.js';
 import { ffprobe } from './helpers/media.js';
 import {
+  avcCOnly,
   decodeErrors,
   generateSmartCutSources,
   pictureHashes,
@@ -175,6 +176,27 @@ describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
       expect(identity(output, sources[name], 0)).toBe('='.repeat(frames));
       expect(decodeErrors(output)).toBe('');
     }
+  });
+
+  it('re-encodes to one layout clips whose parameter sets differ, so that a player reading only the avcC decodes them all', async () => {
+    const workDir = join(dir, `work-${run++}`);
+    mkdirSync(workDir);
+    const output = join(workDir, 'out.mp4');
+    // Both 320x180 H.264 at 25 fps, by x264 with other settings: the SPS and PPS differ.
+    const clips = [sources.veryfast, sources.medium].map((file) => ({
+      input: { location: file, remote: false },
+      label: file,
+      startSeconds: 0,
+      endSeconds: 2,
+      filter: undefined,
+    }));
+    const { cutMethod } = await renderer.render({ clips, frameAccurate: false, output, workDir });
+    expect(cutMethod).toBe('reencode');
+    expect(Number(ffprobe(output).streams[0].nb_frames)).toBe(100);
+    // Stitched by copy, the second clip's pictures decode with the first's PPS (its chroma QP offset) as other colours.
+    const byAvcC = avcCOnly(output);
+    expect(decodeErrors(byAvcC)).toBe('');
+    expect(pictureHashes(byAvcC)).toEqual(pictureHashes(output));
   });
 
   describe('a download of several smart cuts', () => {

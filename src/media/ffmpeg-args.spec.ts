@@ -37,6 +37,8 @@ describe('ffmpeg arguments', () => {
       'json',
       '-show_format',
       '-show_streams',
+      '-show_data_hash',
+      'md5',
       '-protocol_whitelist',
       'http,https,tcp,tls,crypto,httpproxy',
       remote.location,

@@ -45,6 +45,9 @@ export function probeArgs(input: MediaInput): string[] {
     'json',
     '-show_format',
     '-show_streams',
+    // For each stream's extradata_hash.
+    '-show_data_hash',
+    'md5',
     ...inputArgs(input).slice(0, 2),
     input.location,
   ];

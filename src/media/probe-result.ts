@@ -30,6 +30,11 @@ export interface ProbedStream {
   durationSeconds?: number;
   /** The pictures or samples the container says it holds (ffprobe's nb_frames); undefined when it does not say. */
   frameCount?: number;
+  /**
+   * A hash of the codec's setup the container carries (its extradata: for H.264 in MP4 the avcC,
+   * holding the parameter sets); undefined when it carries none.
+   */
+  extradataHash?: string;
 }
 
 export interface ProbeResult {
@@ -40,7 +45,7 @@ export interface ProbeResult {
   streams: ProbedStream[];
 }
 
-/** The parts of `ffprobe -of json -show_format -show_streams` this service reads. */
+/** The parts of `ffprobe -of json -show_format -show_streams -show_data_hash md5` this service reads. */
 interface FfprobeJson {
   format?: { duration?: string; start_time?: string; bit_rate?: string };
   streams?: {
@@ -61,6 +66,7 @@ interface FfprobeJson {
     bit_rate?: string;
     duration?: string;
     nb_frames?: string;
+    extradata_hash?: string;
     id?: string;
     tags?: Record<string, string>;
   }[];
@@ -110,6 +116,7 @@ function toProbedStream(stream: NonNullable<FfprobeJson['streams']>[number]): Pr
     bitrate,
     durationSeconds: positive(stream.duration),
     frameCount: positive(stream.nb_frames),
+    extradataHash: stream.extradata_hash,
   };
 }
 

@@ -54,7 +54,7 @@ export interface RenderOptions {
 }
 
 export interface RenderResult {
-  /** How the download's video was cut: the most re-encoding any clip needed. */
+  /** How the download's video was made: the most re-encoding any clip needed, or `reencode` when the stitch re-encoded. */
   cutMethod: CutMethodName;
 }
 
@@ -186,6 +186,8 @@ export class DownloadRenderer {
     // A clip re-encoded after a failed smart cut may have changed codec.
     const stitch = planStitch(clips.map((clip) => clip.plan));
     await this.checkNoTrackLost(request.output, stitch.target, stitch.durationSeconds, signal, stitchedFromPieces);
+    // Clips stitched to a common layout were all re-encoded there, however they were cut.
+    if (!stitch.byCopy) return { cutMethod: 'reencode' };
     const ranks = clips.map((clip) => METHOD_RANK.indexOf(clip.plan.method.kind));
     return { cutMethod: METHOD_RANK[Math.max(...ranks)] };
   }

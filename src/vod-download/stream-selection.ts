@@ -27,7 +27,12 @@ function videoRank(stream: ProbedStream): number {
 
 /** A clip's track layout after the cut: stitching by copy needs every clip to share it. */
 export interface ClipLayout {
-  videos: { codec: string; width: number; height: number }[];
+  /**
+   * `setup`: what the video's parameter sets come from. An MP4 has one avcC (or hvcC) per track,
+   * the first clip's: a player that reads only that (as players may) decodes a clip made with
+   * other parameter sets as garbage, even where ffmpeg copes through the ones in band.
+   */
+  videos: { codec: string; width: number; height: number; setup: string | undefined }[];
   audios: { codec: string; sampleRate: number; channels: number }[];
 }
 
@@ -35,7 +40,11 @@ export function sameLayout(a: ClipLayout, b: ClipLayout): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** The layout a clip of these streams has after the cut: re-encoded video is H.264. */
+/**
+ * The layout a clip of these streams has after the cut: re-encoded video is H.264, with the
+ * parameter sets our encoder gives its size, pixel format and frame rate; copied video (a smart
+ * cut's too: its pieces carry the source's) keeps the source's, known by its extradata.
+ */
 export function clipLayout(streams: ProbedStream[], videoReencoded: boolean): ClipLayout {
   return {
     videos: streams
@@ -44,6 +53,7 @@ export function clipLayout(streams: ProbedStream[], videoReencoded: boolean): Cl
         codec: videoReencoded ? 'h264' : stream.codec,
         width: stream.width ?? 0,
         height: stream.height ?? 0,
+        setup: videoReencoded ? `re-encoded ${stream.pixelFormat} ${stream.frameRate}` : stream.extradataHash,
       })),
     audios: streams
       .filter((stream) => stream.type === 'audio')

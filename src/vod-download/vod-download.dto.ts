@@ -206,7 +206,8 @@ export class VodDownloadResponseDto {
   /**
    * How the video was cut, once the file is made: `copy` (stream copy), `smart` (copied, with only
    * the pictures before the first keyframe and after the last clean point re-encoded) or
-   * `reencode` (re-encoded whole, also when a smart cut failed its checks). Null before.
+   * `reencode` (re-encoded whole: also when a smart cut failed its checks, and when clips of
+   * different sizes, tracks or encoder settings were brought to one layout). Null before.
    * @example "smart"
    */
   cutMethod: CutMethodName | null;

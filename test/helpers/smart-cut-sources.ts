@@ -107,6 +107,20 @@ export function decodeErrors(file: string): string {
   return spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
 }
 
+/**
+ * An H.264 MP4 as a player that reads only its avcC decodes it: a copy without the parameter sets
+ * inside its samples (ffmpeg itself would switch to those).
+ */
+export function avcCOnly(file: string): string {
+  const stripped = `${file}.avcc-only.mp4`;
+  execFileSync('ffmpeg', [
+    ...QUIET,
+    ...['-i', file, '-map', '0:v', '-c', 'copy', '-bsf:v', 'filter_units=remove_types=7|8'],
+    stripped,
+  ]);
+  return stripped;
+}
+
 /** The first video's codec extradata (avcC, hvcC) as an MD5: what a player reading only the MP4's header decodes with. */
 export function extradataHash(file: string): string {
   return execFileSync(
