@@ -2,7 +2,8 @@
  * npm run bench:processing [-- --runs 3] [-- --only veryfast]
  *
  * Wall time of a 3-clip download from generated 10-minute sources (x264 `ultrafast` 720p without
- * B-frames; x264 `veryfast` 720p and 1080p with B-frames, as streaming encoders encode; x265 720p),
+ * B-frames; x264 `veryfast` 720p and 1080p with B-frames, as streaming encoders encode; x265 720p;
+ * each with two audio languages),
  * by stream copy and frame-accurate, through the service's DownloadRenderer (probe, packet
  * lookup, cuts, checks, stitch, final check), against the very ffmpeg/ffprobe commands it ran,
  * replayed bare from this script one after another: the ratio is the service's own overhead, less
@@ -46,14 +47,11 @@ const SOURCES: BenchSource[] = [
     size: '1280x720',
     video: ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error'],
   },
-].map((spec, n) => ({
+].map((spec) => ({
   ...spec,
-  // The first keeps the name it was cached under before the others were added.
   file: join(
     cacheDir,
-    n === 0
-      ? 'source-720p-600s.mp4'
-      : `source-${spec.size.split('x')[1]}p-600s-${spec.label.split(' ')[0]}${spec.video.includes('veryfast') ? '-veryfast' : ''}.mp4`,
+    `source-${spec.size.split('x')[1]}p-600s-${spec.label.split(' ')[0]}-${spec.label.split(' ')[1]}-2audio.mp4`,
   ),
 }));
 // Starts off the 2-second keyframe grid, so frame-accurate cuts have a head to re-encode.
@@ -242,10 +240,13 @@ function ensureSource(spec: BenchSource): void {
   execFileSync('ffmpeg', [
     ...['-hide_banner', '-loglevel', 'error', '-y'],
     ...['-f', 'lavfi', '-i', `testsrc2=size=${spec.size}:rate=25:duration=600`],
+    // Two audio languages, as recordings with an interpreter's track have.
     ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=600'],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000:duration=600'],
+    ...['-map', '0', '-map', '1', '-map', '2'],
     ...spec.video,
     ...['-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'],
-    ...['-c:a', 'aac', '-b:a', '128k', '-metadata:s:a:0', 'language=eng'],
+    ...['-c:a', 'aac', '-b:a', '128k', '-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=deu'],
     `${spec.file}.part.mp4`,
   ]);
   execFileSync('mv', [`${spec.file}.part.mp4`, spec.file]);
