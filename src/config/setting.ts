@@ -25,7 +25,12 @@ export function setting<T>(spec: {
   doc: string;
   secret?: boolean;
 }): Setting<T>;
-export function setting<T>(spec: { env: string; parse: Parser<T>; doc: string; secret?: boolean }): Setting<T | undefined>;
+export function setting<T>(spec: {
+  env: string;
+  parse: Parser<T>;
+  doc: string;
+  secret?: boolean;
+}): Setting<T | undefined>;
 export function setting<T>(spec: Setting<T>): Setting<T> {
   return spec;
 }

@@ -12,6 +12,8 @@ import { lastSecondBefore } from './file-serving.js';
  */
 export function signedLinkQuery(path: string, expiresAt: Date, secret: string): string {
   const expires = lastSecondBefore(expiresAt.getTime());
-  const md5 = createHash('md5').update(`${expires}${decodeURIComponent(path)} ${secret}`).digest('base64url');
+  const md5 = createHash('md5')
+    .update(`${expires}${decodeURIComponent(path)} ${secret}`)
+    .digest('base64url');
   return `expires=${expires}&md5=${md5}`;
 }
