@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NGINX_ACCEL_PREFIX, nginxInstalled, startNginx, type RunningNginx } from '../bench/nginx.js';
@@ -300,6 +301,12 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
       // nginx's documented form: base64url(md5("$secure_link_expires$uri $secret")), no padding.
       const md5 = createHash('md5').update(`${expires}${url.pathname} ${LINK_SECRET}`).digest('base64');
       expect(url.searchParams.get('md5')).toBe(md5.replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', ''));
+      // The e-mail hands out the same link.
+      const outbox = join(testApp.dataDir, 'outbox');
+      const ready = () => readdirSync(outbox).filter((name) => name.endsWith('-s~C3~A9ance~201-download-ready.eml'));
+      await expect.poll(ready, { timeout: 10_000 }).toHaveLength(1);
+      const message = await simpleParser(readFileSync(join(outbox, ready()[0])));
+      expect(message.text).toContain(`Download the video: ${download.downloadUrl}\n`);
       // The service itself ignores the parameters: it checks and answers as for the bare link.
       const answer = await request(testApp.baseUrl).get(signedLinkOf(download)).expect(200);
       expect(answer.headers['x-accel-redirect']).toBe('/internal/downloads/s~C3~A9ance~201/Seance_pleniere.mp4');
