@@ -80,8 +80,8 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
       .map((line) => /check=(\S+)$/.exec(line)?.[1]);
 
   /** A completed download whose file the test writes, as a worker would have; with its link's path. */
-  async function completedDownload(content: string) {
-    const created = await createDownload(nginx.url, eventId, { downloadClips: [{ eventId }] });
+  async function completedDownload(content: string, overrides: Record<string, unknown> = {}) {
+    const created = await createDownload(nginx.url, eventId, { downloadClips: [{ eventId }], ...overrides });
     const path = join(testApp.dataDir, created.downloadPath);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
@@ -341,6 +341,15 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
       expect(checksOf(link)).toEqual(['signed', 'signed', 'signed', 'signed']);
       // Only the bare link's check (cached or not) may have reached the service.
       expect(await serviceGets(DOWNLOAD_ROUTE)).toBeLessThanOrEqual(checks + 1);
+    });
+
+    it('signs and sends the file of a content id with any characters: its escaped folder is the path nginx compares', async () => {
+      const odd = await completedDownload('odd name', { contentId: 'Sitzung 1: Grüße + "mehr"/../é%41' });
+      const link = signedLinkOf(await current(odd.id));
+      expect(link).toMatch(/^\/downloads\/Sitzung~201~3A~20Gr~C3~BC~C3~9Fe~20~2B~20~22mehr~22~2F\.\.~2F~C3~A9~2541\//);
+      const served = await request(nginx.url).get(link).buffer(true).expect(200);
+      expect(served.body.toString()).toBe('odd name');
+      expect(checksOf(link)).toEqual(['signed']);
     });
 
     it('refuses with 403 a link whose signature does not match its path, expiry or the secret', async () => {
