@@ -21,12 +21,14 @@ export interface NginxSetup {
   /** Write the access log (off: it would cost the bench a write per request); RunningNginx.accessLog reads it. */
   accessLog?: boolean;
   /**
-   * The plain X-Accel-Redirect mode: the /downloads/, /static/ and /internal/check locations removed, so
+   * The plain X-Accel-Redirect mode: the /downloads/, /static/, /internal/signed/downloads/ and /internal/check locations removed, so
    * that every request for a file goes to the service, which answers it with X-Accel-Redirect (README, "Behind nginx").
    */
   plainAccelRedirect?: boolean;
   /** For bench:serve's "nginx alone": the internal locations, with all their settings, opened to clients. */
   openInternalLocations?: boolean;
+  /** DOWNLOAD_LINK_SECRET, as the operator writes it into media-delivery-link-secret.conf; undefined: left empty. */
+  downloadLinkSecret?: string;
 }
 
 export interface RunningNginx {
@@ -39,6 +41,17 @@ export interface RunningNginx {
 
 export function nginxInstalled(): boolean {
   return spawnSync('nginx', ['-v'], { stdio: 'ignore' }).status === 0;
+}
+
+/** deploy/media-delivery-link-secret.conf, the file an operator puts the secret in, next to the rendered nginx.conf. */
+const LINK_SECRET_FILE = 'media-delivery-link-secret.conf';
+
+/** deploy/media-delivery-link-secret.conf with `secret` between its quotes, as the operator writes it. */
+export function renderLinkSecretConf(template: string, secret = ''): string {
+  const empty = 'set $download_link_secret "";';
+  if (template.split(empty).length !== 2)
+    throw new Error(`deploy/media-delivery-link-secret.conf should contain "${empty}" once`);
+  return template.replace(empty, () => `set $download_link_secret "${secret}";`);
 }
 
 /** deploy/nginx.conf for a process in `dir`, listening on 127.0.0.1:`port`. */
@@ -56,7 +69,8 @@ export function renderNginxConf(template: string, setup: NginxSetup, dir: string
     ['server 127.0.0.1:3000;', `server 127.0.0.1:${setup.upstreamPort ?? 9};`],
     ['listen 80;', `listen 127.0.0.1:${port};`],
     ['/var/cache/nginx/media-delivery-checks', `${dir}/checks`],
-    ['/var/lib/media-delivery/data/downloads/', `${setup.downloadsDir}/`, 2],
+    ['/var/lib/media-delivery/data/downloads/', `${setup.downloadsDir}/`, 3],
+    ['include /etc/nginx/media-delivery-link-secret.conf;', `include ${dir}/${LINK_SECRET_FILE};`],
     ['/var/lib/media-delivery/data/static/', `${setup.staticDir}/`, 2],
   ];
   let conf = template;
@@ -70,19 +84,22 @@ export function renderNginxConf(template: string, setup: NginxSetup, dir: string
   return setup.openInternalLocations ? conf.replaceAll('internal;', '') : conf;
 }
 
-/** The configuration without its `location /downloads/ {…}`, `location /static/ {…}` and `location = /internal/check {…}` blocks. */
+/**
+ * The configuration without its `location /downloads/ {…}`, `location /static/ {…}`,
+ * `location /internal/signed/downloads/ {…}` and `location = /internal/check {…}` blocks.
+ */
 function withoutFileLocations(conf: string): string {
   const kept: string[] = [];
   let removed = 0;
   let skipping = false;
   for (const line of conf.split('\n')) {
-    if (/^ {8}location (\/downloads\/|\/static\/|= \/internal\/check) \{$/.test(line)) {
+    if (/^ {8}location (\/downloads\/|\/static\/|= \/internal\/check|\/internal\/signed\/downloads\/) \{$/.test(line)) {
       skipping = true;
       removed++;
     } else if (skipping && line === '        }') skipping = false;
     else if (!skipping) kept.push(line);
   }
-  if (removed !== 3) throw new Error(`deploy/nginx.conf should have 2 file locations and a check, has ${removed}`);
+  if (removed !== 4) throw new Error(`deploy/nginx.conf should have 3 file locations and a check, has ${removed}`);
   return kept.join('\n');
 }
 
@@ -94,6 +111,8 @@ export async function startNginx(setup: NginxSetup): Promise<RunningNginx> {
     const port = await freePort();
     const conf = join(dir, 'nginx.conf');
     writeFileSync(conf, renderNginxConf(readFileSync(NGINX_CONF, 'utf8'), setup, dir, port));
+    const secretTemplate = readFileSync(resolve('deploy/media-delivery-link-secret.conf'), 'utf8');
+    writeFileSync(join(dir, LINK_SECRET_FILE), renderLinkSecretConf(secretTemplate, setup.downloadLinkSecret));
     const child = spawn('nginx', ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const url = `http://127.0.0.1:${port}`;

@@ -1,11 +1,12 @@
 /**
  * npm run bench:serve [-- --seconds 4 --rounds 3 --connections 10]
  *
- * Serving a finished download, four ways on the same files in one run: the service alone (Node
+ * Serving a finished download, five ways on the same files in one run: the service alone (Node
  * sends the file), the service behind nginx (deploy/nginx.conf, DOWNLOAD_ACCEL_REDIRECT: nginx
- * checks with the service by auth_request, keeps the answer, and sends the file), the plain
- * X-Accel-Redirect mode (the same file without its file locations: every request asks the service)
- * and nginx alone (the internal locations, opened to clients).
+ * checks with the service by auth_request, keeps the answer, and sends the file), the same nginx
+ * on the signed link the API hands out with DOWNLOAD_LINK_SECRET (nginx checks the signature
+ * alone), the plain X-Accel-Redirect mode (the same file without its file locations: every request
+ * asks the service) and nginx alone (the internal locations, opened to clients).
  * Two files: a ~90 MB MP4 and a 0.1 MB one. wrk drives each on loopback; medians of the rounds.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -25,8 +26,17 @@ const seconds = Number(args.get('seconds') ?? 4);
 const rounds = Number(args.get('rounds') ?? 3);
 const connections = Number(args.get('connections') ?? 4);
 
-type Target = 'service alone' | 'service behind nginx' | 'plain X-Accel-Redirect' | 'nginx alone';
-const TARGETS: Target[] = ['service alone', 'service behind nginx', 'plain X-Accel-Redirect', 'nginx alone'];
+type Target =
+  'service alone' | 'service behind nginx' | 'behind nginx, signed link' | 'plain X-Accel-Redirect' | 'nginx alone';
+const TARGETS: Target[] = [
+  'service alone',
+  'service behind nginx',
+  'behind nginx, signed link',
+  'plain X-Accel-Redirect',
+  'nginx alone',
+];
+/** DOWNLOAD_LINK_SECRET of the service behind nginx, and nginx's. */
+const LINK_SECRET = randomBytes(32).toString('base64');
 
 interface Measured {
   requestsPerSecond: number;
@@ -58,11 +68,17 @@ async function main(): Promise<void> {
         writeFileSync(file, randomBytes(100 * 1024)),
       ),
     };
-    const behind = await startService(dataDir, { DOWNLOAD_ACCEL_REDIRECT: NGINX_ACCEL_PREFIX });
+    const behind = await startService(dataDir, {
+      DOWNLOAD_ACCEL_REDIRECT: NGINX_ACCEL_PREFIX,
+      DOWNLOAD_LINK_SECRET: LINK_SECRET,
+    });
     processes.push(behind);
+    const signedLinks = new Map<string, string>();
+    for (const download of Object.values(files))
+      signedLinks.set(download.downloadPath, await signedLinkOf(behind.url, download.id));
     const folders = { downloadsDir: join(dataDir, 'downloads'), staticDir: join(dataDir, 'static') };
     const upstreamPort = Number(new URL(behind.url).port);
-    const front: RunningNginx = await startNginx({ ...folders, upstreamPort });
+    const front: RunningNginx = await startNginx({ ...folders, upstreamPort, downloadLinkSecret: LINK_SECRET });
     processes.push(front);
     const plain: RunningNginx = await startNginx({ ...folders, upstreamPort, plainAccelRedirect: true });
     processes.push(plain);
@@ -71,6 +87,7 @@ async function main(): Promise<void> {
     const servers: Record<Target, number[]> = {
       'service alone': [alone.pid],
       'service behind nginx': [behind.pid, nginxWorker(front.pid)],
+      'behind nginx, signed link': [behind.pid, nginxWorker(front.pid)],
       'plain X-Accel-Redirect': [behind.pid, nginxWorker(plain.pid)],
       'nginx alone': [nginxWorker(bare.pid)],
     };
@@ -79,13 +96,15 @@ async function main(): Promise<void> {
         ? `${alone.url}/${downloadPath}`
         : target === 'service behind nginx'
           ? `${front.url}/${downloadPath}`
-          : target === 'plain X-Accel-Redirect'
-            ? `${plain.url}/${downloadPath}`
-            : `${bare.url}${NGINX_ACCEL_PREFIX}/${downloadPath}`;
+          : target === 'behind nginx, signed link'
+            ? `${front.url}${signedLinks.get(downloadPath)}`
+            : target === 'plain X-Accel-Redirect'
+              ? `${plain.url}/${downloadPath}`
+              : `${bare.url}${NGINX_ACCEL_PREFIX}/${downloadPath}`;
 
     const results = new Map<string, Measured[]>();
     for (let round = 0; round < rounds; round++) {
-      for (const [name, downloadPath] of Object.entries(files)) {
+      for (const [name, { downloadPath }] of Object.entries(files)) {
         // Rotate the order so that no target always runs first or last on a warming machine.
         for (const target of TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length])) {
           const url = urlOf(target, downloadPath);
@@ -130,6 +149,7 @@ function report(results: Map<string, Measured[]>, files: string[]): void {
     console.log(
       `  ratios to nginx alone: service alone ${(of('service alone').bytesPerSecond / nginx).toFixed(2)}, ` +
         `service behind nginx ${(of('service behind nginx').bytesPerSecond / nginx).toFixed(2)}, ` +
+        `signed link ${(of('behind nginx, signed link').bytesPerSecond / nginx).toFixed(2)}, ` +
         `plain X-Accel-Redirect ${(of('plain X-Accel-Redirect').bytesPerSecond / nginx).toFixed(2)}\n`,
     );
   }
@@ -196,7 +216,7 @@ async function publishDownload(
   eventId: string,
   name: string,
   make: (file: string) => void,
-): Promise<string> {
+): Promise<{ id: string; downloadPath: string }> {
   const download = await post(url, '/voddownload', {
     emailAddress: 'bench@example.com',
     contentId: `bench-${name}`,
@@ -213,7 +233,17 @@ async function publishDownload(
     download.id,
   );
   db.close();
-  return download.downloadPath;
+  return { id: download.id, downloadPath: download.downloadPath };
+}
+
+/** The path and query of the download's link as the API hands it out (signed with DOWNLOAD_LINK_SECRET). */
+async function signedLinkOf(url: string, id: string): Promise<string> {
+  const response = await fetch(`${url}/voddownload/${id}`);
+  if (!response.ok) throw new Error(`GET /voddownload/${id}: ${response.status}`);
+  const { downloadUrl } = (await response.json()) as { downloadUrl: string };
+  const link = new URL(downloadUrl);
+  if (!link.searchParams.has('md5')) throw new Error(`${downloadUrl} is not signed`);
+  return `${link.pathname}${link.search}`;
 }
 
 /** About 90 MB of H.264 (70 s of 720p at a low quantiser), generated in a few seconds. */

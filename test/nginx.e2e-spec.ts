@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NGINX_ACCEL_PREFIX, nginxInstalled, startNginx, type RunningNginx } from '../bench/nginx.js';
@@ -14,6 +16,8 @@ import { requiredTool } from './helpers/required-tool.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
 
 const ELEMENT = 'mh_default_org/engage-player/mp-1/track-1';
+/** DOWNLOAD_LINK_SECRET, in the service and in nginx's media-delivery-link-secret.conf. */
+const LINK_SECRET = 'Xq1b7Vw9+eLr2/TzK0pNs5YcHd8fUa3gJm6oQi4kRt=';
 
 describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in front of the service', () => {
   let testApp: TestApp;
@@ -22,12 +26,13 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
   let file: Buffer;
   let eventId: string;
   beforeAll(async () => {
-    testApp = await createTestApp({ DOWNLOAD_ACCEL_REDIRECT: NGINX_ACCEL_PREFIX });
+    testApp = await createTestApp({ DOWNLOAD_ACCEL_REDIRECT: NGINX_ACCEL_PREFIX, DOWNLOAD_LINK_SECRET: LINK_SECRET });
     nginx = await startNginx({
       upstreamPort: Number(new URL(testApp.baseUrl).port),
       downloadsDir: testApp.config.downloadsDir,
       staticDir: testApp.config.distribution.directory,
       accessLog: true,
+      downloadLinkSecret: LINK_SECRET,
     });
     generateClip(join(testApp.config.mediaRoot, 'clip.mp4'));
     // Everything below goes through nginx: the API too.
@@ -52,12 +57,18 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     await nginx?.stop();
     await testApp?.close();
   });
+  /** A download's link without its signature, as links were before DOWNLOAD_LINK_SECRET (old e-mails). */
   const linkOf = (body: Record<string, any>) => new URL(body.downloadUrl).pathname;
+  /** A download's link as the API hands it out: signed. */
+  const signedLinkOf = (body: Record<string, any>) => {
+    const url = new URL(body.downloadUrl);
+    return `${url.pathname}${url.search}`;
+  };
 
-  /** How many GETs the service itself answered on `route` (`unmatched`: /static, which no Nest route serves). */
-  async function serviceGets(route: string): Promise<number> {
+  /** How many GETs the service itself answered on `route` (`unmatched`: /static, which no Nest route serves) with `status`. */
+  async function serviceGets(route: string, status = '200'): Promise<number> {
     const { text } = await request(testApp.baseUrl).get('/metrics').expect(200);
-    return sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', route, status: '200' }) ?? 0;
+    return sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', route, status }) ?? 0;
   }
   const DOWNLOAD_ROUTE = '/downloads/:folder/:fileName';
 
@@ -69,8 +80,8 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
       .map((line) => /check=(\S+)$/.exec(line)?.[1]);
 
   /** A completed download whose file the test writes, as a worker would have; with its link's path. */
-  async function completedDownload(content: string) {
-    const created = await createDownload(nginx.url, eventId, { downloadClips: [{ eventId }] });
+  async function completedDownload(content: string, overrides: Record<string, unknown> = {}) {
+    const created = await createDownload(nginx.url, eventId, { downloadClips: [{ eventId }], ...overrides });
     const path = join(testApp.dataDir, created.downloadPath);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
@@ -267,5 +278,167 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     } finally {
       testApp.clock.advance(-offset);
     }
+  });
+
+  describe('signed links (DOWNLOAD_LINK_SECRET)', () => {
+    /** The download as the API shows it now, through nginx. */
+    const current = async (id: string) => (await request(nginx.url).get(`/voddownload/${id}`).expect(200)).body;
+    /** The link with one of its query parameters replaced. */
+    const withParameter = (link: string, name: string, value: string) => {
+      const url = new URL(link, 'http://x');
+      url.searchParams.set(name, value);
+      return `${url.pathname}${url.search}`;
+    };
+
+    it("the API's link carries nginx's secure_link signature, good until the last second before the download's expiry", async () => {
+      const url = new URL(download.downloadUrl);
+      expect([...url.searchParams.keys()]).toEqual(['expires', 'md5']);
+      const expiry = expiresAt(new Date(download.completionDate), testApp.config.downloadExpiryDays).getTime();
+      const expires = url.searchParams.get('expires')!;
+      // nginx accepts the link through the whole second named: the last one that ends by the expiry.
+      expect((Number(expires) + 1) * 1000).toBeLessThanOrEqual(expiry);
+      expect((Number(expires) + 2) * 1000).toBeGreaterThan(expiry);
+      // nginx's documented form: base64url(md5("$secure_link_expires$uri $secret")), no padding.
+      const md5 = createHash('md5').update(`${expires}${url.pathname} ${LINK_SECRET}`).digest('base64');
+      expect(url.searchParams.get('md5')).toBe(md5.replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', ''));
+      // The e-mail hands out the same link.
+      const outbox = join(testApp.dataDir, 'outbox');
+      const ready = () => readdirSync(outbox).filter((name) => name.endsWith('-s~C3~A9ance~201-download-ready.eml'));
+      await expect.poll(ready, { timeout: 10_000 }).toHaveLength(1);
+      const message = await simpleParser(readFileSync(join(outbox, ready()[0])));
+      expect(message.text).toContain(`Download the video: ${download.downloadUrl}\n`);
+      // The service itself ignores the parameters: it checks and answers as for the bare link.
+      const answer = await request(testApp.baseUrl).get(signedLinkOf(download)).expect(200);
+      expect(answer.headers['x-accel-redirect']).toBe('/internal/downloads/s~C3~A9ance~201/Seance_pleniere.mp4');
+    });
+
+    it("nginx sends a signed link's file itself, whole and in parts, with the headers the service sends", async () => {
+      const link = signedLinkOf(download);
+      const checks = await serviceGets(DOWNLOAD_ROUTE);
+      const whole = await request(nginx.url).get(link).buffer(true).expect(200);
+      expect(Buffer.compare(whole.body, file)).toBe(0);
+      const checked = await request(nginx.url).get(linkOf(download)).expect(200);
+      for (const header of ['content-type', 'content-disposition', 'x-content-type-options', 'content-length']) {
+        expect(whole.headers[header], header).toBe(checked.headers[header]);
+      }
+      expect(whole.headers['content-type']).toBe('video/mp4');
+      expect(whole.headers['content-disposition']).toBe('attachment; filename=Seance_pleniere.mp4');
+      expect(whole.headers['x-content-type-options']).toBe('nosniff');
+
+      const part = await request(nginx.url).get(link).set('Range', 'bytes=100-199').buffer(true).expect(206);
+      expect(part.headers['content-range']).toBe(`bytes 100-199/${file.length}`);
+      expect(part.headers['content-type']).toBe('video/mp4');
+      expect(part.headers['content-disposition']).toBe('attachment; filename=Seance_pleniere.mp4');
+      expect(part.headers['x-content-type-options']).toBe('nosniff');
+      expect(Buffer.compare(part.body, file.subarray(100, 200))).toBe(0);
+      const ranges = await request(nginx.url).get(link).set('Range', 'bytes=0-9,20-29').buffer(true).expect(200);
+      expect(ranges.body.length).toBe(file.length);
+      const head = await request(nginx.url).head(link).expect(200);
+      expect(head.headers['content-length']).toBe(String(file.length));
+      // Other methods are the service's, as for the bare link.
+      await request(nginx.url).post(link).expect(404);
+
+      expect(checksOf(link)).toEqual(['signed', 'signed', 'signed', 'signed']);
+      // Only the bare link's check (cached or not) may have reached the service.
+      expect(await serviceGets(DOWNLOAD_ROUTE)).toBeLessThanOrEqual(checks + 1);
+    });
+
+    it('signs and sends the file of a content id with any characters: its escaped folder is the path nginx compares', async () => {
+      const odd = await completedDownload('odd name', { contentId: 'Sitzung 1: Grüße + "mehr"/../é%41' });
+      const link = signedLinkOf(await current(odd.id));
+      expect(link).toMatch(/^\/downloads\/Sitzung~201~3A~20Gr~C3~BC~C3~9Fe~20~2B~20~22mehr~22~2F\.\.~2F~C3~A9~2541\//);
+      const served = await request(nginx.url).get(link).buffer(true).expect(200);
+      expect(served.body.toString()).toBe('odd name');
+      expect(checksOf(link)).toEqual(['signed']);
+    });
+
+    it('refuses with 403 a link whose signature does not match its path, expiry or the secret', async () => {
+      const link = signedLinkOf(download);
+      const { searchParams } = new URL(link, 'http://x');
+      const md5 = searchParams.get('md5')!;
+      const expires = Number(searchParams.get('expires'));
+      const other = await completedDownload('another file');
+      const otherLink = signedLinkOf(await current(other.id));
+      const forge = (secret: string) =>
+        createHash('md5')
+          .update(`${expires}${linkOf(download)} ${secret}`)
+          .digest('base64url');
+      const refused = [
+        withParameter(link, 'md5', `${md5[0] === 'A' ? 'B' : 'A'}${md5.slice(1)}`),
+        withParameter(link, 'expires', String(expires + 86_400)),
+        withParameter(link, 'expires', 'soon'),
+        withParameter(link, 'md5', forge(`${LINK_SECRET}x`)),
+        `${linkOf(download)}?md5=${md5}`,
+        // Another download's signature on this one's path.
+        `${linkOf(download)}${new URL(otherLink, 'http://x').search}`,
+      ];
+      for (const attempt of refused) await request(nginx.url).get(attempt).expect(403);
+      // The untouched link goes on working.
+      await request(nginx.url).get(link).expect(200);
+      await request(nginx.url).get(otherLink).expect(200);
+    });
+
+    it('an nginx whose secret is left empty refuses every signed link, even one signed with the empty secret', async () => {
+      const unset = await startNginx({
+        upstreamPort: Number(new URL(testApp.baseUrl).port),
+        downloadsDir: testApp.config.downloadsDir,
+        staticDir: testApp.config.distribution.directory,
+      });
+      try {
+        const { searchParams } = new URL(download.downloadUrl);
+        const expires = searchParams.get('expires')!;
+        const md5 = createHash('md5')
+          .update(`${expires}${linkOf(download)} `)
+          .digest('base64url');
+        await request(unset.url)
+          .get(`${linkOf(download)}?expires=${expires}&md5=${md5}`)
+          .expect(403);
+        await request(unset.url).get(signedLinkOf(download)).expect(403);
+        // Its unsigned links are checked by the service as ever.
+        await request(unset.url).get(linkOf(download)).expect(200);
+      } finally {
+        await unset.stop();
+      }
+    });
+
+    it("a deleted download's signed link is 404 at once, with the service's answer", async () => {
+      const deleted = await completedDownload('to be deleted, signed');
+      const link = signedLinkOf(await current(deleted.id));
+      const served = await request(nginx.url).get(link).buffer(true).expect(200);
+      expect(served.body.toString()).toBe('to be deleted, signed');
+      await request(nginx.url).delete(`/voddownload/${deleted.id}`).expect(410);
+      const gone = await request(nginx.url).get(link).expect(404);
+      expect(gone.body.message).toBe(NO_SUCH_DOWNLOAD);
+      expect(checksOf(link)).toEqual(['signed', 'signed']);
+    });
+
+    it("a retried download's signed link does not send the old file: the retry removes it", async () => {
+      const retried = await completedDownload('the first signed run');
+      const link = signedLinkOf(await current(retried.id));
+      await request(nginx.url).get(link).expect(200);
+      await request(nginx.url).get(`/voddownload/retry/${retried.id}`).expect(200);
+      const during = await request(nginx.url).get(link).buffer(true);
+      expect(during.body.toString()).not.toBe('the first signed run');
+    });
+
+    it('a signed link is not sent by nginx from its expiry on, cleanup or not: the service answers it, 404', async () => {
+      // A download that expires at a whole second 3 to 4 s from now, on the wall clock nginx keeps.
+      const expiry = (Math.floor(Date.now() / 1000) + 4) * 1000;
+      const expiring = await completedDownload('expiring, signed');
+      const completionDate = new Date(expiry - testApp.config.downloadExpiryDays * 86_400_000);
+      await testApp.dataSource.getRepository(VodDownload).update(expiring.id, { completionDate });
+      const link = signedLinkOf(await current(expiring.id));
+      expect(new URL(link, 'http://x').searchParams.get('expires')).toBe(String(expiry / 1000 - 1));
+
+      const refusals = await serviceGets(DOWNLOAD_ROUTE, '404');
+      await request(nginx.url).get(link).expect(200);
+      await new Promise((resolve) => setTimeout(resolve, expiry - Date.now() + 10));
+      const expired = await request(nginx.url).get(link).expect(404);
+      expect(expired.body.message).toBe(NO_SUCH_DOWNLOAD);
+      expect(checksOf(link)).toEqual(['signed', 'signed']);
+      // nginx handed it to the service, which refused it by its expiry: the cleanup has not run.
+      expect(await serviceGets(DOWNLOAD_ROUTE, '404')).toBe(refusals + 1);
+      expect(existsSync(expiring.path)).toBe(true);
+    });
   });
 });

@@ -37,6 +37,8 @@ describe(`${VodDownloadProcessor.name} (clips stored with the download)`, () => 
       MEDIA_ROOT: mediaRoot,
       ALLOWED_SOURCE_HOSTS: new URL(origin.url).host,
       WORKER_CONCURRENCY: '2',
+      // Links signed for nginx: the service alone serves them as any link.
+      DOWNLOAD_LINK_SECRET: 'c2lnbmVkLWxpbmtzLWZvci1uZ2lueC1vbmx5LXRlc3Q=',
     });
   });
 
@@ -135,6 +137,9 @@ describe(`${VodDownloadProcessor.name} (clips stored with the download)`, () => 
       'downloads/Sitzung~201~3A~20Gr~C3~BC~C3~9Fe~20~2B~20~22mehr~22~2F..~2F~C3~A9/clip.mp4',
     );
     expect(readdirSync(join(testApp.dataDir, 'downloads'))).toContain(done.downloadPath.split('/')[1]);
+    // The path needs no percent-encoding: it is the path nginx signs and compares, as it stands.
+    expect(new URL(done.downloadUrl).pathname).toBe(`/${done.downloadPath}`);
+    expect(new URL(done.downloadUrl).search).toMatch(/^\?expires=\d+&md5=[\w-]{22}$/);
     const served = await request(done.downloadUrl).get('').buffer(true).expect(200);
     expect(Buffer.compare(served.body as Buffer, readFileSync(join(testApp.dataDir, done.downloadPath)))).toBe(0);
     const found = await api()

@@ -100,6 +100,15 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ SMTP_URL: 'mail.example.com' })).toThrow('SMTP_URL="mail.example.com"');
   });
 
+  it('never shows the download link secret, not even a bad one', () => {
+    expect(() => loadConfig({ DOWNLOAD_LINK_SECRET: 'too-short-to-keep' })).toThrow(
+      /DOWNLOAD_LINK_SECRET \(hidden\): expected at least 32/,
+    );
+    expect(() => loadConfig({ DOWNLOAD_LINK_SECRET: 'too-short-to-keep' })).not.toThrow(/too-short-to-keep/);
+    const secret = 'q3Vx0+Zk/9mW2aLr5bYc8dTe1fGh4jKs7nPo6uQi=';
+    expect(loadConfig({ DOWNLOAD_LINK_SECRET: secret }).downloadLinkSecret).toBe(secret);
+  });
+
   it('derives URLs and folders from PORT, PUBLIC_URL and DATA_DIR', () => {
     const config = loadConfig({
       PORT: '8080',

@@ -8,6 +8,7 @@ import {
   list,
   oneOf,
   locationPrefix,
+  nginxSecret,
   path,
   pathSegment,
   postgresUrl,
@@ -206,6 +207,17 @@ export const appSettings = {
       'usual and answered with `X-Accel-Redirect: <prefix>/downloads/…` (or `<prefix>/static/…`), the headers, `X-Accel-Expires` (until when ' +
       "nginx may reuse the answer: at most 10 s, never past the download's expiry) and no body, for nginx to send the file. " +
       'Unset: the service sends files itself. Only behind nginx: a client reaching the service directly gets empty files.',
+  }),
+  /** The secret of nginx's secure_link: download links are signed with it, for nginx to check them alone. */
+  downloadLinkSecret: setting({
+    env: 'DOWNLOAD_LINK_SECRET',
+    parse: nginxSecret,
+    secret: true,
+    doc:
+      'At least 32 characters (`openssl rand -base64 32`), the same in nginx (README, "Signed links"): ' +
+      "a completed download's `downloadUrl` (API and e-mail) then ends in `?expires=<second>&md5=<signature>`, valid until " +
+      "the download's expiry, and nginx sends the file without asking the service. The service itself ignores the two " +
+      'parameters. Unset: links without them, as before.',
   }),
   ffmpegPath: setting({ env: 'FFMPEG_PATH', parse: text, default: 'ffmpeg', doc: 'The ffmpeg binary.' }),
   ffprobePath: setting({ env: 'FFPROBE_PATH', parse: text, default: 'ffprobe', doc: 'The ffprobe binary.' }),

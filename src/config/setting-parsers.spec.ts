@@ -70,4 +70,19 @@ describe('setting parsers', () => {
       expect(() => parsers.locationPrefix(raw), raw).toThrow('expected a path prefix');
     }
   });
+
+  it('nginxSecret takes 32 or more characters that an nginx quoted string keeps as they are', () => {
+    const base64 = 'q3Vx0+Zk/9mW2aLr5bYc8dTe1fGh4jKs7nPo6uQi=';
+    expect(parsers.nginxSecret(base64)).toBe(base64);
+    expect(parsers.nginxSecret('a'.repeat(32))).toBe('a'.repeat(32));
+    for (const raw of [
+      'a'.repeat(31),
+      `${'a'.repeat(32)}$uri`,
+      `${'a'.repeat(32)}"`,
+      `${'a'.repeat(32)};`,
+      `${'a'.repeat(32)} b`,
+    ]) {
+      expect(() => parsers.nginxSecret(raw), raw).toThrow('expected at least 32');
+    }
+  });
 });

@@ -85,6 +85,18 @@ export const pathSegment: Parser<string> = (raw) => {
   return raw;
 };
 
+/**
+ * A shared secret that nginx's configuration holds too (`set $name "…";`): long enough not to be
+ * guessed from the links it signs, and only characters nginx takes literally in a quoted string
+ * (no `$`, quotes, backslashes or `;`), as `openssl rand -base64 32` or `-hex 32` print.
+ */
+export const nginxSecret: Parser<string> = (raw) => {
+  if (!/^[A-Za-z0-9+/=_.~-]{32,}$/.test(raw)) {
+    throw new Error('expected at least 32 letters, digits or "+/=_.~-" (e.g. the output of `openssl rand -base64 32`)');
+  }
+  return raw;
+};
+
 /** One of `values`, compared case-insensitively. */
 export function oneOf<const T extends string>(values: readonly T[]): Parser<T> {
   return (raw) => {

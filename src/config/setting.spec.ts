@@ -39,6 +39,11 @@ describe(readSettings.name, () => {
     expect(values).toMatchObject({ siteUrl: 'http://localhost:80', port: 80 });
   });
 
+  it("names a bad secret's variable without its value", () => {
+    const secret = { key: setting({ env: 'KEY', parse: wholeNumber(1, 9), doc: 'Key.', secret: true }) };
+    expect(readSettings(secret, { KEY: 'hunter2' }).problems).toEqual(['KEY (hidden): expected a whole number']);
+  });
+
   it('names a default that fails its own check', () => {
     const broken = { limit: setting({ env: 'LIMIT', parse: wholeNumber(1, 9), default: '10', doc: 'Limit.' }) };
     expect(readSettings(broken, {}).problems).toEqual(['LIMIT (default "10"): expected a number from 1 to 9']);

@@ -14,10 +14,23 @@ export interface Setting<T> {
   readonly default?: string;
   /** One line for the README's configuration table. */
   readonly doc: string;
+  /** A secret: a bad value's problem names the variable but never shows the value. */
+  readonly secret?: boolean;
 }
 
-export function setting<T>(spec: { env: string; parse: Parser<T>; default: string; doc: string }): Setting<T>;
-export function setting<T>(spec: { env: string; parse: Parser<T>; doc: string }): Setting<T | undefined>;
+export function setting<T>(spec: {
+  env: string;
+  parse: Parser<T>;
+  default: string;
+  doc: string;
+  secret?: boolean;
+}): Setting<T>;
+export function setting<T>(spec: {
+  env: string;
+  parse: Parser<T>;
+  doc: string;
+  secret?: boolean;
+}): Setting<T | undefined>;
 export function setting<T>(spec: Setting<T>): Setting<T> {
   return spec;
 }
@@ -67,7 +80,8 @@ export function readSettings<S extends SettingsSchema>(
     try {
       return { value: entry.parse(raw.trim()) };
     } catch (error) {
-      problems.push(`${entry.env}=${JSON.stringify(hidePassword(raw))}: ${(error as Error).message}`);
+      const shown = entry.secret ? ' (hidden)' : `=${JSON.stringify(hidePassword(raw))}`;
+      problems.push(`${entry.env}${shown}: ${(error as Error).message}`);
       return undefined;
     }
   };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ACCEL_ANSWER_CACHE_SECONDS, accelExpires, accelRedirectUri, publishedSegments } from './file-serving.js';
+import {
+  ACCEL_ANSWER_CACHE_SECONDS,
+  accelExpires,
+  accelRedirectUri,
+  lastSecondBefore,
+  publishedSegments,
+} from './file-serving.js';
 
 describe('file serving', () => {
   it('accelRedirectUri percent-encodes each segment under the prefix', () => {
@@ -26,6 +32,12 @@ describe('file serving', () => {
     ]) {
       expect(publishedSegments(path), path).toBeUndefined();
     }
+  });
+
+  it('lastSecondBefore is the last whole second that ends by the instant', () => {
+    expect(lastSecondBefore(1_700_000_000_000)).toBe(1_699_999_999);
+    expect(lastSecondBefore(1_700_000_000_999)).toBe(1_699_999_999);
+    expect(lastSecondBefore(1_700_000_001_000)).toBe(1_700_000_000);
   });
 
   describe('accelExpires', () => {

@@ -49,8 +49,17 @@ export const ACCEL_ANSWER_CACHE_SECONDS = 10;
  */
 export function accelExpires(wallNowMs: number, expiresInMs = Number.POSITIVE_INFINITY): string {
   const nowSecond = Math.floor(wallNowMs / 1000);
-  const lastSecond = Math.min(nowSecond + ACCEL_ANSWER_CACHE_SECONDS, Math.floor((wallNowMs + expiresInMs) / 1000) - 1);
+  const lastSecond = Math.min(nowSecond + ACCEL_ANSWER_CACHE_SECONDS, lastSecondBefore(wallNowMs + expiresInMs));
   return lastSecond < nowSecond ? '0' : `@${lastSecond}`;
+}
+
+/**
+ * The last whole second (unix seconds) that lies entirely before `instantMs`. nginx compares whole
+ * seconds and goes on accepting a time it was given through the whole second named, so this is the
+ * latest second to give it for something that must end at the instant: never a moment past it.
+ */
+export function lastSecondBefore(instantMs: number): number {
+  return Math.floor(instantMs / 1000) - 1;
 }
 
 export function setHeaders(response: Response, headers: Readonly<Record<string, string>>): void {

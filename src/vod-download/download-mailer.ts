@@ -92,7 +92,7 @@ export class DownloadMailer implements OnModuleInit, OnApplicationBootstrap {
     return {
       fileName: download.mp4Filename,
       contentId: download.contentId,
-      downloadUrl: downloadUrlOf(download, this.config.publicUrl),
+      downloadUrl: downloadUrlOf(download, this.config),
       expiryDate: expires ? formatDate(expires, language) : '',
       failureReason: download.failureReason ?? '',
     };

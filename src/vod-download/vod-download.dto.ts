@@ -187,7 +187,10 @@ export class VodDownloadResponseDto {
   completionDate: string | null;
   /** @example null */
   failureDate: string | null;
-  /** Null until the file is complete. @example "http://localhost:3000/downloads/64d45042-1f5b-4d02-a0b8-f1643e38a873/64d45042-1f5b-4d02-a0b8-f1643e38a873.mp4" */
+  /**
+   * Null until the file is complete. With DOWNLOAD_LINK_SECRET it ends in `?expires=<unix second>&md5=<signature>`:
+   * nginx's secure_link parameters, valid until the download expires.
+   * @example "http://localhost:3000/downloads/64d45042-1f5b-4d02-a0b8-f1643e38a873/64d45042-1f5b-4d02-a0b8-f1643e38a873.mp4" */
   downloadUrl: string | null;
   /** The processing task as a JSON string, in the original workflow engine's format. */
   downloadTaskJson: string;

@@ -263,7 +263,7 @@ export class VodDownloadService {
       creationDate: download.creationDate.toISOString(),
       completionDate: download.completionDate?.toISOString() ?? null,
       failureDate: download.failureDate?.toISOString() ?? null,
-      downloadUrl: download.status === 'completed' ? downloadUrlOf(download, this.config.publicUrl) : null,
+      downloadUrl: download.status === 'completed' ? downloadUrlOf(download, this.config) : null,
       downloadTaskJson: download.downloadTaskJson,
       emailLanguage: download.emailLanguage,
       status: download.status,
