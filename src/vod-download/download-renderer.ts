@@ -354,7 +354,6 @@ export class DownloadRenderer {
     return planClip(scope, { ...packets, otherVideos });
   }
 
-  /** Cuts the clip as planned; a smart cut that cannot be made or fails its checks is re-encoded whole. Returns the plan carried out. */
   /**
    * Cuts the clip as planned; a smart cut that cannot be made or fails its checks is re-encoded
    * whole. With `piecesOnly`, a smart cut's pieces are left to be joined (clip.pending). Returns
