@@ -295,6 +295,25 @@ describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
       }
     });
 
+    it('re-encodes a clip whose pieces the encoder cannot make, rather than failing the download', async () => {
+      const warn = vi.spyOn(Logger.prototype, 'warn');
+      try {
+        // The second clip's smart-cut command names an encoder this ffmpeg lacks, as a refused setting would fail it.
+        const ffmpeg = faulty({
+          args: (args) =>
+            args.some((arg) => arg.endsWith('clip-1-v0-head.ts'))
+              ? args.map((arg, n) => (args[n - 1] === '-c:v' ? 'no_such_encoder' : arg))
+              : args,
+        });
+        const { cutMethod, output } = await renderClips(ffmpeg);
+        expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Clip clip 2\.3 .*its pieces could not be cut/));
+        expect(cutMethod).toBe('reencode');
+        expectWhole(output);
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
     it('re-encodes a clip whose join fails to decode, and joins the others as cut', async () => {
       const warn = vi.spyOn(Logger.prototype, 'warn');
       try {

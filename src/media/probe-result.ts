@@ -32,9 +32,11 @@ export interface ProbedStream {
   frameCount?: number;
   /**
    * A hash of the codec's setup the container carries (its extradata: for H.264 in MP4 the avcC,
-   * holding the parameter sets); undefined when it carries none.
+   * holding the parameter sets; for AAC its AudioSpecificConfig); undefined when it carries none.
    */
   extradataHash?: string;
+  /** A video's colour range, matrix, transfer and primaries as ffprobe names them, e.g. "tv bt709 bt709 bt709". */
+  colour?: string;
 }
 
 export interface ProbeResult {
@@ -67,6 +69,10 @@ interface FfprobeJson {
     duration?: string;
     nb_frames?: string;
     extradata_hash?: string;
+    color_range?: string;
+    color_space?: string;
+    color_transfer?: string;
+    color_primaries?: string;
     id?: string;
     tags?: Record<string, string>;
   }[];
@@ -117,6 +123,12 @@ function toProbedStream(stream: NonNullable<FfprobeJson['streams']>[number]): Pr
     durationSeconds: positive(stream.duration),
     frameCount: positive(stream.nb_frames),
     extradataHash: stream.extradata_hash,
+    colour:
+      type === 'video'
+        ? [stream.color_range, stream.color_space, stream.color_transfer, stream.color_primaries]
+            .map((value) => value ?? 'unknown')
+            .join(' ')
+        : undefined,
   };
 }
 

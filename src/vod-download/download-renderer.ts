@@ -28,6 +28,7 @@ import {
   StitchPlan,
 } from './cut-plan.js';
 import { SmartCutJob, SmartCutRejected, SmartCutter, SmartPieces } from './smart-cutter.js';
+import { setupsKnownBySource } from './stream-selection.js';
 import type { CutMethodName } from './vod-download.entity.js';
 import { Metrics } from '../observability/metrics.js';
 import { mapConcurrently } from '../common/map-concurrently.js';
@@ -97,7 +98,7 @@ const TRUNCATION_TOLERANCE_SECONDS = 0.5;
  * copy; frame-accurate by the smart cut, which re-encodes only the pictures before the first
  * keyframe and after the last clean point, checked and else re-encoded whole), then stitch by
  * copy when the clips share a track layout and re-encode to a common layout when they do not.
- * A download of smart cuts alone is stitched straight from their pieces.
+ * A download of smart cuts of one layout is stitched straight from their pieces.
  */
 @Injectable()
 export class DownloadRenderer {
@@ -116,7 +117,13 @@ export class DownloadRenderer {
     // Clips often share a source; each ffprobe start costs a couple of hundred milliseconds.
     const probes = new Map<string, Promise<ProbeResult>>();
     const probe = (input: MediaInput, probeSignal: AbortSignal) => {
-      if (!probes.has(input.location)) probes.set(input.location, this.ffmpeg.probe(input, probeSignal));
+      if (!probes.has(input.location)) {
+        const probed = this.ffmpeg.probe(input, probeSignal);
+        probes.set(
+          input.location,
+          probed.then((result) => setupsKnownBySource(result, input.location)),
+        );
+      }
       return probes.get(input.location)!;
     };
     const encodings = new Map<string, Promise<SourceEncoding | undefined>>();
@@ -143,6 +150,26 @@ export class DownloadRenderer {
       },
       signal,
     );
+    // The smart cuts' decode checks outlive their cut; none outlives the render.
+    const stopChecks = new AbortController();
+    const checkSignal = signal ? AbortSignal.any([signal, stopChecks.signal]) : stopChecks.signal;
+    try {
+      return await this.cutAndStitch(clips, request, options, encodingOf, checkSignal);
+    } finally {
+      stopChecks.abort(new Error('the render is over'));
+      await Promise.allSettled(clips.map((clip) => clip.pending?.pieces.checks));
+    }
+  }
+
+  /** Cuts the planned clips and stitches them into the download (render's second half). */
+  private async cutAndStitch(
+    clips: PlannedClip[],
+    request: RenderRequest,
+    options: RenderOptions,
+    encodingOf: EncodingLookup,
+    checkSignal: AbortSignal,
+  ): Promise<RenderResult> {
+    const { signal } = options;
     const planned = planStitch(clips.map((clip) => clip.plan));
     const total = planned.durationSeconds;
     // When every clip is a smart cut and their layouts match, the download is stitched straight
@@ -161,10 +188,13 @@ export class DownloadRenderer {
           reached[n] = Math.max(reached[n], Math.min(seconds, duration));
           options.onProgress?.((cutShare * reached.reduce((sum, value) => sum + value, 0)) / total);
         };
+        // At most as many decode checks behind the cuts as cuts at once.
+        await clips[n - CLIP_CONCURRENCY]?.pending?.pieces.checks.catch(() => undefined);
+        const cutOptions = { signal: clipSignal, onProgress: report };
         clip.plan = await this.forClip(n, clip.request, () =>
           this.metrics.timeCut(
             duration,
-            () => this.cut(clip, encodingOf, { signal: clipSignal, onProgress: report }, piecesOnly),
+            () => this.cut(clip, encodingOf, cutOptions, piecesOnly ? checkSignal : undefined),
             (plan) => plan.method.kind,
           ),
         );
@@ -177,7 +207,9 @@ export class DownloadRenderer {
         options.onProgress?.(cutShare + ((1 - cutShare) * Math.min(seconds, total)) / total),
     };
     const stitchedFromPieces = clips.every((clip) => clip.pending)
-      ? await this.stitchPieces(clips, planned, request, stitchOptions)
+      ? await this.stitchPieces(clips, planned, request, stitchOptions).catch((error: unknown) => {
+          throw error instanceof RenderError ? error : joiningFailed(error);
+        })
       : undefined;
     if (!stitchedFromPieces) {
       await this.joinPieces(clips, signal);
@@ -196,7 +228,7 @@ export class DownloadRenderer {
    * The download straight from its clips' smart-cut pieces, while their decode checks finish.
    * Returns the MP4's probe, or undefined, having logged why, when a clip's check failed (that
    * clip is to be re-encoded: rejected, its pieces dropped) or the MP4 does not hold exactly the
-   * planned pictures; the clips are then joined one by one, whose own checks say which failed.
+   * planned pictures; the clips are then each joined on their own, whose checks say which failed.
    */
   private async stitchPieces(
     clips: PlannedClip[],
@@ -231,20 +263,25 @@ export class DownloadRenderer {
     let rejected = false;
     for (const [n, check] of checks.entries()) {
       if (check.status === 'fulfilled') continue;
-      if (!(check.reason instanceof SmartCutRejected)) throw check.reason;
       clips[n].pending = undefined;
-      await this.forClip(n, clips[n].request, () => this.reencodeRejected(clips[n], check.reason, options.signal));
+      await this.forClip(n, clips[n].request, () =>
+        check.reason instanceof SmartCutRejected
+          ? this.reencodeRejected(clips[n], check.reason, options.signal)
+          : Promise.reject(check.reason),
+      );
       rejected = true;
     }
     if (rejected) return undefined;
     if (stitched.status === 'rejected') {
-      if (!(stitched.reason instanceof MediaCommandError)) throw stitched.reason;
+      if (!(stitched.reason instanceof MediaCommandError)) throw joiningFailed(stitched.reason);
       this.logger.warn(
         `Stitching the download from its clips' pieces failed (${stitched.reason.message}); joining each clip first`,
       );
       return undefined;
     }
     const probe = await this.ffmpeg.probe({ location: request.output, remote: false }, options.signal);
+    // Every piece is cut to its planned count at most (-frames:v), so the total falls short of the
+    // plan's exactly when some clip's does, and the clips' own joins then say which.
     const expected = clips.map((clip) => clip.plan.expectedFrames);
     if (expected.every((frames) => frames !== undefined)) {
       const total = expected.reduce((sum, frames) => sum + frames, 0);
@@ -310,9 +347,7 @@ export class DownloadRenderer {
         await this.ffmpeg.run(stitchNormalisedArgs(normalised, target, request.output), options);
       }
     } catch (error) {
-      throw error instanceof MediaCommandAborted
-        ? error
-        : new RenderError(`Joining the clips failed: ${(error as Error).message}`);
+      throw joiningFailed(error);
     }
   }
 
@@ -356,14 +391,14 @@ export class DownloadRenderer {
 
   /**
    * Cuts the clip as planned; a smart cut that cannot be made or fails its checks is re-encoded
-   * whole. With `piecesOnly`, a smart cut's pieces are left to be joined (clip.pending). Returns
-   * the plan carried out.
+   * whole. Given `piecesOnlyChecks`, a smart cut's pieces are left to be joined (clip.pending),
+   * their decode checks stopped by that signal. Returns the plan carried out.
    */
   private async cut(
     clip: PlannedClip,
     encodingOf: EncodingLookup,
     options: RunOptions,
-    piecesOnly: boolean,
+    piecesOnlyChecks: AbortSignal | undefined,
   ): Promise<ClipPlan> {
     const { plan, output } = clip;
     const { input } = clip.request;
@@ -383,8 +418,11 @@ export class DownloadRenderer {
         encoded.push({ ...track, encoding, encoder });
       }
       const job: SmartCutJob = { input, plan, tracks: encoded, output };
-      if (piecesOnly) clip.pending = { job, pieces: await this.smartCutter.cutPieces(job, options) };
-      else await this.smartCutter.cut(job, options);
+      if (piecesOnlyChecks) {
+        clip.pending = { job, pieces: await this.smartCutter.cutPieces(job, options, piecesOnlyChecks) };
+      } else {
+        await this.smartCutter.cut(job, options);
+      }
       return plan;
     } catch (error) {
       if (!(error instanceof SmartCutRejected)) throw error;
@@ -477,6 +515,13 @@ export class DownloadRenderer {
       throw new RenderError(`Clip ${n + 1} (${clip.label}): ${(error as Error).message}`);
     }
   }
+}
+
+/** A failure to join the clips into the download, said so (a stop stays a stop). */
+function joiningFailed(error: unknown): unknown {
+  return error instanceof MediaCommandAborted
+    ? error
+    : new RenderError(`Joining the clips failed: ${(error as Error).message}`);
 }
 
 /** The videos a smart cut re-encodes pieces of, in its tracks' order; none for any other cut. */

@@ -1,7 +1,7 @@
 import { open, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { concatList, MediaInput } from '../media/ffmpeg-args.js';
-import { Ffmpeg, MediaCommandAborted, RunOptions } from '../media/ffmpeg.js';
+import { Ffmpeg, MediaCommandAborted, MediaCommandError, RunOptions } from '../media/ffmpeg.js';
 import { DecodeSource, inPresentationOrder } from '../media/inspect-args.js';
 import { SourceEncoding } from '../media/matching-encoder.js';
 import { MpegTsError, MpegTsVideo } from '../media/mpeg-ts.js';
@@ -16,7 +16,10 @@ import {
 import { joinPiecesArgs, smartCutArgs } from '../media/smart-cut-args.js';
 import type { ClipPlan, SmartTrack } from './cut-plan.js';
 
-/** A body that follows a head opens on a BLA picture, not a CRA (see craToBla); bodies on an IDR are left alone. */
+/**
+ * A body opens on a BLA picture, not a CRA (see craToBla): it follows a head, or the clip before it
+ * in the download, never the pictures its CRA followed in the source. Bodies on an IDR are left alone.
+ */
 async function spliceAsBla(file: string): Promise<void> {
   const handle = await open(file, 'r+');
   try {
@@ -101,10 +104,12 @@ export interface SmartPieces {
 
 /**
  * Makes a smart cut (see frame-accurate-cut.ts) of every selected video and proves it: the
- * re-encoded pieces carry the source's parameter sets byte for byte, each joined video holds
- * exactly the planned pictures with decode times that only rise, its pictures through the join of
- * head and body decode without a single error and come out in presentation order, and so does
- * the tail. A clip that fails any of these is rejected (SmartCutRejected), never delivered.
+ * re-encoded pieces carry the source's parameter sets byte for byte, its pictures through the
+ * join of head and body decode without a single error and come out in presentation order, and so
+ * does the tail; joined (join), each video holds exactly the planned pictures with decode times
+ * that only rise. A clip that fails any of these is rejected (SmartCutRejected), never delivered.
+ * (A download stitched straight from the pieces is held to its total picture count instead: see
+ * DownloadRenderer.)
  */
 export class SmartCutter {
   constructor(private readonly ffmpeg: Ffmpeg) {}
@@ -117,9 +122,9 @@ export class SmartCutter {
   /**
    * Cuts the pieces of every selected video, checks each piece's parameter sets, and starts the
    * decodes through the joins and tails, which `checks` awaits: the caller joins the pieces (into
-   * the clip, or straight into the download) while those run.
+   * the clip, or straight into the download) while those run, and stops them with `checkSignal`.
    */
-  async cutPieces(job: SmartCutJob, options: RunOptions): Promise<SmartPieces> {
+  async cutPieces(job: SmartCutJob, options: RunOptions, checkSignal = options.signal): Promise<SmartPieces> {
     const { plan, output, tracks } = job;
     const base = output.replace(/\.ts$/, '');
     const audios = plan.streams.filter((stream) => stream.type === 'audio');
@@ -135,7 +140,7 @@ export class SmartCutter {
         // The audio is cut once, with the first video, over the pictures all videos share.
         const withAudio =
           n === 0 && audio ? { from: (head ?? body).fromSeconds, until: (tail ?? body).untilSeconds } : undefined;
-        await this.ffmpeg.run(
+        await this.cutTrack(
           smartCutArgs({
             input: job.input,
             videoIndex: track.videoIndex,
@@ -151,12 +156,13 @@ export class SmartCutter {
           options,
         );
         if (head) await this.checkParameterSets('head', files.head, track.encoding, options.signal);
-        if (head && track.encoding.codec === 'hevc') await spliceAsBla(files.body);
+        // After a head, or after the clip before it in the download.
+        if (track.encoding.codec === 'hevc') await spliceAsBla(files.body);
         if (tail) await this.checkParameterSets('tail', files.tail, track.encoding, options.signal);
         // A tail starts on an IDR picture of its own: the body (a clean prefix) cannot break it, but its encode can.
         if (tail) {
           const tailOnly = { path: files.tail, concat: false };
-          decodeChecks.push(handled(this.checkDecodes(tailOnly, undefined, 'tail', options.signal)));
+          decodeChecks.push(handled(this.checkDecodes(tailOnly, undefined, 'tail', checkSignal)));
         }
         const pieces = [
           head && { path: files.head, span: head },
@@ -174,7 +180,7 @@ export class SmartCutter {
         if (head) {
           const joined = { path: list, concat: true };
           const readSeconds = head.untilSeconds - head.fromSeconds + JOIN_CHECK_SECONDS;
-          decodeChecks.push(handled(this.checkDecodes(joined, readSeconds, 'join', options.signal)));
+          decodeChecks.push(handled(this.checkDecodes(joined, readSeconds, 'join', checkSignal)));
         }
       }
     } catch (error) {
@@ -198,6 +204,17 @@ export class SmartCutter {
     );
     await settled([join, pieces.checks]);
     await settled(tracks.map((_, n) => this.checkJoined(output, n, plan.expectedFrames, options.signal)));
+  }
+
+  /** Runs a smart cut's command; an encoder that refuses the source's settings, or fails on them, means no smart cut. */
+  private async cutTrack(args: string[], options: RunOptions): Promise<void> {
+    try {
+      await this.ffmpeg.run(args, options);
+    } catch (error) {
+      if (error instanceof MediaCommandError)
+        throw new SmartCutRejected(`its pieces could not be cut: ${error.message}`);
+      throw error;
+    }
   }
 
   private async checkParameterSets(piece: string, file: string, encoding: SourceEncoding, signal?: AbortSignal) {

@@ -1,4 +1,4 @@
-import type { ProbedStream } from '../media/probe-result.js';
+import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
 import { trackProperties } from './track-properties.js';
 import { FilterExpression, matchesFilter } from './usp-filter.js';
 
@@ -33,7 +33,8 @@ export interface ClipLayout {
    * other parameter sets as garbage, even where ffmpeg copes through the ones in band.
    */
   videos: { codec: string; width: number; height: number; setup: string | undefined }[];
-  audios: { codec: string; sampleRate: number; channels: number }[];
+  /** `setup`: the AudioSpecificConfig or the like (AAC-LC and HE-AAC at one rate differ only there). */
+  audios: { codec: string; sampleRate: number; channels: number; setup: string | undefined }[];
 }
 
 export function sameLayout(a: ClipLayout, b: ClipLayout): boolean {
@@ -42,8 +43,9 @@ export function sameLayout(a: ClipLayout, b: ClipLayout): boolean {
 
 /**
  * The layout a clip of these streams has after the cut: re-encoded video is H.264, with the
- * parameter sets our encoder gives its size, pixel format and frame rate; copied video (a smart
- * cut's too: its pieces carry the source's) keeps the source's, known by its extradata.
+ * parameter sets our encoder makes from its size, pixel format, frame rate, aspect and colour;
+ * copied video (a smart cut's too: its pieces carry the source's) keeps the source's, known by
+ * its extradata (see setupsKnownBySource).
  */
 export function clipLayout(streams: ProbedStream[], videoReencoded: boolean): ClipLayout {
   return {
@@ -53,7 +55,9 @@ export function clipLayout(streams: ProbedStream[], videoReencoded: boolean): Cl
         codec: videoReencoded ? 'h264' : stream.codec,
         width: stream.width ?? 0,
         height: stream.height ?? 0,
-        setup: videoReencoded ? `re-encoded ${stream.pixelFormat} ${stream.frameRate}` : stream.extradataHash,
+        setup: videoReencoded
+          ? `re-encoded ${stream.pixelFormat} ${stream.frameRate} ${stream.displayWidth} ${stream.colour}`
+          : stream.extradataHash,
       })),
     audios: streams
       .filter((stream) => stream.type === 'audio')
@@ -61,6 +65,23 @@ export function clipLayout(streams: ProbedStream[], videoReencoded: boolean): Cl
         codec: stream.codec,
         sampleRate: stream.sampleRate ?? 0,
         channels: stream.channels ?? 0,
+        setup: stream.extradataHash,
       })),
+  };
+}
+
+/**
+ * The probe, with each video whose container carries no extradata known by its source alone:
+ * its parameter sets come in band only, and two sources' cannot be told apart, nor taken to match.
+ * (Audio without extradata, such as MP3 or AC-3, describes itself in every frame.)
+ */
+export function setupsKnownBySource(probe: ProbeResult, location: string): ProbeResult {
+  return {
+    ...probe,
+    streams: probe.streams.map((stream) =>
+      stream.type === 'video' && stream.extradataHash === undefined
+        ? { ...stream, extradataHash: `in band, from ${location}` }
+        : stream,
+    ),
   };
 }
