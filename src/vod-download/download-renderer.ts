@@ -188,8 +188,9 @@ export class DownloadRenderer {
           reached[n] = Math.max(reached[n], Math.min(seconds, duration));
           options.onProgress?.((cutShare * reached.reduce((sum, value) => sum + value, 0)) / total);
         };
-        // At most as many decode checks behind the cuts as cuts at once.
-        await clips[n - CLIP_CONCURRENCY]?.pending?.pieces.checks.catch(() => undefined);
+        // Decode checks run on behind the cuts, at most twice as many as cuts at once (a tighter
+        // bound held the third of three clips back for the first one's checks: +0.4 s at 720p).
+        await clips[n - 2 * CLIP_CONCURRENCY]?.pending?.pieces.checks.catch(() => undefined);
         const cutOptions = { signal: clipSignal, onProgress: report };
         clip.plan = await this.forClip(n, clip.request, () =>
           this.metrics.timeCut(
