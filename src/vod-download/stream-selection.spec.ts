@@ -1,31 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { audio as baseAudio, video as baseVideo } from '../../test/helpers/cut-plan-sources.js';
 import type { ProbedStream } from '../media/probe-result.js';
 import { clipLayout, sameLayout, setupsKnownBySource } from './stream-selection.js';
 
-const video = (extra: Partial<ProbedStream> = {}): ProbedStream => ({
-  index: 0,
-  type: 'video',
-  codec: 'h264',
-  width: 1280,
-  height: 720,
-  displayWidth: 1280,
-  pixelFormat: 'yuv420p',
-  frameRate: 25,
-  reorderDelay: 2,
-  extradataHash: 'MD5:aa',
-  colour: 'tv bt709 bt709 bt709',
-  ...extra,
-});
-const audio = (extra: Partial<ProbedStream> = {}): ProbedStream => ({
-  index: 1,
-  type: 'audio',
-  codec: 'aac',
-  sampleRate: 48000,
-  channels: 2,
-  reorderDelay: 0,
-  extradataHash: 'MD5:lc',
-  ...extra,
-});
+// The helpers' streams, with what tells setups apart.
+const video = (extra: Partial<ProbedStream> = {}) =>
+  baseVideo({
+    displayWidth: 1280,
+    pixelFormat: 'yuv420p',
+    extradataHash: 'MD5:aa',
+    colour: 'tv bt709 bt709 bt709',
+    ...extra,
+  });
+const audio = (extra: Partial<ProbedStream> = {}) => baseAudio({ extradataHash: 'MD5:lc', ...extra });
 
 describe(clipLayout.name, () => {
   it("tells copied video apart by its source's parameter sets, audio by its codec setup", () => {
