@@ -58,7 +58,7 @@ export class DownloadStore {
     });
   }
 
-  /** The file to serve for a published download (Express's sendFile streams it with Range support). */
+  /** The file to serve for a published download (sendFile streams it with Range support). */
   fileToServe(downloadPath: string): string {
     return this.absolutePath(downloadPath);
   }

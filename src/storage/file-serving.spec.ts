@@ -17,7 +17,7 @@ describe('file serving', () => {
     );
   });
 
-  it('publishedSegments decodes a /static path, and refuses what express.static would not serve', () => {
+  it('publishedSegments decodes a /static path, and refuses dotfiles, folders and odd segments', () => {
     expect(publishedSegments('/org/ch/mp/el/slides%201.html')).toEqual(['org', 'ch', 'mp', 'el', 'slides 1.html']);
     for (const path of [
       '/',

@@ -1,23 +1,18 @@
-import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { Public } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
-import {
-  accelExpires,
-  accelRedirectUri,
-  DOWNLOAD_FILE_HEADERS,
-  FILE_STREAM_HIGH_WATER_MARK,
-  setHeaders,
-} from '../storage/file-serving.js';
+import { sendFile } from '../storage/file-sender.js';
+import { accelExpires, accelRedirectUri, DOWNLOAD_FILE_HEADERS, setHeaders } from '../storage/file-serving.js';
 import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js';
 
 /**
  * Serves finished downloads at the `downloadUrl` the API hands out. The service decides first
  * whether the download still exists and has not expired, so a deleted or expired link is a 404 at
  * once. Behind nginx (DOWNLOAD_ACCEL_REDIRECT) nginx then sends the file, reusing this answer until
- * its X-Accel-Expires (deploy/nginx.conf); otherwise Express's sendFile streams it, with Range,
- * If-Range and HEAD support. The query of a signed link (DOWNLOAD_LINK_SECRET) is not looked at:
+ * its X-Accel-Expires (deploy/nginx.conf); otherwise sendFile (storage/file-sender.ts) streams it,
+ * with Range, If-Range and HEAD support. The query of a signed link (DOWNLOAD_LINK_SECRET) is not looked at:
  * nginx checks the signature alone, and what reaches the service is checked as any link is.
  */
 @ApiTags('VOD downloads')
@@ -37,6 +32,7 @@ export class DownloadFileController {
   async downloadPublishedFile(
     @Param('folder') folder: string,
     @Param('fileName') fileName: string,
+    @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
     const file = await this.downloads.publishedFile(folder, fileName);
@@ -51,24 +47,14 @@ export class DownloadFileController {
       response.end();
       return;
     }
-    await new Promise<void>((resolve, reject) => {
-      response.sendFile(
-        file.path,
-        {
-          headers: { 'Content-Type': 'video/mp4' },
-          dotfiles: 'deny',
-          acceptRanges: true,
-          // Passed on to the file's read stream by send; Express's option type does not list it.
-          ...{ highWaterMark: FILE_STREAM_HIGH_WATER_MARK },
-        },
-        (error?: Error & { status?: number; code?: string }) => {
-          // A client that went away (ECONNABORTED) is owed no answer.
-          if (!error || response.headersSent || error.code === 'ECONNABORTED') resolve();
-          // Completed in the database but gone from the disk: as gone as a deleted download.
-          else if (error.status === 404) reject(new NotFoundException(NO_SUCH_DOWNLOAD));
-          else reject(error);
-        },
-      );
-    });
+    await sendFile(request, response, file.path, { headers: { 'Content-Type': 'video/mp4' } }).catch(
+      (error: { status?: number }) => {
+        // The refusal is JSON, not the attachment these headers announced.
+        response.removeHeader('Content-Type');
+        response.removeHeader('Content-Disposition');
+        // Completed in the database but gone from the disk: as gone as a deleted download.
+        throw error.status === 404 ? new NotFoundException(NO_SUCH_DOWNLOAD) : error;
+      },
+    );
   }
 }
