@@ -332,6 +332,23 @@ describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
         warn.mockRestore();
       }
     });
+    it('re-encodes the first clip when its join fails to decode, without a picture more at its seam', async () => {
+      const warn = vi.spyOn(Logger.prototype, 'warn');
+      try {
+        const ffmpeg = faulty({
+          after: (args) => {
+            const head = args.find((arg) => arg.endsWith('clip-0-v0-head.ts'));
+            if (head) spoilVideoPayloads(head);
+          },
+        });
+        const { cutMethod, output } = await renderClips(ffmpeg);
+        expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Clip clip 1\.3 .*decoding the join failed/));
+        expect(cutMethod).toBe('reencode');
+        expectWhole(output);
+      } finally {
+        warn.mockRestore();
+      }
+    });
   });
 
   it("reads its own MPEG-TS in-process as ffprobe and ffmpeg read it: each video's packets and first picture", async () => {

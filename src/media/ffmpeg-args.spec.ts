@@ -141,6 +141,7 @@ describe('ffmpeg arguments', () => {
       [
         { path: 'a.ts', durationSeconds: 4, videoCount: 1, audioCount: 0 },
         { path: 'b.ts', durationSeconds: 3, videoCount: 0, audioCount: 1 },
+        { path: 'c.ts', durationSeconds: 2, picturesSeconds: 1.9, videoCount: 1, audioCount: 1 },
       ],
       {
         videos: [{ width: 320, height: 180 }],
@@ -154,7 +155,9 @@ describe('ffmpeg arguments', () => {
     expect(graph).toContain('anullsrc=r=44100:cl=stereo,atrim=duration=4.000000,aresample=44100');
     expect(graph).toContain('color=c=black:s=320x180:r=10:d=3.000000,scale=');
     expect(graph).toContain('[1:a:0]aresample=44100');
-    expect(graph).toContain('[v0_0][a0_0][v1_0][a1_0]concat=n=2:v=1:a=1[ov0][oa0]');
+    // A clip whose pictures' length is known lasts that long: its audio is cut to it.
+    expect(graph).toContain('[2:a:0]atrim=duration=1.900000,aresample=44100');
+    expect(graph).toContain('[v0_0][a0_0][v1_0][a1_0][v2_0][a2_0]concat=n=3:v=1:a=1[ov0][oa0]');
     expect(args.filter((_, i) => args[i - 1] === '-map')).toEqual(['[ov0]', '[oa0]']);
     expect(args).toEqual(
       expect.arrayContaining(['-c:a', 'aac', '-metadata:s:a:0', 'language=eng', '-movflags', '+faststart']),

@@ -237,6 +237,12 @@ export interface TargetLayout {
 export interface NormaliseClip {
   path: string;
   durationSeconds: number;
+  /**
+   * How long its pictures last, when known. The clip then lasts exactly that long: its audio is cut
+   * to it, so the next clip's pictures follow at once. (Audio that ran on would make the concat
+   * filter start the next pictures later, and the encoder fill the gap with a repeated picture.)
+   */
+  picturesSeconds?: number;
   videoCount: number;
   audioCount: number;
 }
@@ -251,12 +257,11 @@ export function stitchNormalisedArgs(clips: NormaliseClip[], target: TargetLayou
   const filters: string[] = [];
   const segments: string[] = [];
   clips.forEach((clip, c) => {
+    const length = seconds(clip.picturesSeconds ?? clip.durationSeconds);
     target.videos.forEach(({ width, height }, v) => {
       const label = `v${c}_${v}`;
       const source =
-        v < clip.videoCount
-          ? `[${c}:v:${v}]`
-          : `color=c=black:s=${width}x${height}:r=${target.frameRate}:d=${seconds(clip.durationSeconds)},`;
+        v < clip.videoCount ? `[${c}:v:${v}]` : `color=c=black:s=${width}x${height}:r=${target.frameRate}:d=${length},`;
       filters.push(
         `${source}scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,` +
           `setsar=1,fps=${target.frameRate},format=yuv420p,setpts=PTS-STARTPTS[${label}]`,
@@ -268,8 +273,8 @@ export function stitchNormalisedArgs(clips: NormaliseClip[], target: TargetLayou
       const layout = channels === 1 ? 'mono' : channels === 2 ? 'stereo' : `${channels}c`;
       const source =
         a < clip.audioCount
-          ? `[${c}:a:${a}]`
-          : `anullsrc=r=${sampleRate}:cl=${layout},atrim=duration=${seconds(clip.durationSeconds)},`;
+          ? `[${c}:a:${a}]${clip.picturesSeconds === undefined ? '' : `atrim=duration=${length},`}`
+          : `anullsrc=r=${sampleRate}:cl=${layout},atrim=duration=${length},`;
       filters.push(
         `${source}aresample=${sampleRate},aformat=sample_rates=${sampleRate}:channel_layouts=${layout},asetpts=PTS-STARTPTS[${label}]`,
       );

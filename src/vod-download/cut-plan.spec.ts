@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClipPlanError, planClip, planStitch, scopeClip } from './cut-plan.js';
+import { ClipPlanError, picturesSeconds, planClip, planStitch, scopeClip } from './cut-plan.js';
 import { audio, FPS, plan, scopeOf, source, video, videoPackets } from '../../test/helpers/cut-plan-sources.js';
 
 const frame = 1 / FPS;
@@ -99,6 +99,9 @@ describe(planClip.name, () => {
     expect(cut.durationSeconds).toBeCloseTo(1.25, 9);
     // The first frame at or after 2.3 s is at 2.32 s; the last shown before 3.55 s at 3.52 s.
     expect(cut.expectedFrames).toBe(31);
+    // Its pictures last 31 frames, less than the 1.25 s from its start to its end.
+    expect(picturesSeconds(cut)).toBeCloseTo(31 * frame, 9);
+    expect(picturesSeconds(plan(source(10, [audio()]), { startSeconds: 2.3, endSeconds: 3.55 }, true))).toBeUndefined();
     expect(plan(plain, { startSeconds: 2.3, endSeconds: 3.55 }).method).toMatchObject({
       copy: { fromSeconds: 2, untilSeconds: 3.55 },
     });

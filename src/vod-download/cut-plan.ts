@@ -239,6 +239,12 @@ function coveredSpan(scope: ClipScope, method: CutMethod): Span {
   return { fromSeconds, untilSeconds: untilSeconds ?? scope.sourceSeconds ?? scope.endSeconds };
 }
 
+/** How long the clip's pictures last: its expected frames at its video's frame rate, when both are known. */
+export function picturesSeconds(plan: ClipPlan): number | undefined {
+  const frameRate = plan.video?.frameRate;
+  return plan.expectedFrames === undefined || !frameRate ? undefined : plan.expectedFrames / frameRate;
+}
+
 /** Stitching by copy needs one layout for all clips; otherwise every clip is normalised to a common one. */
 export function planStitch(clips: ClipPlan[]): StitchPlan {
   return {

@@ -20,6 +20,7 @@ import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
 import {
   ClipPlan,
   PacketWindow,
+  picturesSeconds,
   planClip,
   planStitch,
   reencodeInstead,
@@ -342,6 +343,7 @@ export class DownloadRenderer {
         const normalised = clips.map(({ plan, output }) => ({
           path: output,
           durationSeconds: plan.durationSeconds,
+          picturesSeconds: picturesSeconds(plan),
           videoCount: plan.layout.videos.length,
           audioCount: plan.layout.audios.length,
         }));
