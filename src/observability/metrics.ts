@@ -79,8 +79,10 @@ export class Metrics {
     this.jobDuration.observe({ kind, outcome }, seconds);
   }
 
-  /** Runs one clip's cut and records its wall time and realtime factor by method. */
-  /** Times one clip's cut; `methodOf` names the method that made it (a smart cut may fall back to a re-encode). */
+  /**
+   * Times one clip's cut (wall time and realtime factor by method); `methodOf` names the method that
+   * made it (a smart cut may fall back to a re-encode).
+   */
   async timeCut<T>(mediaSeconds: number, cut: () => Promise<T>, methodOf: (result: T) => string): Promise<T> {
     const started = performance.now();
     const result = await cut();
