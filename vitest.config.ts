@@ -7,8 +7,8 @@ import { redisUnreachableReason } from './test/helpers/redis.js';
 const DEFAULT_TEST_DATABASE_URL = 'postgres://root@127.0.0.1:5432/test';
 const DEFAULT_TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 const e2e = ['test/**/*.e2e-spec.ts'];
-/** End-to-end tests that use no database or queue (ffmpeg alone): once is enough. */
-const withoutDatabase = ['test/smart-cut.e2e-spec.ts'];
+/** End-to-end tests that use no database or queue (ffmpeg and files alone): once is enough. */
+const withoutDatabase = ['test/smart-cut.e2e-spec.ts', 'test/source-proxy.e2e-spec.ts'];
 
 /** What keeps the second stack from running, naming the server(s) that cannot be reached; null when both answer. */
 async function secondStackProblem(databaseUrl: string, redisUrl: string): Promise<string | null> {

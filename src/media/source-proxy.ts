@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, request as httpRequest, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect, Socket } from 'node:net';
@@ -9,6 +8,7 @@ import { relative, sep } from 'node:path';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { isAllowedHost } from '../security/allowed-hosts.js';
+import { writeFileRange } from '../storage/file-sender.js';
 import { insideRoot, realPathInsideRoot } from '../security/path-containment.js';
 
 const REFUSALS_KEPT = 50;
@@ -134,8 +134,8 @@ class ProxyListener {
         response.writeHead(200, { 'content-length': size, 'accept-ranges': 'bytes' });
       }
       if (request.method === 'HEAD' || size === 0) response.end();
-      // 1 MiB reads instead of 64 KiB: a stream copy through here runs about a quarter faster.
-      else createReadStream(path, { start, end, highWaterMark: 1 << 20 }).pipe(response);
+      // A read that fails part-way cuts the answer short, which ffmpeg reports as a read error.
+      else await writeFileRange(path, start, end, response).catch(() => response.destroy());
     } catch {
       this.refuse(`${safeDecode(pathname.replace(this.mediaRootPrefix, ''))}: not a file under MEDIA_ROOT`);
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Not a file under MEDIA_ROOT');

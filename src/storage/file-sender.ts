@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import send from 'send';
 
@@ -66,7 +67,7 @@ export function sendFile(
     }
     // send answers HEAD and 304 itself, and calls stream() only to send bytes.
     file.stream = (filePath: string, range: { start?: number; end?: number } = {}) => {
-      pipeRange(filePath, range.start ?? 0, range.end ?? Number.POSITIVE_INFINITY, response).then(resolve, fail);
+      writeFileRange(filePath, range.start ?? 0, range.end ?? Number.POSITIVE_INFINITY, response).then(resolve, fail);
     };
     response.once('finish', resolve);
     response.once('close', resolve);
@@ -77,8 +78,17 @@ export function sendFile(
 /** What send emits (http-errors: status, and headers such as a 416's Content-Range) or fs throws. */
 type FileSendError = Error & { status?: number; code?: string; headers?: Record<string, string> };
 
-/** Writes bytes `start` to `end` (inclusive) of the file to the response and ends it. */
-async function pipeRange(path: string, start: number, end: number, response: Response): Promise<void> {
+/**
+ * Writes bytes `start` to `end` (inclusive; past the file's end: to its end) of the file to the
+ * response, from the pooled buffers, and ends it. Returns early, the file closed, when the response
+ * is destroyed (the client went away).
+ */
+export async function writeFileRange(
+  path: string,
+  start: number,
+  end: number,
+  response: ServerResponse,
+): Promise<void> {
   const handle = await open(path, 'r');
   try {
     let position = start;
