@@ -31,20 +31,25 @@ function openingParameterSets(file: string, codec: SmartCodec): Buffer[] {
 }
 
 /**
- * Overwrites the payload of the MPEG-TS packets of the video (PID 0x100, as ffmpeg numbers it) in
- * the middle third of the file, past the first picture and its parameter sets, keeping every
- * packet's header and each PES header's packet: the file still demuxes, its slices do not decode.
- * 0xA5 bytes, not zeros: a run of zeros would end the NAL unit, and a decoder takes it as short.
+ * Overwrites the video's bytes (PID 0x100, as ffmpeg numbers it) in the MPEG-TS packets of the
+ * last two thirds of the file, past the first picture and its parameter sets: every packet's header,
+ * adaptation field and PES header are kept, and the first 24 bytes of a PES (its access unit
+ * delimiter and the start of the first slice). So the file still demuxes and its slices do not
+ * decode, small pictures that fit in one packet included. 0xA5 bytes, not zeros: a run of zeros
+ * would end the NAL unit, and a decoder takes it as short.
  */
 function spoilVideoPayloads(file: string): void {
   const bytes = readFileSync(file);
   const count = bytes.length / 188;
-  for (let n = Math.floor(count / 3); n < Math.floor((2 * count) / 3); n++) {
+  for (let n = Math.floor(count / 3); n < count; n++) {
     const at = n * 188;
     const pid = ((bytes[at + 1] & 0x1f) << 8) | bytes[at + 2];
-    const startsPes = (bytes[at + 1] & 0x40) !== 0;
-    const payloadOnly = (bytes[at + 3] & 0x30) === 0x10;
-    if (bytes[at] === 0x47 && pid === 0x100 && !startsPes && payloadOnly) bytes.fill(0xa5, at + 4, at + 188);
+    const hasPayload = (bytes[at + 3] & 0x10) !== 0;
+    if (bytes[at] !== 0x47 || pid !== 0x100 || !hasPayload) continue;
+    let from = at + 4 + ((bytes[at + 3] & 0x20) !== 0 ? 1 + bytes[at + 4] : 0);
+    // A PES starts here: past its header (9 bytes and its stated extension) and 24 bytes of video.
+    if ((bytes[at + 1] & 0x40) !== 0) from += 9 + bytes[from + 8] + 24;
+    if (from < at + 188) bytes.fill(0xa5, from, at + 188);
   }
   writeFileSync(file, bytes);
 }

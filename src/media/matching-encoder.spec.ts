@@ -50,12 +50,12 @@ describe(matchingEncoderArgs.name, () => {
   it('analyses as fast as x264 can, with psy off, so that the chroma QP offset it printed is the one to give', () => {
     const medium = params(matchingEncoderArgs(x264(`${VERYFAST} ${MEDIUM_CHANGES}`)));
     expect(medium).toEqual(
-      expect.arrayContaining(['me=dia', 'subme=1', 'psy=0', 'trellis=0', 'rc-lookahead=0', 'mbtree=0']),
+      expect.arrayContaining(['me=dia', 'subme=0', 'psy=0', 'trellis=0', 'rc-lookahead=0', 'mbtree=0']),
     );
     // The source's settings that reach the parameter sets stay.
     expect(medium).toEqual(expect.arrayContaining(['ref=3', 'chroma-qp-offset=-2', '8x8dct=1', 'weightp=1']));
     // One value per setting: the source's analysis settings are replaced, not followed by a second.
-    expect(medium.filter((param) => param.startsWith('subme='))).toEqual(['subme=1']);
+    expect(medium.filter((param) => param.startsWith('subme='))).toEqual(['subme=0']);
     expect(new Set(medium.map((param) => param.split('=')[0])).size).toBe(medium.length);
   });
 
