@@ -19,6 +19,7 @@ import type { SmartCodec } from '../media/nal-units.js';
 import type { ProbedStream, ProbeResult } from '../media/probe-result.js';
 import {
   ClipPlan,
+  ClipScope,
   PacketWindow,
   picturesSeconds,
   planClip,
@@ -28,6 +29,7 @@ import {
   scopeClip,
   StitchPlan,
 } from './cut-plan.js';
+import { maySmartCut } from './frame-accurate-cut.js';
 import { SmartCutJob, SmartCutRejected, SmartCutter, SmartPieces } from './smart-cutter.js';
 import { setupsKnownBySource } from './stream-selection.js';
 import type { CutMethodName } from './vod-download.entity.js';
@@ -141,8 +143,14 @@ export class DownloadRenderer {
       request.clips,
       PLAN_CONCURRENCY,
       async (clip, n, clipSignal) => {
+        // A frame-accurate clip's video may be smart cut: its source's encoding is read beside its packets.
+        const readEncodings = (scope: ClipScope) => {
+          if (!request.frameAccurate) return;
+          for (const video of scope.streams.filter((stream) => stream.type === 'video' && maySmartCut(stream.codec)))
+            encodingOf(clip.input, video, clipSignal).catch(() => undefined);
+        };
         const plan = await this.forClip(n, clip, async () => {
-          const planned = await this.planClip(clip, request.frameAccurate, probe, clipSignal);
+          const planned = await this.planClip(clip, request.frameAccurate, probe, clipSignal, readEncodings);
           // A smart cut starts from its source's encoding: read it now, while other clips are planned.
           for (const video of smartVideos(planned)) await encodingOf(clip.input, video, clipSignal);
           return planned;
@@ -360,9 +368,11 @@ export class DownloadRenderer {
     frameAccurate: boolean,
     probeSource: (input: MediaInput, signal: AbortSignal) => Promise<ProbeResult>,
     signal: AbortSignal,
+    onScope: (scope: ClipScope) => void,
   ): Promise<ClipPlan> {
     const probe = await probeSource(clip.input, signal);
     const scope = scopeClip(clip, probe, frameAccurate);
+    onScope(scope);
     const read = (streamIndex: number, window: PacketWindow | undefined) =>
       window &&
       this.ffmpeg.videoPackets(

@@ -6,6 +6,11 @@ import type { ClipPackets, ClipScope, CutMethod, EncodedSpan } from './cut-plan.
 /** Codecs whose pictures the smart cut re-encodes to join copied ones (see matching-encoder.ts). */
 const SMART_CODECS = ['h264', 'hevc'];
 
+/** Whether a video in this codec may be smart cut (whether it is depends on its packets and encoding). */
+export function maySmartCut(codec: string): boolean {
+  return SMART_CODECS.includes(codec);
+}
+
 /**
  * A frame-accurate cut: from the first picture at or after the start to the last shown more than
  * half a frame before the end. The smart cut re-encodes only the pictures before the first
@@ -37,7 +42,7 @@ export function chooseFrameAccurateCut(
   if (!needsHead && !bFrames) {
     return { kind: 'copy', copy: copySpan(scope, startPackets, endPackets) };
   }
-  if (!SMART_CODECS.includes(video.codec)) return reencode;
+  if (!maySmartCut(video.codec)) return reencode;
   // H.264 has no CRA: an open GOP's copied keyframe keeps frame numbers and memory operations that
   // point at the leading pictures left out (and, after a head, at the head's), and decoders fail on them.
   if (video.codec === 'h264' && hasLeadingPictures(startPackets, keyframe)) return reencode;
