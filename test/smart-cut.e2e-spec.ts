@@ -319,41 +319,34 @@ describe(`${DownloadRenderer.name} (smart cut on real encodes)`, () => {
       }
     });
 
-    it('re-encodes a clip whose join fails to decode, and joins the others as cut', async () => {
-      const warn = vi.spyOn(Logger.prototype, 'warn');
-      try {
-        // The second clip's head is damaged on disk after it was cut: its slices' data overwritten, its headers kept.
-        const ffmpeg = faulty({
-          after: (args) => {
-            const head = args.find((arg) => arg.endsWith('clip-1-v0-head.ts'));
-            if (head) spoilVideoPayloads(head);
-          },
-        });
-        const { cutMethod, output } = await renderClips(ffmpeg);
-        expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Clip clip 2\.3 .*decoding the join failed/));
-        expect(cutMethod).toBe('reencode');
-        expectWhole(output);
-      } finally {
-        warn.mockRestore();
-      }
-    });
-    it('re-encodes the first clip when its join fails to decode, without a picture more at its seam', async () => {
-      const warn = vi.spyOn(Logger.prototype, 'warn');
-      try {
-        const ffmpeg = faulty({
-          after: (args) => {
-            const head = args.find((arg) => arg.endsWith('clip-0-v0-head.ts'));
-            if (head) spoilVideoPayloads(head);
-          },
-        });
-        const { cutMethod, output } = await renderClips(ffmpeg);
-        expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Clip clip 1\.3 .*decoding the join failed/));
-        expect(cutMethod).toBe('reencode');
-        expectWhole(output);
-      } finally {
-        warn.mockRestore();
-      }
-    });
+    // The first clip too: stitched to one layout with the copied clip after it, it must not gain a
+    // repeated picture at its seam (its re-encode's audio runs past its last picture).
+    it.each([
+      ['second', 1, 'clip 2\\.3'],
+      ['first', 0, 'clip 1\\.3'],
+    ] as const)(
+      're-encodes the %s clip when its join fails to decode, and joins the other as cut',
+      async (_, n, label) => {
+        const warn = vi.spyOn(Logger.prototype, 'warn');
+        try {
+          // The clip's head is damaged on disk after it was cut: its slices' data overwritten, its headers kept.
+          const ffmpeg = faulty({
+            after: (args) => {
+              const head = args.find((arg) => arg.endsWith(`clip-${n}-v0-head.ts`));
+              if (head) spoilVideoPayloads(head);
+            },
+          });
+          const { cutMethod, output } = await renderClips(ffmpeg);
+          expect(warn).toHaveBeenCalledWith(
+            expect.stringMatching(new RegExp(`Clip ${label} .*decoding the join failed`)),
+          );
+          expect(cutMethod).toBe('reencode');
+          expectWhole(output);
+        } finally {
+          warn.mockRestore();
+        }
+      },
+    );
   });
 
   it("reads its own MPEG-TS in-process as ffprobe and ffmpeg read it: each video's packets and first picture", async () => {
