@@ -70,6 +70,12 @@ describe(`${DistributionController.name}: publishing`, () => {
       .expect(206);
     expect(range.headers['content-range']).toBe('bytes 100-199/4096');
     expect(range.body.length).toBe(100);
+    // Revalidation: unchanged, it is 304.
+    expect(file.headers.etag).toMatch(/^W\/"/);
+    await request(fx.testApp.baseUrl)
+      .get(`/static/${ORG}/${CHANNEL}/${MP_ID}/track-1/video.mp4`)
+      .set('If-None-Match', file.headers.etag)
+      .expect(304);
   });
 
   it('reads prefixed (ns2:) mediapackages, single-quoted id arrays and bare ids, over multipart too', async () => {

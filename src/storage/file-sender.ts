@@ -16,6 +16,8 @@ import send from 'send';
 export interface FileSendOptions {
   /** Headers set when the file is sent (not on an error answer). */
   headers?: Readonly<Record<string, string>>;
+  /** Send a weak ETag (from size and modification time) and answer If-None-Match; Last-Modified is always sent. */
+  etag?: boolean;
 }
 
 /** Bytes per read: 64 KiB would cost a read, a write and a turn of the event loop per 64 KiB. */
@@ -44,7 +46,12 @@ export function sendFile(
   options: FileSendOptions = {},
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const file = send(request, encodeURI(path), { acceptRanges: true, dotfiles: 'allow', etag: false, index: false });
+    const file = send(request, encodeURI(path), {
+      acceptRanges: true,
+      dotfiles: 'allow',
+      etag: options.etag ?? false,
+      index: false,
+    });
     const fail = (error: FileSendError) => {
       if (response.headersSent) {
         response.destroy();

@@ -69,7 +69,9 @@ export function staticFiles(root: string): RequestHandler {
     if (request.method !== 'GET' && request.method !== 'HEAD') return next();
     const segments = publishedSegments(request.path);
     if (!segments) return next();
-    sendFile(request, response, join(root, ...segments), { headers: DISTRIBUTION_FILE_HEADERS }).then(
+    // A file published again within the same second keeps its Last-Modified; its ETag (size and
+    // modification time in milliseconds) changes, so a client revalidating sees the new one.
+    sendFile(request, response, join(root, ...segments), { headers: DISTRIBUTION_FILE_HEADERS, etag: true }).then(
       () => undefined,
       (error: { status?: number }) => (error.status === 404 ? next() : next(error)),
     );
