@@ -12,8 +12,8 @@ import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js'
  * whether the download still exists and has not expired, so a deleted or expired link is a 404 at
  * once. Behind nginx (DOWNLOAD_ACCEL_REDIRECT) nginx then sends the file, reusing this answer until
  * its X-Accel-Expires (deploy/nginx.conf); otherwise sendFile (storage/file-sender.ts) streams it,
- * with Range, If-Range and HEAD support. The query of a signed link (DOWNLOAD_LINK_SECRET) is not looked at:
- * nginx checks the signature alone, and what reaches the service is checked as any link is.
+ * with Range, If-Range and HEAD support. The query of a signed link (DOWNLOAD_LINK_SECRET) is not
+ * looked at: nginx checks the signature alone, and what reaches the service is checked as any link is.
  */
 @ApiTags('VOD downloads')
 @Controller('downloads')
