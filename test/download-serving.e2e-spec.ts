@@ -89,6 +89,7 @@ describe('Serving downloads without nginx', () => {
     expect(head.headers['content-length']).toBe(String(size));
     const unsatisfiable = await get(`bytes=${size}-`).expect(416);
     expect(unsatisfiable.headers['content-range']).toBe(`bytes */${size}`);
+    expect(unsatisfiable.headers['content-disposition']).toBeUndefined();
     // The file changed since the client's copy: the whole file, not the range.
     const stale = await get('bytes=0-9').set('If-Range', 'Tue, 01 Jan 2019 00:00:00 GMT').expect(200);
     expect(stale.body.equals(content)).toBe(true);

@@ -60,6 +60,8 @@ export function sendFile(
       const status = error.status ?? (error.code === 'ENOENT' || error.code === 'ENOTDIR' ? 404 : 500);
       if (status === 404 || status >= 500) return reject(Object.assign(error, { status }));
       response.status(status);
+      // The refusal itself, not the attachment the caller may have announced.
+      response.removeHeader('Content-Disposition');
       for (const [name, value] of Object.entries(error.headers ?? {})) response.setHeader(name, value);
       response.type('text/plain').end(`${error.message}\n`);
       resolve();
