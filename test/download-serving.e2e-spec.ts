@@ -95,6 +95,13 @@ describe('Serving downloads without nginx', () => {
     expect(stale.body.equals(content)).toBe(true);
   });
 
+  it('sends an empty file as an empty answer', async () => {
+    const { link } = await completedDownload('');
+    const empty = await request(testApp.baseUrl).get(link).buffer(true).parse(binary).expect(200);
+    expect(empty.headers['content-length']).toBe('0');
+    expect(empty.body.length).toBe(0);
+  });
+
   it('answers 404 for a completed download whose file is gone from the disk', async () => {
     const { link, file } = await completedDownload('gone');
     unlinkSync(file);
