@@ -20,6 +20,9 @@ describe(parseDecodeCheck.name, () => {
     expect(args.slice(args.indexOf('-t'), args.indexOf('-t') + 2)).toEqual(['-t', '1.680000']);
     expect(args).toEqual(expect.arrayContaining(['-map', '0:v:1', '-fps_mode', 'passthrough', '-f', 'framecrc']));
     expect(decodeCheckArgs({ path: '/w/tail.ts', concat: false }, 0)).not.toContain('-t');
+    // One decoding thread, given as the input's option.
+    expect(args.slice(args.indexOf('-threads'), args.indexOf('-threads') + 2)).toEqual(['-threads', '1']);
+    expect(args.indexOf('-threads')).toBeLessThan(args.indexOf('-i'));
     // The pieces of a smart cut, joined as the concat demuxer joins them.
     expect(decodeCheckArgs({ path: '/w/pieces.txt', concat: true }, 0, 1)).toEqual(
       expect.arrayContaining(['-f', 'concat', '-safe', '0', '-i', '/w/pieces.txt', '-map', '0:v:0']),

@@ -33,7 +33,9 @@ export interface DecodeSource {
  * Decodes the source's `video`th video stream from its start (a seek in MPEG-TS may land off a keyframe
  * and report errors of its own), for `readSeconds` or to the end: errors go to stderr, each
  * picture's time to stdout, with a checksum of it that is only there because framecrc writes one
- * (Adler-32: framemd5's MD5 of every decoded picture took a quarter of the check's time).
+ * (Adler-32: framemd5's MD5 of every decoded picture took a quarter of the check's time). One
+ * decoding thread: the checks run beside the cuts, so CPU time is what they cost. A 1080p join's
+ * check (66 pictures): 0.61–0.81 s of CPU against 0.84–0.89 s with frame threads, in the same wall time.
  */
 export function decodeCheckArgs(source: DecodeSource, video: number, readSeconds?: number): string[] {
   return [
@@ -41,6 +43,8 @@ export function decodeCheckArgs(source: DecodeSource, video: number, readSeconds
     '-nostdin',
     '-v',
     'error',
+    '-threads',
+    '1',
     ...(source.concat ? concatInputArgs(source.path) : ['-i', source.path]),
     ...(readSeconds === undefined ? [] : ['-t', seconds(readSeconds)]),
     '-map',
