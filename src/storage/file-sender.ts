@@ -21,7 +21,7 @@ export interface FileSendOptions {
 }
 
 /** Bytes per read: 64 KiB would cost a read, a write and a turn of the event loop per 64 KiB. */
-export const FILE_CHUNK_BYTES = 1024 * 1024;
+const FILE_CHUNK_BYTES = 1024 * 1024;
 /** A response has at most this many chunks read but not yet taken by its socket. */
 const CHUNKS_IN_FLIGHT = 2;
 /**

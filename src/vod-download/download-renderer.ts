@@ -151,7 +151,8 @@ export class DownloadRenderer {
         };
         const plan = await this.forClip(n, clip, async () => {
           const planned = await this.planClip(clip, request.frameAccurate, probe, clipSignal, readEncodings);
-          // A smart cut starts from its source's encoding: read it now, while other clips are planned.
+          // A smart cut starts from its source's encoding, read since its scope was known: a read
+          // that failed fails the clip here.
           for (const video of smartVideos(planned)) await encodingOf(clip.input, video, clipSignal);
           return planned;
         });
