@@ -21,7 +21,7 @@ export interface NginxSetup {
   /** Write the access log (off: it would cost the bench a write per request); RunningNginx.accessLog reads it. */
   accessLog?: boolean;
   /**
-   * The plain X-Accel-Redirect mode: the /downloads/, /static/, /internal/signed/downloads/ and /internal/check locations removed, so
+   * The plain X-Accel-Redirect mode: the /downloads/, /static/, /signed/downloads/ and /internal/check locations removed, so
    * that every request for a file goes to the service, which answers it with X-Accel-Redirect (README, "Behind nginx").
    */
   plainAccelRedirect?: boolean;
@@ -86,14 +86,14 @@ export function renderNginxConf(template: string, setup: NginxSetup, dir: string
 
 /**
  * The configuration without its `location /downloads/ {…}`, `location /static/ {…}`,
- * `location /internal/signed/downloads/ {…}` and `location = /internal/check {…}` blocks.
+ * `location /signed/downloads/ {…}` and `location = /internal/check {…}` blocks.
  */
 function withoutFileLocations(conf: string): string {
   const kept: string[] = [];
   let removed = 0;
   let skipping = false;
   for (const line of conf.split('\n')) {
-    if (/^ {8}location (\/downloads\/|\/static\/|= \/internal\/check|\/internal\/signed\/downloads\/) \{$/.test(line)) {
+    if (/^ {8}location (\/downloads\/|\/static\/|= \/internal\/check|\/signed\/downloads\/) \{$/.test(line)) {
       skipping = true;
       removed++;
     } else if (skipping && line === '        }') skipping = false;

@@ -58,7 +58,9 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     await testApp?.close();
   });
   /** A download's link without its signature, as links were before DOWNLOAD_LINK_SECRET (old e-mails). */
-  const linkOf = (body: Record<string, any>) => new URL(body.downloadUrl).pathname;
+  const linkOf = (body: Record<string, any>) => `/${body.downloadPath}`;
+  /** The path of a download's signed link, without its query. */
+  const signedPathOf = (body: Record<string, any>) => new URL(body.downloadUrl).pathname;
   /** A download's link as the API hands it out: signed. */
   const signedLinkOf = (body: Record<string, any>) => {
     const url = new URL(body.downloadUrl);
@@ -71,6 +73,7 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     return sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', route, status }) ?? 0;
   }
   const DOWNLOAD_ROUTE = '/downloads/:folder/:fileName';
+  const SIGNED_DOWNLOAD_ROUTE = '/signed/downloads/:folder/:fileName';
 
   /** Where nginx took the check of each request for `path` from so far, by its access log: MISS, HIT, EXPIRED. */
   const checksOf = (path: string) =>
@@ -292,6 +295,8 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
 
     it("the API's link carries nginx's secure_link signature, good until the last second before the download's expiry", async () => {
       const url = new URL(download.downloadUrl);
+      // A location of its own in nginx, matched without a rewrite.
+      expect(url.pathname).toBe(`/signed/${download.downloadPath}`);
       expect([...url.searchParams.keys()]).toEqual(['expires', 'md5']);
       const expiry = expiresAt(new Date(download.completionDate), testApp.config.downloadExpiryDays).getTime();
       const expires = url.searchParams.get('expires')!;
@@ -315,6 +320,7 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     it("nginx sends a signed link's file itself, whole and in parts, with the headers the service sends", async () => {
       const link = signedLinkOf(download);
       const checks = await serviceGets(DOWNLOAD_ROUTE);
+      const signedChecks = await serviceGets(SIGNED_DOWNLOAD_ROUTE);
       const whole = await request(nginx.url).get(link).buffer(true).expect(200);
       expect(Buffer.compare(whole.body, file)).toBe(0);
       const checked = await request(nginx.url).get(linkOf(download)).expect(200);
@@ -341,12 +347,15 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
       expect(checksOf(link)).toEqual(['signed', 'signed', 'signed', 'signed']);
       // Only the bare link's check (cached or not) may have reached the service.
       expect(await serviceGets(DOWNLOAD_ROUTE)).toBeLessThanOrEqual(checks + 1);
+      expect(await serviceGets(SIGNED_DOWNLOAD_ROUTE)).toBe(signedChecks);
     });
 
     it('signs and sends the file of a content id with any characters: its escaped folder is the path nginx compares', async () => {
       const odd = await completedDownload('odd name', { contentId: 'Sitzung 1: Grüße + "mehr"/../é%41' });
       const link = signedLinkOf(await current(odd.id));
-      expect(link).toMatch(/^\/downloads\/Sitzung~201~3A~20Gr~C3~BC~C3~9Fe~20~2B~20~22mehr~22~2F\.\.~2F~C3~A9~2541\//);
+      expect(link).toMatch(
+        /^\/signed\/downloads\/Sitzung~201~3A~20Gr~C3~BC~C3~9Fe~20~2B~20~22mehr~22~2F\.\.~2F~C3~A9~2541\//,
+      );
       const served = await request(nginx.url).get(link).buffer(true).expect(200);
       expect(served.body.toString()).toBe('odd name');
       expect(checksOf(link)).toEqual(['signed']);
@@ -361,21 +370,38 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
       const otherLink = signedLinkOf(await current(other.id));
       const forge = (secret: string) =>
         createHash('md5')
-          .update(`${expires}${linkOf(download)} ${secret}`)
+          .update(`${expires}${signedPathOf(download)} ${secret}`)
           .digest('base64url');
       const refused = [
         withParameter(link, 'md5', `${md5[0] === 'A' ? 'B' : 'A'}${md5.slice(1)}`),
         withParameter(link, 'expires', String(expires + 86_400)),
         withParameter(link, 'expires', 'soon'),
         withParameter(link, 'md5', forge(`${LINK_SECRET}x`)),
-        `${linkOf(download)}?md5=${md5}`,
+        `${signedPathOf(download)}?md5=${md5}`,
+        signedPathOf(download),
         // Another download's signature on this one's path.
-        `${linkOf(download)}${new URL(otherLink, 'http://x').search}`,
+        `${signedPathOf(download)}${new URL(otherLink, 'http://x').search}`,
       ];
       for (const attempt of refused) await request(nginx.url).get(attempt).expect(403);
       // The untouched link goes on working.
       await request(nginx.url).get(link).expect(200);
       await request(nginx.url).get(otherLink).expect(200);
+    });
+
+    it('a link signed by an earlier release (/downloads/…?expires=…&md5=…) goes on working, checked by the service', async () => {
+      const earlier = await completedDownload('signed by an earlier release');
+      const body = await current(earlier.id);
+      const link = `${linkOf(body)}${new URL(body.downloadUrl).search}`;
+      const checks = await serviceGets(DOWNLOAD_ROUTE);
+      const served = await request(nginx.url).get(link).buffer(true).expect(200);
+      expect(served.body.toString()).toBe('signed by an earlier release');
+      expect(served.headers['content-disposition']).toMatch(/^attachment; filename=/);
+      expect(checksOf(link)).toEqual(['MISS']);
+      expect(await serviceGets(DOWNLOAD_ROUTE)).toBe(checks + 1);
+      // Its query is not looked at: a wrong signature is checked the same way.
+      await request(nginx.url)
+        .get(withParameter(link, 'md5', 'A'.repeat(22)))
+        .expect(200);
     });
 
     it('an nginx whose secret is left empty refuses every signed link, even one signed with the empty secret', async () => {
@@ -388,10 +414,10 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
         const { searchParams } = new URL(download.downloadUrl);
         const expires = searchParams.get('expires')!;
         const md5 = createHash('md5')
-          .update(`${expires}${linkOf(download)} `)
+          .update(`${expires}${signedPathOf(download)} `)
           .digest('base64url');
         await request(unset.url)
-          .get(`${linkOf(download)}?expires=${expires}&md5=${md5}`)
+          .get(`${signedPathOf(download)}?expires=${expires}&md5=${md5}`)
           .expect(403);
         await request(unset.url).get(signedLinkOf(download)).expect(403);
         // Its unsigned links are checked by the service as ever.
@@ -430,14 +456,14 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
       const link = signedLinkOf(await current(expiring.id));
       expect(new URL(link, 'http://x').searchParams.get('expires')).toBe(String(expiry / 1000 - 1));
 
-      const refusals = await serviceGets(DOWNLOAD_ROUTE, '404');
+      const refusals = await serviceGets(SIGNED_DOWNLOAD_ROUTE, '404');
       await request(nginx.url).get(link).expect(200);
       await new Promise((resolve) => setTimeout(resolve, expiry - Date.now() + 10));
       const expired = await request(nginx.url).get(link).expect(404);
       expect(expired.body.message).toBe(NO_SUCH_DOWNLOAD);
       expect(checksOf(link)).toEqual(['signed', 'signed']);
       // nginx handed it to the service, which refused it by its expiry: the cleanup has not run.
-      expect(await serviceGets(DOWNLOAD_ROUTE, '404')).toBe(refusals + 1);
+      expect(await serviceGets(SIGNED_DOWNLOAD_ROUTE, '404')).toBe(refusals + 1);
       expect(existsSync(expiring.path)).toBe(true);
     });
   });

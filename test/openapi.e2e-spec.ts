@@ -48,6 +48,7 @@ describe('OpenAPI document', () => {
         'get /health',
         'get /health/live',
         'get /health/ready',
+        'get /signed/downloads/{folder}/{fileName}',
         'get /static/{organization}/{channelId}/{mediaPackageId}/{elementId}/{fileName}',
       ].map((operation) => ({ operation, security: [] })),
     );

@@ -138,7 +138,7 @@ describe(`${VodDownloadProcessor.name} (clips stored with the download)`, () => 
     );
     expect(readdirSync(join(testApp.dataDir, 'downloads'))).toContain(done.downloadPath.split('/')[1]);
     // The path needs no percent-encoding: it is the path nginx signs and compares, as it stands.
-    expect(new URL(done.downloadUrl).pathname).toBe(`/${done.downloadPath}`);
+    expect(new URL(done.downloadUrl).pathname).toBe(`/signed/${done.downloadPath}`);
     expect(new URL(done.downloadUrl).search).toMatch(/^\?expires=\d+&md5=[\w-]{22}$/);
     const served = await request(done.downloadUrl).get('').buffer(true).expect(200);
     expect(Buffer.compare(served.body as Buffer, readFileSync(join(testApp.dataDir, done.downloadPath)))).toBe(0);

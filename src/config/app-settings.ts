@@ -215,9 +215,9 @@ export const appSettings = {
     secret: true,
     doc:
       'At least 32 characters (`openssl rand -base64 32`), the same in nginx (README, "Signed links"): ' +
-      "a completed download's `downloadUrl` (API and e-mail) then ends in `?expires=<second>&md5=<signature>`, valid until " +
-      "the download's expiry, and nginx sends the file without asking the service. The service itself ignores the two " +
-      'parameters. Unset: links without them, as before.',
+      "a completed download's `downloadUrl` (API and e-mail) is then `/signed/downloads/<folder>/<file>?expires=<second>&md5=<signature>`, " +
+      "valid until the download's expiry, and nginx sends the file without asking the service. The service itself serves " +
+      'the same file there and ignores the two parameters. Unset: `/downloads/<folder>/<file>` links, as before.',
   }),
   ffmpegPath: setting({ env: 'FFMPEG_PATH', parse: text, default: 'ffmpeg', doc: 'The ffmpeg binary.' }),
   ffprobePath: setting({ env: 'FFPROBE_PATH', parse: text, default: 'ffprobe', doc: 'The ffprobe binary.' }),

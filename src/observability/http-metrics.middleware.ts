@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { routeOf } from './logger-params.js';
 import { Metrics } from './metrics.js';
 
-const DOWNLOAD_FILE_ROUTE = /^\/downloads\//;
+const DOWNLOAD_FILE_ROUTE = /^(\/signed)?\/downloads\//;
 
 /** Times every request by route and status; counts the bytes of download files Node itself sent. */
 @Injectable()

@@ -2,26 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { signedLinkQuery } from './signed-link.js';
 
 const SECRET = 'q3Vx0+Zk/9mW2aLr5bYc8dTe1fGh4jKs7nPo6uQi=';
-const PATH = '/downloads/s~C3~A9ance~201/Seance_pleniere.mp4';
+const PATH = '/signed/downloads/s~C3~A9ance~201/Seance_pleniere.mp4';
 
 describe(signedLinkQuery.name, () => {
   // The expected signatures were printed the way nginx's documentation makes one:
-  //   echo -n '1796731199/downloads/s~C3~A9ance~201/Seance_pleniere.mp4 q3Vx…' | openssl md5 -binary | openssl base64 | tr +/ -_ | tr -d =
+  //   echo -n '1796731199/signed/downloads/s~C3~A9ance~201/Seance_pleniere.mp4 q3Vx…' | openssl md5 -binary | openssl base64 | tr +/ -_ | tr -d =
   it("signs expires, the path and the secret as nginx's secure_link_md5 does, expiring the second before the expiry's", () => {
     // 2026-12-08T12:00:00Z is 1796731200: nginx may send the file through second 1796731199, and not after.
     expect(signedLinkQuery(PATH, new Date('2026-12-08T12:00:00.000Z'), SECRET)).toBe(
-      'expires=1796731199&md5=EpbXYb0_Lwg2oJbkyJKabQ',
+      'expires=1796731199&md5=-bcwa4VI4aHGkpDtleF7jQ',
     );
     // Within the second: nginx's whole second would run past the instant, so the one before.
     expect(signedLinkQuery(PATH, new Date('2026-12-08T12:00:00.999Z'), SECRET)).toBe(
-      'expires=1796731199&md5=EpbXYb0_Lwg2oJbkyJKabQ',
+      'expires=1796731199&md5=-bcwa4VI4aHGkpDtleF7jQ',
     );
     expect(signedLinkQuery(PATH, new Date('2026-12-08T12:00:01.000Z'), SECRET)).toMatch(/^expires=1796731200&/);
   });
 
   it('signs the decoded path, which is what nginx compares ($uri)', () => {
-    expect(signedLinkQuery('/downloads/a%20b/c.mp4', new Date('2026-12-08T12:00:00Z'), SECRET)).toBe(
-      'expires=1796731199&md5=sT0YKNCjeLluKTd7TCEAPA',
+    expect(signedLinkQuery('/signed/downloads/a%20b/c.mp4', new Date('2026-12-08T12:00:00Z'), SECRET)).toBe(
+      'expires=1796731199&md5=L3UneMX4QnwtVy-vKskINg',
     );
   });
 

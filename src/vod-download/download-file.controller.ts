@@ -1,9 +1,10 @@
 import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { sendFile } from '../storage/file-sender.js';
+import { SIGNED_LINK_SEGMENT } from '../storage/signed-link.js';
 import { accelExpires, accelRedirectUri, DOWNLOAD_FILE_HEADERS, setHeaders } from '../storage/file-serving.js';
 import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js';
 
@@ -12,11 +13,10 @@ import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js'
  * whether the download still exists and has not expired, so a deleted or expired link is a 404 at
  * once. Behind nginx (DOWNLOAD_ACCEL_REDIRECT) nginx then sends the file, reusing this answer until
  * its X-Accel-Expires (deploy/nginx.conf); otherwise sendFile (storage/file-sender.ts) streams it,
- * with Range, If-Range and HEAD support. The query of a signed link (DOWNLOAD_LINK_SECRET) is not
- * looked at: nginx checks the signature alone, and what reaches the service is checked as any link is.
+ * with Range, If-Range and HEAD support.
  */
 @ApiTags('VOD downloads')
-@Controller('downloads')
+@Controller()
 @Public()
 @ApiProduces('video/mp4')
 export class DownloadFileController {
@@ -26,7 +26,7 @@ export class DownloadFileController {
   ) {}
 
   /** Download a finished VOD download's MP4 (no API key needed; Range requests supported). */
-  @Get(':folder/:fileName')
+  @Get('downloads/:folder/:fileName')
   @ApiOkResponse({ description: 'The MP4 (206 with a Range header)' })
   @ApiNotFoundResponse({ description: 'No such download, or it expired or was deleted' })
   async downloadPublishedFile(
@@ -56,5 +56,24 @@ export class DownloadFileController {
         throw error.status === 404 ? new NotFoundException(NO_SUCH_DOWNLOAD) : error;
       },
     );
+  }
+
+  /**
+   * Download a finished VOD download's MP4 by the signed link handed out with DOWNLOAD_LINK_SECRET.
+   * nginx checks the signature and sends the file itself; the service answers as for the link
+   * without `/signed` and ignores the query.
+   */
+  @Get(`${SIGNED_LINK_SEGMENT}/downloads/:folder/:fileName`)
+  @ApiQuery({ name: 'expires', description: 'The last unix second nginx sends the file in', example: 1796731199 })
+  @ApiQuery({ name: 'md5', description: "nginx's secure_link signature", example: 'EpbXYb0_Lwg2oJbkyJKabQ' })
+  @ApiOkResponse({ description: 'The MP4 (206 with a Range header)' })
+  @ApiNotFoundResponse({ description: 'No such download, or it expired or was deleted' })
+  async downloadSignedFile(
+    @Param('folder') folder: string,
+    @Param('fileName') fileName: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    await this.downloadPublishedFile(folder, fileName, request, response);
   }
 }

@@ -188,7 +188,7 @@ export class VodDownloadResponseDto {
   /** @example null */
   failureDate: string | null;
   /**
-   * Null until the file is complete. With DOWNLOAD_LINK_SECRET it ends in `?expires=<unix second>&md5=<signature>`:
+   * Null until the file is complete. With DOWNLOAD_LINK_SECRET it is `/signed/downloads/<folder>/<file>?expires=<unix second>&md5=<signature>`:
    * nginx's secure_link parameters, valid until the download expires.
    * @example "http://localhost:3000/downloads/64d45042-1f5b-4d02-a0b8-f1643e38a873/64d45042-1f5b-4d02-a0b8-f1643e38a873.mp4" */
   downloadUrl: string | null;
