@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -75,9 +76,9 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
   const DOWNLOAD_ROUTE = '/downloads/:folder/:fileName';
   const SIGNED_DOWNLOAD_ROUTE = '/signed/downloads/:folder/:fileName';
 
-  /** Where nginx took the check of each request for `path` from so far, by its access log: MISS, HIT, EXPIRED. */
-  const checksOf = (path: string) =>
-    nginx
+  /** Where nginx took the check of each request for `path` from so far, by its access log: MISS, HIT, EXPIRED, signed… */
+  const checksOf = (path: string, server = nginx) =>
+    server
       .accessLog()
       .filter((line) => line.includes(`"GET ${path} `) || line.includes(`"HEAD ${path} `))
       .map((line) => /check=(\S+)$/.exec(line)?.[1]);
@@ -361,31 +362,54 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
       expect(checksOf(link)).toEqual(['signed']);
     });
 
-    it('refuses with 403 a link whose signature does not match its path, expiry or the secret', async () => {
+    it('hands a link whose signature it does not make to the service, which checks it as an unsigned link and warns', async () => {
       const link = signedLinkOf(download);
       const { searchParams } = new URL(link, 'http://x');
       const md5 = searchParams.get('md5')!;
       const expires = Number(searchParams.get('expires'));
       const other = await completedDownload('another file');
       const otherLink = signedLinkOf(await current(other.id));
-      const forge = (secret: string) =>
-        createHash('md5')
-          .update(`${expires}${signedPathOf(download)} ${secret}`)
-          .digest('base64url');
-      const refused = [
+      const forge = (path: string, secret: string) =>
+        createHash('md5').update(`${expires}${path} ${secret}`).digest('base64url');
+      const foreign = [
         withParameter(link, 'md5', `${md5[0] === 'A' ? 'B' : 'A'}${md5.slice(1)}`),
         withParameter(link, 'expires', String(expires + 86_400)),
         withParameter(link, 'expires', 'soon'),
-        withParameter(link, 'md5', forge(`${LINK_SECRET}x`)),
+        // Signed with an earlier secret.
+        withParameter(link, 'md5', forge(signedPathOf(download), `${LINK_SECRET}x`)),
         `${signedPathOf(download)}?md5=${md5}`,
         signedPathOf(download),
         // Another download's signature on this one's path.
         `${signedPathOf(download)}${new URL(otherLink, 'http://x').search}`,
       ];
-      for (const attempt of refused) await request(nginx.url).get(attempt).expect(403);
-      // The untouched link goes on working.
+      const warn = vi.spyOn(Logger.prototype, 'warn');
+      const answered = await serviceGets(SIGNED_DOWNLOAD_ROUTE);
+      try {
+        for (const attempt of foreign) {
+          const served = await request(nginx.url).get(attempt).buffer(true).expect(200);
+          expect(Buffer.compare(served.body, file), attempt).toBe(0);
+          expect(served.headers['content-disposition']).toBe('attachment; filename=Seance_pleniere.mp4');
+          expect(checksOf(attempt)).toEqual(['signed-refused']);
+        }
+        expect(await serviceGets(SIGNED_DOWNLOAD_ROUTE)).toBe(answered + foreign.length);
+        // One warning for them all: a misconfigured nginx would write one per request.
+        const warnings = warn.mock.calls.filter(([message]) =>
+          String(message).includes('DOWNLOAD_LINK_SECRET does not make'),
+        );
+        expect(warnings).toHaveLength(1);
+        // A signature gets nothing its path without one would not: no such download is the service's 404.
+        const missing = '/signed/downloads/no-such-download/none.mp4';
+        const refused = await request(nginx.url)
+          .get(`${missing}?expires=${expires}&md5=${forge(missing, 'guess')}`)
+          .expect(404);
+        expect(refused.body.message).toBe(NO_SUCH_DOWNLOAD);
+      } finally {
+        warn.mockRestore();
+      }
+      // The untouched links go on being nginx's alone.
       await request(nginx.url).get(link).expect(200);
       await request(nginx.url).get(otherLink).expect(200);
+      expect(await serviceGets(SIGNED_DOWNLOAD_ROUTE)).toBe(answered + foreign.length);
     });
 
     it('a link signed by an earlier release (/downloads/…?expires=…&md5=…) goes on working, checked by the service', async () => {
@@ -404,11 +428,12 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
         .expect(200);
     });
 
-    it('an nginx whose secret is left empty refuses every signed link, even one signed with the empty secret', async () => {
+    it('an nginx whose secret is left empty sends no signed link itself, even one signed with the empty secret: the service checks each', async () => {
       const unset = await startNginx({
         upstreamPort: Number(new URL(testApp.baseUrl).port),
         downloadsDir: testApp.config.downloadsDir,
         staticDir: testApp.config.distribution.directory,
+        accessLog: true,
       });
       try {
         const { searchParams } = new URL(download.downloadUrl);
@@ -416,10 +441,14 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
         const md5 = createHash('md5')
           .update(`${expires}${signedPathOf(download)} `)
           .digest('base64url');
-        await request(unset.url)
-          .get(`${signedPathOf(download)}?expires=${expires}&md5=${md5}`)
-          .expect(403);
-        await request(unset.url).get(signedLinkOf(download)).expect(403);
+        const emptySigned = `${signedPathOf(download)}?expires=${expires}&md5=${md5}`;
+        const answered = await serviceGets(SIGNED_DOWNLOAD_ROUTE);
+        for (const link of [emptySigned, signedLinkOf(download)]) {
+          const served = await request(unset.url).get(link).buffer(true).expect(200);
+          expect(Buffer.compare(served.body, file)).toBe(0);
+          expect(checksOf(link, unset)).toEqual(['signed-no-secret']);
+        }
+        expect(await serviceGets(SIGNED_DOWNLOAD_ROUTE)).toBe(answered + 2);
         // Its unsigned links are checked by the service as ever.
         await request(unset.url).get(linkOf(download)).expect(200);
       } finally {
@@ -461,7 +490,7 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
       await new Promise((resolve) => setTimeout(resolve, expiry - Date.now() + 10));
       const expired = await request(nginx.url).get(link).expect(404);
       expect(expired.body.message).toBe(NO_SUCH_DOWNLOAD);
-      expect(checksOf(link)).toEqual(['signed', 'signed']);
+      expect(checksOf(link)).toEqual(['signed', 'signed-expired']);
       // nginx handed it to the service, which refused it by its expiry: the cleanup has not run.
       expect(await serviceGets(SIGNED_DOWNLOAD_ROUTE, '404')).toBe(refusals + 1);
       expect(existsSync(expiring.path)).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signedLinkQuery } from './signed-link.js';
+import { isSignedWith, signedLinkQuery } from './signed-link.js';
 
 const SECRET = 'q3Vx0+Zk/9mW2aLr5bYc8dTe1fGh4jKs7nPo6uQi=';
 const PATH = '/signed/downloads/s~C3~A9ance~201/Seance_pleniere.mp4';
@@ -32,5 +32,29 @@ describe(signedLinkQuery.name, () => {
     expect(signature(signedLinkQuery(PATH, at, `${SECRET}x`))).not.toBe(base);
     expect(signature(signedLinkQuery(`${PATH}4`, at, SECRET))).not.toBe(base);
     expect(signature(signedLinkQuery(PATH, new Date(at.getTime() + 1000), SECRET))).not.toBe(base);
+  });
+});
+
+describe(isSignedWith.name, () => {
+  const at = new Date('2026-12-08T12:00:00Z');
+  const { expires, md5 } = Object.fromEntries(new URLSearchParams(signedLinkQuery(PATH, at, SECRET)));
+
+  it('accepts the signature signedLinkQuery made, whatever its second', () => {
+    expect(isSignedWith(PATH, expires, md5, SECRET)).toBe(true);
+    const past = Object.fromEntries(
+      new URLSearchParams(signedLinkQuery(PATH, new Date('2020-01-01T00:00:00Z'), SECRET)),
+    );
+    expect(isSignedWith(PATH, past.expires, past.md5, SECRET)).toBe(true);
+  });
+
+  it('refuses another secret, path or second, and parameters that are missing, repeated or malformed', () => {
+    expect(isSignedWith(PATH, expires, md5, `${SECRET}x`)).toBe(false);
+    expect(isSignedWith(`${PATH}4`, expires, md5, SECRET)).toBe(false);
+    expect(isSignedWith(PATH, String(Number(expires) + 1), md5, SECRET)).toBe(false);
+    expect(isSignedWith(PATH, expires, md5.slice(1), SECRET)).toBe(false);
+    expect(isSignedWith(PATH, undefined, md5, SECRET)).toBe(false);
+    expect(isSignedWith(PATH, expires, undefined, SECRET)).toBe(false);
+    expect(isSignedWith(PATH, [expires, expires], md5, SECRET)).toBe(false);
+    expect(isSignedWith(PATH, `${expires}.0`, md5, SECRET)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { lastSecondBefore } from './file-serving.js';
 
 /**
@@ -19,8 +19,22 @@ export const SIGNED_LINK_SEGMENT = 'signed';
  */
 export function signedLinkQuery(path: string, expiresAt: Date, secret: string): string {
   const expires = lastSecondBefore(expiresAt.getTime());
-  const md5 = createHash('md5')
+  return `expires=${expires}&md5=${signature(path, expires, secret)}`;
+}
+
+function signature(path: string, expires: number, secret: string): string {
+  return createHash('md5')
     .update(`${expires}${decodeURIComponent(path)} ${secret}`)
     .digest('base64url');
-  return `expires=${expires}&md5=${md5}`;
+}
+
+/**
+ * Whether `md5` is the signature signedLinkQuery makes for `path` and second `expires` with `secret`,
+ * whatever that second is. A link signed with an earlier secret, changed, or signed by an nginx whose
+ * secret differs is not.
+ */
+export function isSignedWith(path: string, expires: unknown, md5: unknown, secret: string): boolean {
+  if (typeof expires !== 'string' || !/^\d{1,12}$/.test(expires) || typeof md5 !== 'string') return false;
+  const [given, wanted] = [Buffer.from(md5), Buffer.from(signature(path, Number(expires), secret))];
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

@@ -1,10 +1,10 @@
-import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Logger, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { sendFile } from '../storage/file-sender.js';
-import { SIGNED_LINK_SEGMENT } from '../storage/signed-link.js';
+import { isSignedWith, SIGNED_LINK_SEGMENT } from '../storage/signed-link.js';
 import { accelExpires, accelRedirectUri, DOWNLOAD_FILE_HEADERS, setHeaders } from '../storage/file-serving.js';
 import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js';
 
@@ -20,6 +20,10 @@ import { NO_SUCH_DOWNLOAD, VodDownloadService } from './vod-download.service.js'
 @Public()
 @ApiProduces('video/mp4')
 export class DownloadFileController {
+  private readonly logger = new Logger(DownloadFileController.name);
+  /** When the last warning about a signature DOWNLOAD_LINK_SECRET does not make was written. */
+  private lastSignatureWarningMs = Number.NEGATIVE_INFINITY;
+
   constructor(
     private readonly downloads: VodDownloadService,
     private readonly config: AppConfig,
@@ -60,8 +64,8 @@ export class DownloadFileController {
 
   /**
    * Download a finished VOD download's MP4 by the signed link handed out with DOWNLOAD_LINK_SECRET.
-   * nginx checks the signature and sends the file itself; the service answers as for the link
-   * without `/signed` and ignores the query.
+   * nginx checks the signature and sends the file itself. What it hands here (expired, not on disk,
+   * a signature it does not make) is answered as the link without `/signed` is: the database decides.
    */
   @Get(`${SIGNED_LINK_SEGMENT}/downloads/:folder/:fileName`)
   @ApiQuery({ name: 'expires', description: 'The last unix second nginx sends the file in', example: 1796731199 })
@@ -71,9 +75,25 @@ export class DownloadFileController {
   async downloadSignedFile(
     @Param('folder') folder: string,
     @Param('fileName') fileName: string,
+    @Query('expires') expires: unknown,
+    @Query('md5') md5: unknown,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
+    const secret = this.config.downloadLinkSecret;
+    const path = `/${SIGNED_LINK_SEGMENT}/downloads/${folder}/${fileName}`;
+    if (secret && !isSignedWith(path, expires, md5, secret)) this.warnOfForeignSignature();
     await this.downloadPublishedFile(folder, fileName, request, response);
+  }
+
+  /** At most once a minute: a misconfigured nginx would otherwise write one per request. */
+  private warnOfForeignSignature(): void {
+    if (Date.now() - this.lastSignatureWarningMs < 60_000) return;
+    this.lastSignatureWarningMs = Date.now();
+    this.logger.warn(
+      'A signed download link came with a signature DOWNLOAD_LINK_SECRET does not make: signed with an earlier ' +
+        'secret, changed, or nginx\'s secret differs (README, "Signed links"). Such links are checked as unsigned ' +
+        'links are, by the service on every request. (At most one such warning a minute.)',
+    );
   }
 }
