@@ -56,5 +56,6 @@ describe(isSignedWith.name, () => {
     expect(isSignedWith(PATH, expires, undefined, SECRET)).toBe(false);
     expect(isSignedWith(PATH, [expires, expires], md5, SECRET)).toBe(false);
     expect(isSignedWith(PATH, `${expires}.0`, md5, SECRET)).toBe(false);
+    expect(isSignedWith('/signed/downloads/a%zz/b.mp4', expires, md5, SECRET)).toBe(false);
   });
 });

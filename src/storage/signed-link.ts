@@ -35,6 +35,12 @@ function signature(path: string, expires: number, secret: string): string {
  */
 export function isSignedWith(path: string, expires: unknown, md5: unknown, secret: string): boolean {
   if (typeof expires !== 'string' || !/^\d{1,12}$/.test(expires) || typeof md5 !== 'string') return false;
-  const [given, wanted] = [Buffer.from(md5), Buffer.from(signature(path, Number(expires), secret))];
+  let wanted: Buffer;
+  try {
+    wanted = Buffer.from(signature(path, Number(expires), secret));
+  } catch {
+    return false; // A path that does not decode: nothing signed it.
+  }
+  const given = Buffer.from(md5);
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

@@ -81,8 +81,8 @@ export class DownloadFileController {
     @Res() response: Response,
   ): Promise<void> {
     const secret = this.config.downloadLinkSecret;
-    const path = `/${SIGNED_LINK_SEGMENT}/downloads/${folder}/${fileName}`;
-    if (secret && !isSignedWith(path, expires, md5, secret)) this.warnOfForeignSignature();
+    // The path as sent, which nginx decodes into the $uri it signs.
+    if (secret && !isSignedWith(request.path, expires, md5, secret)) this.warnOfForeignSignature();
     await this.downloadPublishedFile(folder, fileName, request, response);
   }
 
