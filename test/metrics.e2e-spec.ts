@@ -95,16 +95,14 @@ describe(MetricsController.name, () => {
     const size = statSync(join(api.config.dataDir, body.downloadPath)).size;
     expect(Number(file.headers['content-length'])).toBe(size);
     await request(api.baseUrl).get(new URL(body.downloadUrl).pathname).set('Range', 'bytes=0-99').expect(206);
+    // The same file at the path of a signed link (DOWNLOAD_LINK_SECRET) counts too.
+    await request(api.baseUrl).get(`/signed/${body.downloadPath}`).set('Range', 'bytes=0-49').expect(206);
     await request(api.baseUrl).get('/downloads/nothing/here.mp4').expect(404);
     text = await scrape(api.baseUrl, TOKEN);
-    expect(sampleOf(text, 'media_delivery_download_bytes_served_total')).toBe(size + 100);
-    expect(
-      sampleOf(text, 'http_request_duration_seconds_count', {
-        method: 'GET',
-        route: '/downloads/:folder/:fileName',
-        status: '206',
-      }),
-    ).toBe(1);
+    expect(sampleOf(text, 'media_delivery_download_bytes_served_total')).toBe(size + 100 + 50);
+    for (const route of ['/downloads/:folder/:fileName', '/signed/downloads/:folder/:fileName']) {
+      expect(sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', route, status: '206' })).toBe(1);
+    }
     expect(sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', status: '404' })).toBe(1);
   });
 

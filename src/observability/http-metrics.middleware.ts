@@ -1,9 +1,10 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { SIGNED_LINK_SEGMENT } from '../storage/signed-link.js';
 import { routeOf } from './logger-params.js';
 import { Metrics } from './metrics.js';
 
-const DOWNLOAD_FILE_ROUTE = /^(\/signed)?\/downloads\//;
+const DOWNLOAD_FILE_ROUTE = new RegExp(`^(/${SIGNED_LINK_SEGMENT})?/downloads/`);
 
 /** Times every request by route and status; counts the bytes of download files Node itself sent. */
 @Injectable()
