@@ -10,6 +10,8 @@ import { freePort } from './measure.js';
 
 /** Tests and benches run from the repository's root (npm scripts, vitest). */
 export const NGINX_CONF = resolve('deploy/nginx.conf');
+/** The Content-Types deploy/nginx.conf includes for /static/, generated from the service's table. */
+export const NGINX_TYPES_CONF = resolve('deploy/media-delivery-types.conf');
 /** The X-Accel-Redirect prefix deploy/nginx.conf's internal locations use. */
 export const NGINX_ACCEL_PREFIX = '/internal';
 
@@ -71,6 +73,7 @@ export function renderNginxConf(template: string, setup: NginxSetup, dir: string
     ['/var/cache/nginx/media-delivery-checks', `${dir}/checks`],
     ['/var/lib/media-delivery/data/downloads/', `${setup.downloadsDir}/`, 3],
     ['include /etc/nginx/media-delivery-link-secret.conf;', `include ${dir}/${LINK_SECRET_FILE};`],
+    ['include /etc/nginx/media-delivery-types.conf;', `include ${NGINX_TYPES_CONF};`],
     ['/var/lib/media-delivery/data/static/', `${setup.staticDir}/`, 2],
   ];
   let conf = template;

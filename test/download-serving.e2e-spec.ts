@@ -12,21 +12,15 @@ import {
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import request, { type Response } from 'supertest';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLISHED_FILE_TTL_MS } from '../src/vod-download/published-file-cache.js';
 import { VodDownload } from '../src/vod-download/vod-download.entity.js';
 import { createDownload, registerEvent } from './helpers/factories.js';
+import { binary } from './helpers/binary-body.js';
 import { generateClip } from './helpers/media.js';
 import { dropTestDatabase } from './helpers/test-database.js';
 import { createTestApp, TestApp } from './helpers/test-app.js';
-
-/** supertest's parser for a body of bytes. */
-function binary(response: Response, done: (error: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  response.on('data', (chunk: Buffer) => chunks.push(chunk));
-  response.on('end', () => done(null, Buffer.concat(chunks)));
-}
 
 /** Node sending downloads itself (no DOWNLOAD_ACCEL_REDIRECT): what it remembers, and for how long. */
 describe('Serving downloads without nginx', () => {

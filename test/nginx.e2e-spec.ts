@@ -11,6 +11,7 @@ import { expiresAt } from '../src/vod-download/expiry.js';
 import { VodDownload } from '../src/vod-download/vod-download.entity.js';
 import { NO_SUCH_DOWNLOAD } from '../src/vod-download/vod-download.service.js';
 import { createDownload, registerEvent } from './helpers/factories.js';
+import { binary } from './helpers/binary-body.js';
 import { generateClip } from './helpers/media.js';
 import { sampleOf } from './helpers/metrics.js';
 import { requiredTool } from './helpers/required-tool.js';
@@ -81,7 +82,13 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     server
       .accessLog()
       .filter((line) => line.includes(`"GET ${path} `) || line.includes(`"HEAD ${path} `))
-      .map((line) => /check=(\S+)$/.exec(line)?.[1]);
+      .map((line) => /check=(\S+)/.exec(line)?.[1]);
+  /** For each request for `path` so far, by nginx's access log: whether the service answered it (nginx proxied it there). */
+  const answeredByService = (path: string) =>
+    nginx
+      .accessLog()
+      .filter((line) => line.includes(`"GET ${path} `))
+      .map((line) => !/ upstream=-$/.test(line));
 
   /** A completed download whose file the test writes, as a worker would have; with its link's path. */
   async function completedDownload(content: string, overrides: Record<string, unknown> = {}) {
@@ -146,37 +153,82 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     expect(await serviceGets(DOWNLOAD_ROUTE)).toBe(checks + 1);
   });
 
-  it('sends published distribution files with nosniff and the sandbox CSP; no dotfiles, folders or internal paths', async () => {
+  it('sends published distribution files itself, with nosniff and the sandbox CSP; no dotfiles, folders or internal paths', async () => {
     const dir = join(testApp.config.distribution.directory, ELEMENT);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(join(dir, '.partial'), { recursive: true });
     const page = '<html><body><script>alert(1)</script></body></html>';
     writeFileSync(join(dir, 'slides 1 – final.html'), page);
     writeFileSync(join(dir, '.slides.html.tmp'), page);
+    writeFileSync(join(dir, '.partial', 'segment.ts'), page);
 
     const path = `/static/${ELEMENT}/${encodeURIComponent('slides 1 – final.html')}`;
-    for (const attempt of [1, 2]) {
-      const served = await request(nginx.url).get(path).expect(200);
-      expect(served.text, `request ${attempt}`).toBe(page);
-      expect(served.headers['content-type']).toBe('text/html; charset=utf-8');
-      expect(served.headers['x-content-type-options']).toBe('nosniff');
-      expect(served.headers['content-security-policy']).toBe('sandbox');
-      expect(served.headers['content-disposition']).toBeUndefined();
-    }
+    const served = await request(nginx.url).get(path).expect(200);
+    expect(served.text).toBe(page);
+    expect(served.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(served.headers['x-content-type-options']).toBe('nosniff');
+    expect(served.headers['content-security-policy']).toBe('sandbox');
+    expect(served.headers['content-disposition']).toBeUndefined();
     const part = await request(nginx.url).get(path).set('Range', 'bytes=6-11').expect(206);
     expect(part.text).toBe('<body>');
     expect(part.headers['content-type']).toBe('text/html; charset=utf-8');
-    // The second and third answers' headers came from the cached check.
-    expect(checksOf(path)).toEqual(['MISS', 'HIT', 'HIT']);
+    expect(part.headers['content-security-policy']).toBe('sandbox');
+    const ranges = await request(nginx.url).get(path).set('Range', 'bytes=0-1,4-5').expect(200);
+    expect(ranges.text).toBe(page);
+    // nginx asked the service nothing.
+    expect(answeredByService(path)).toEqual([false, false, false]);
 
-    await request(nginx.url).get(`/static/${ELEMENT}/.slides.html.tmp`).expect(404);
-    await request(nginx.url).get(`/static/${ELEMENT}/`).expect(404);
-    await request(nginx.url).get(`/static/${ELEMENT}/missing.mp4`).expect(404);
+    // Refused by nginx, answered by the service: its 404, as for any path it does not serve.
+    const notServed = [
+      `/static/${ELEMENT}/.slides.html.tmp`,
+      `/static/${ELEMENT}/%2Eslides.html.tmp`,
+      `/static/${ELEMENT}/.partial/segment.ts`,
+      `/static/${ELEMENT}/`,
+      `/static/${ELEMENT}/missing.mp4`,
+    ];
+    for (const refused of notServed) {
+      const answer = await request(nginx.url).get(refused).redirects(0).expect(404);
+      expect(answer.body.message, refused).toMatch(/^Cannot GET \/static\//);
+      expect(answeredByService(refused), refused).toEqual([true]);
+    }
+    await request(nginx.url).post(path).expect(404);
     await request(nginx.url)
       .get(`${NGINX_ACCEL_PREFIX}/static/${ELEMENT}/slides%201%20%E2%80%93%20final.html`)
       .expect(404);
     await request(nginx.url).get(`${NGINX_ACCEL_PREFIX}/${download.downloadPath}`).expect(404);
     // The check's location is internal; nginx's 404 for it there becomes the check's refusal.
     await request(nginx.url).get(`${NGINX_ACCEL_PREFIX}/check`).expect(403);
+  });
+
+  it('sends each published file with the Content-Type the service sends for it (media-delivery-types.conf)', async () => {
+    const dir = join(testApp.config.distribution.directory, ELEMENT, 'types');
+    mkdirSync(dir, { recursive: true });
+    const names = [
+      'index.m3u8',
+      'segment_00001.ts',
+      'captions.vtt',
+      'presenter.mp4',
+      'audio.m4a',
+      'cover.jpg',
+      'cover.PNG',
+      'episode.xml',
+      'metadata.json',
+      'slides.pdf',
+      'styles.css',
+      'archive.tar.gz',
+      'README',
+      'data.unknownextension',
+      'trailing.',
+    ];
+    for (const name of names) {
+      writeFileSync(join(dir, name), name);
+      const path = `/static/${ELEMENT}/types/${name}`;
+      const fromNginx = await request(nginx.url).get(path).buffer(true).parse(binary).expect(200);
+      // The service behind nginx answers the same path with the header it would send the file with.
+      const fromService = await request(testApp.baseUrl).get(path).expect(200);
+      expect(fromNginx.headers['content-type'], name).toBe(fromService.headers['content-type']);
+    }
+    const { headers } = await request(nginx.url).get(`/static/${ELEMENT}/types/index.m3u8`).expect(200);
+    expect(headers['content-type']).toBe('application/vnd.apple.mpegurl');
   });
 
   it('the plain X-Accel-Redirect mode (no file locations) sends the same files with the same headers, asking the service each time', async () => {
@@ -224,15 +276,16 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     expect(checksOf(refused.link)).toEqual(['MISS']);
   });
 
-  it('a file gone from disk (a retraction removes it) is 404 at once, though its check is cached', async () => {
+  it('a published file gone from disk (a retraction removes it) is 404 at once', async () => {
     const dir = join(testApp.config.distribution.directory, ELEMENT);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'retracted.txt'), 'soon gone');
     const path = `/static/${ELEMENT}/retracted.txt`;
     await request(nginx.url).get(path).expect(200);
     rmSync(join(dir, 'retracted.txt'));
-    await request(nginx.url).get(path).expect(404);
-    expect(checksOf(path)).toEqual(['MISS', 'HIT']);
+    const gone = await request(nginx.url).get(path).expect(404);
+    expect(gone.body.message).toBe(`Cannot GET ${path}`);
+    expect(answeredByService(path)).toEqual([false, true]);
   });
 
   it("a deleted download is 404 at once, its cached check notwithstanding, with the service's answer", async () => {
