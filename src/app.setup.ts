@@ -5,7 +5,6 @@ import { Logger } from 'nestjs-pino';
 import { ANONYMOUS_REQUIREMENT } from './common/public.decorator.js';
 import { AppConfig } from './config/app-config.js';
 import metadata from './metadata.js';
-import { staticFileRedirect, staticFiles } from './storage/file-serving.js';
 
 /** Everything main.ts does to the app besides listening, so tests run the same application. */
 export async function configureApp(app: NestExpressApplication): Promise<void> {
@@ -20,12 +19,6 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   }
   app.useBodyParser('json', { limit: config.maxBodyBytes });
   app.useBodyParser('urlencoded', { limit: config.maxBodyBytes, extended: false });
-  // Published distribution files (DownloadChannelStore creates the folder): open to all, Range requests, no listings, temporary files (dotfiles) hidden.
-  const published = config.distribution.directory;
-  app.use(
-    '/static',
-    config.accelRedirectPrefix ? staticFileRedirect(published, config.accelRedirectPrefix) : staticFiles(published),
-  );
   await SwaggerModule.loadPluginMetadata(metadata);
   // Built at the first request of /docs or /docs-json, not at start, which it cost about 100 ms of CPU.
   SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
@@ -54,7 +47,7 @@ function createOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
   return openOperations(document);
 }
 
-/** Served by staticFiles (configureApp), so Nest's explorer does not see it. */
+/** Served by PublishedFilesMiddleware, so Nest's explorer does not see it. */
 const PUBLISHED_DISTRIBUTION_FILE = '/static/{organization}/{channelId}/{mediaPackageId}/{elementId}/{fileName}';
 const publishedDistributionFile: OpenAPIObject['paths'][string] = {
   get: {

@@ -92,6 +92,12 @@ describe('The service as a process: logs and graceful shutdown', () => {
     const api = request(service.baseUrl);
     await api.get('/voddownload/').set('Authorization', `Bearer ${API_KEY}`).set('X-Request-Id', 'req-42').expect(204);
     const echoed = await api.get('/voddownload/d1').set('X-API-Key', API_KEY).expect(204);
+    // Published files too (open to all), found or not.
+    const published = join(dataDir, 'static', 'mh_default_org', 'engage-player', 'mp-0', 'track-0');
+    mkdirSync(published, { recursive: true });
+    writeFileSync(join(published, 'index.m3u8'), '#EXTM3U\n');
+    await api.get('/static/mh_default_org/engage-player/mp-0/track-0/index.m3u8').expect(200);
+    await api.get('/static/mh_default_org/engage-player/mp-0/track-0/.index.m3u8.tmp').expect(404);
     const generatedId = echoed.headers['x-request-id'];
     expect(generatedId).toMatch(/^[0-9a-f-]{36}$/);
     // An id that could forge log text is replaced.
@@ -156,6 +162,8 @@ describe('The service as a process: logs and graceful shutdown', () => {
         'GET /voddownload 401',
         'POST /distribution/download/distributesync 401',
         'POST /distribution/download 200',
+        'GET /static/{*path} 200',
+        'GET /static/{*path} 404',
       ]),
     );
     // Probes are counted in /metrics, not logged.

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
@@ -12,6 +12,7 @@ import { ElementSources } from './element-sources.js';
 import { ServiceRegistryController } from './service-registry.controller.js';
 import { DownloadChannelStore } from './download-channel-store.js';
 import { DispatchController } from './dispatch.controller.js';
+import { PUBLISHED_FILES_PATH, PublishedFilesMiddleware } from './published-files.middleware.js';
 import { RegistryClient } from './opencast-registry/registry-client.js';
 import { RegistryJobReporter } from './opencast-registry/registry-job-reporter.service.js';
 import { RegistryMembership } from './opencast-registry/registry-membership.service.js';
@@ -42,4 +43,10 @@ import { RegistryMembership } from './opencast-registry/registry-membership.serv
   // /health tells whether this host is registered with the Opencast cluster.
   exports: [RegistryMembership],
 })
-export class DistributionModule {}
+export class DistributionModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(PublishedFilesMiddleware)
+      .forRoutes({ path: `${PUBLISHED_FILES_PATH}/{*path}`, method: RequestMethod.GET });
+  }
+}

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { sendFile } from './file-sender.js';
 
 /** A finished download is an attachment: its declared type is the only one. */
@@ -60,15 +60,19 @@ export function setHeaders(response: Response, headers: Readonly<Record<string, 
 }
 
 /**
- * `/static/…` served by the service itself: a regular file inside `root`, no dotfile anywhere in the
- * path (publishedSegments), sent with Range support and the distribution headers. Anything else
- * falls through to the 404 of a path nobody serves.
+ * Answers a request for the published file at `segments` (publishedSegments: no dotfile anywhere in
+ * the path) under its root, or calls `next` for the 404 of a path nobody serves.
  */
-export function staticFiles(root: string): RequestHandler {
-  return (request: Request, response: Response, next: NextFunction) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return next();
-    const segments = publishedSegments(request.path);
-    if (!segments) return next();
+export type PublishedFileHandler = (
+  request: Request,
+  response: Response,
+  next: NextFunction,
+  segments: readonly string[],
+) => void;
+
+/** Published files sent by the service itself: a regular file inside `root`, with Range support and the distribution headers. */
+export function sendPublishedFile(root: string): PublishedFileHandler {
+  return (request, response, next, segments) => {
     // A file published again within the same second keeps its Last-Modified; its ETag (size and
     // modification time in milliseconds) changes, so a client revalidating sees the new one.
     sendFile(request, response, join(root, ...segments), { headers: DISTRIBUTION_FILE_HEADERS, etag: true }).then(
@@ -79,15 +83,12 @@ export function staticFiles(root: string): RequestHandler {
 }
 
 /**
- * `/static/…` behind nginx (DOWNLOAD_ACCEL_REDIRECT): the checks staticFiles makes (a regular
- * file inside `root`, no dotfile anywhere in the path), then the headers and the X-Accel-Redirect
- * to `<prefix>/static/…`, no body. Anything else falls through to a 404, as without nginx.
+ * Published files behind nginx (DOWNLOAD_ACCEL_REDIRECT): the check sendPublishedFile makes (a
+ * regular file inside `root`), then the headers and the X-Accel-Redirect to `<prefix>/static/…`,
+ * no body.
  */
-export function staticFileRedirect(root: string, prefix: string): RequestHandler {
-  return (request: Request, response: Response, next: NextFunction) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return next();
-    const segments = publishedSegments(request.path);
-    if (!segments) return next();
+export function redirectPublishedFile(root: string, prefix: string): PublishedFileHandler {
+  return (_request, response, next, segments) => {
     stat(join(root, ...segments)).then(
       (file) => {
         if (!file.isFile()) return next();
