@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -104,6 +104,30 @@ describe(MetricsController.name, () => {
       expect(sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', route, status: '206' })).toBe(1);
     }
     expect(sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', status: '404' })).toBe(1);
+    // A path no route has is counted under one name, whatever it was.
+    await request(api.baseUrl).get('/no/such/path').expect(404);
+    await request(api.baseUrl).delete('/neither').expect(404);
+    text = await scrape(api.baseUrl, TOKEN);
+    for (const method of ['GET', 'DELETE']) {
+      const unmatched = { method, route: 'unmatched', status: '404' };
+      expect(sampleOf(text, 'http_request_duration_seconds_count', unmatched), method).toBe(1);
+    }
+  });
+
+  it('times the requests for published files (/static/) like every other, by their route', async () => {
+    const folder = join(api.config.distribution.directory, 'mh_default_org', 'engage-player', 'mp-metrics', 'el-1');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'segment.ts'), Buffer.alloc(300, 1));
+    writeFileSync(join(folder, '.segment.ts.tmp'), Buffer.alloc(300, 1));
+    const path = '/static/mh_default_org/engage-player/mp-metrics/el-1';
+    await request(api.baseUrl).get(`${path}/segment.ts`).expect(200);
+    await request(api.baseUrl).head(`${path}/segment.ts`).expect(200);
+    await request(api.baseUrl).get(`${path}/.segment.ts.tmp`).expect(404);
+    const text = await scrape(api.baseUrl, TOKEN);
+    const route = '/static/{*path}';
+    expect(sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', route, status: '200' })).toBe(1);
+    expect(sampleOf(text, 'http_request_duration_seconds_count', { method: 'HEAD', route, status: '200' })).toBe(1);
+    expect(sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', route, status: '404' })).toBe(1);
   });
 
   it('counts distribution jobs by operation and outcome where they run', async () => {

@@ -69,7 +69,7 @@ describe.skipIf(!requiredTool('nginx', nginxInstalled()))('deploy/nginx.conf in 
     return `${url.pathname}${url.search}`;
   };
 
-  /** How many GETs the service itself answered on `route` (`unmatched`: /static, which no Nest route serves) with `status`. */
+  /** How many GETs the service itself answered on `route` with `status`. */
   async function serviceGets(route: string, status = '200'): Promise<number> {
     const { text } = await request(testApp.baseUrl).get('/metrics').expect(200);
     return sampleOf(text, 'http_request_duration_seconds_count', { method: 'GET', route, status }) ?? 0;

@@ -23,10 +23,16 @@ export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+/**
+ * A route path that matches every path (`{/*splat}`): the middleware that logs and times requests
+ * is bound to one, and a request no other route answers still carries it.
+ */
+const EVERY_PATH = /^\{?\/?\*/;
+
 /** The route that answered, as declared (`/voddownload/:id`), so that logs and metrics group by it; unmatched paths share one name. */
 export function routeOf(req: IncomingMessage): string {
   const route = (req as Request).route as { path?: unknown } | undefined;
-  return typeof route?.path === 'string' ? route.path : 'unmatched';
+  return typeof route?.path === 'string' && !EVERY_PATH.test(route.path) ? route.path : 'unmatched';
 }
 
 /**
