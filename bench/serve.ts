@@ -1,17 +1,24 @@
 /**
- * npm run bench:serve [-- --seconds 4 --rounds 3 --connections 10]
+ * npm run bench:serve [-- --seconds 4 --rounds 3 --connections 10 --cpu 0|any]
  *
  * Serving a finished download, five ways on the same files in one run: the service alone (Node
  * sends the file), the service behind nginx (deploy/nginx.conf, DOWNLOAD_ACCEL_REDIRECT: nginx
  * checks with the service by auth_request, keeps the answer, and sends the file), the same nginx
  * on the signed link the API hands out with DOWNLOAD_LINK_SECRET (nginx checks the signature
  * alone), the plain X-Accel-Redirect mode (the same file without its file locations: every request
- * asks the service) and nginx alone (the internal locations, opened to clients).
+ * asks the service) and nginx alone (the internal locations, opened to clients); and the same file
+ * published under /static/, which nginx sends alone.
  * Two files: a ~90 MB MP4 and a 0.1 MB one. wrk drives each on loopback; medians of the rounds.
+ *
+ * wrk and every serving process run on one CPU (--cpu 0, the default), so that each request's
+ * whole cost, client and server, is paid on that core: on this 2-core machine, with wrk and nginx
+ * on different cores, nginx alone against itself spread from 13,600 to 26,600 requests/s between
+ * rounds of the 0.1 MB file, as wakeups across cores and other tenants came and went; on one core,
+ * 12,100 to 13,100. `--cpu any` leaves the placement to the kernel.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,16 +32,26 @@ const args = new Map(
 const seconds = Number(args.get('seconds') ?? 4);
 const rounds = Number(args.get('rounds') ?? 3);
 const connections = Number(args.get('connections') ?? 4);
+/** The one CPU wrk and the serving processes run on; undefined (`--cpu any`): wherever the kernel puts them. */
+const cpu = args.get('cpu') === 'any' ? undefined : String(Number(args.get('cpu') ?? 0));
 
 type Target =
-  'service alone' | 'service behind nginx' | 'behind nginx, signed link' | 'plain X-Accel-Redirect' | 'nginx alone';
+  | 'service alone'
+  | 'service behind nginx'
+  | 'behind nginx, signed link'
+  | 'behind nginx, /static/'
+  | 'plain X-Accel-Redirect'
+  | 'nginx alone';
 const TARGETS: Target[] = [
   'service alone',
   'service behind nginx',
   'behind nginx, signed link',
+  'behind nginx, /static/',
   'plain X-Accel-Redirect',
   'nginx alone',
 ];
+/** Where the bench publishes each file again, as /distribution/download would (nginx sends these alone). */
+const PUBLISHED_FOLDER = 'mh_default_org/engage-player/bench-mp/bench-track';
 /** DOWNLOAD_LINK_SECRET of the service behind nginx, and nginx's. */
 const LINK_SECRET = randomBytes(32).toString('base64');
 
@@ -77,6 +94,13 @@ async function main(): Promise<void> {
     for (const download of Object.values(files))
       signedLinks.set(download.downloadPath, await signedLinkOf(behind.url, download.id));
     const folders = { downloadsDir: join(dataDir, 'downloads'), staticDir: join(dataDir, 'static') };
+    const publishedPaths = new Map<string, string>();
+    for (const { downloadPath } of Object.values(files)) {
+      const published = join(PUBLISHED_FOLDER, downloadPath.split('/').at(-1)!);
+      mkdirSync(dirname(join(folders.staticDir, published)), { recursive: true });
+      linkSync(join(dataDir, downloadPath), join(folders.staticDir, published));
+      publishedPaths.set(downloadPath, `/static/${published}`);
+    }
     const upstreamPort = Number(new URL(behind.url).port);
     const front: RunningNginx = await startNginx({ ...folders, upstreamPort, downloadLinkSecret: LINK_SECRET });
     processes.push(front);
@@ -84,30 +108,33 @@ async function main(): Promise<void> {
     processes.push(plain);
     const bare: RunningNginx = await startNginx({ ...folders, openInternalLocations: true });
     processes.push(bare);
+    if (cpu !== undefined) {
+      for (const pid of [alone.pid, behind.pid]) pinToCpu(pid);
+      for (const { pid } of [front, plain, bare]) for (const process of [pid, ...childrenOf(pid)]) pinToCpu(process);
+    }
     const servers: Record<Target, number[]> = {
       'service alone': [alone.pid],
       'service behind nginx': [behind.pid, nginxWorker(front.pid)],
       'behind nginx, signed link': [behind.pid, nginxWorker(front.pid)],
+      'behind nginx, /static/': [behind.pid, nginxWorker(front.pid)],
       'plain X-Accel-Redirect': [behind.pid, nginxWorker(plain.pid)],
       'nginx alone': [nginxWorker(bare.pid)],
     };
-    const urlOf = (target: Target, downloadPath: string) =>
-      target === 'service alone'
-        ? `${alone.url}/${downloadPath}`
-        : target === 'service behind nginx'
-          ? `${front.url}/${downloadPath}`
-          : target === 'behind nginx, signed link'
-            ? `${front.url}${signedLinks.get(downloadPath)}`
-            : target === 'plain X-Accel-Redirect'
-              ? `${plain.url}/${downloadPath}`
-              : `${bare.url}${NGINX_ACCEL_PREFIX}/${downloadPath}`;
+    const urlOf: Record<Target, (downloadPath: string) => string> = {
+      'service alone': (downloadPath) => `${alone.url}/${downloadPath}`,
+      'service behind nginx': (downloadPath) => `${front.url}/${downloadPath}`,
+      'behind nginx, signed link': (downloadPath) => `${front.url}${signedLinks.get(downloadPath)}`,
+      'behind nginx, /static/': (downloadPath) => `${front.url}${publishedPaths.get(downloadPath)}`,
+      'plain X-Accel-Redirect': (downloadPath) => `${plain.url}/${downloadPath}`,
+      'nginx alone': (downloadPath) => `${bare.url}${NGINX_ACCEL_PREFIX}/${downloadPath}`,
+    };
 
     const results = new Map<string, Measured[]>();
     for (let round = 0; round < rounds; round++) {
       for (const [name, { downloadPath }] of Object.entries(files)) {
         // Rotate the order so that no target always runs first or last on a warming machine.
         for (const target of TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length])) {
-          const url = urlOf(target, downloadPath);
+          const url = urlOf[target](downloadPath);
           await check(url, statSync(join(dataDir, downloadPath)).size);
           wrk(url, 1); // warm-up
           const key = `${name}|${target}`;
@@ -126,32 +153,45 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Medians of the rounds; each ratio is the median of the rounds' own ratios (the target against
+ * nginx alone in the same round), which a machine growing busier or quieter during the run moves
+ * less than a ratio of medians.
+ */
 function report(results: Map<string, Measured[]>, files: string[]): void {
-  console.log(`\nwrk, ${connections} connections, ${rounds} rounds of ${seconds} s on loopback; medians\n`);
-  console.log('file            target                        req/s        MB/s   CPU µs/request');
+  const placement = cpu === undefined ? 'wherever the kernel put them' : `wrk and the servers on CPU ${cpu}`;
+  console.log(`\nwrk, ${connections} connections, ${rounds} rounds of ${seconds} s on loopback, ${placement}; medians`);
+  console.log(
+    "ratios to nginx alone, per round: of throughput, and of CPU per request (nginx alone's ÷ the target's)\n",
+  );
+  console.log(
+    'file            target                        req/s        MB/s   CPU µs/request   throughput   CPU per request',
+  );
   for (const file of files) {
-    const of = (target: Target) => {
-      const measured = results.get(`${file}|${target}`)!;
-      return {
-        requestsPerSecond: median(measured.map((m) => m.requestsPerSecond)),
-        bytesPerSecond: median(measured.map((m) => m.bytesPerSecond)),
-        cpuMicrosecondsPerRequest: median(measured.map((m) => m.cpuMicrosecondsPerRequest)),
-      };
-    };
+    const nginx = results.get(`${file}|nginx alone`)!;
     for (const target of TARGETS) {
-      const { requestsPerSecond, bytesPerSecond, cpuMicrosecondsPerRequest } = of(target);
+      const measured = results.get(`${file}|${target}`)!;
+      const middle = (value: (m: Measured, round: number) => number) => median(measured.map(value));
+      const ratios =
+        target === 'nginx alone'
+          ? ''
+          : `${middle((m, round) => m.bytesPerSecond / nginx[round].bytesPerSecond)
+              .toFixed(2)
+              .padStart(13)}` +
+            `${middle((m, round) => nginx[round].cpuMicrosecondsPerRequest / m.cpuMicrosecondsPerRequest)
+              .toFixed(2)
+              .padStart(18)}`;
       console.log(
-        `${file.padEnd(16)}${target.padEnd(26)}${requestsPerSecond.toFixed(0).padStart(9)}${(bytesPerSecond / 1e6).toFixed(0).padStart(12)}` +
-          `${cpuMicrosecondsPerRequest.toFixed(0).padStart(17)}`,
+        `${file.padEnd(16)}${target.padEnd(26)}${middle((m) => m.requestsPerSecond)
+          .toFixed(0)
+          .padStart(9)}` +
+          `${(middle((m) => m.bytesPerSecond) / 1e6).toFixed(0).padStart(12)}` +
+          `${middle((m) => m.cpuMicrosecondsPerRequest)
+            .toFixed(0)
+            .padStart(17)}${ratios}`,
       );
     }
-    const nginx = of('nginx alone').bytesPerSecond;
-    console.log(
-      `  ratios to nginx alone: service alone ${(of('service alone').bytesPerSecond / nginx).toFixed(2)}, ` +
-        `service behind nginx ${(of('service behind nginx').bytesPerSecond / nginx).toFixed(2)}, ` +
-        `signed link ${(of('behind nginx, signed link').bytesPerSecond / nginx).toFixed(2)}, ` +
-        `plain X-Accel-Redirect ${(of('plain X-Accel-Redirect').bytesPerSecond / nginx).toFixed(2)}\n`,
-    );
+    console.log();
   }
 }
 
@@ -190,10 +230,22 @@ async function startService(dataDir: string, env: Record<string, string>) {
 
 /** The one worker of an nginx started with `worker_processes 1` (its cache manager and loader are children too). */
 function nginxWorker(masterPid: number): number {
-  const children = readFileSync(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8').trim().split(/\s+/);
-  const workers = children.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker process'));
+  const workers = childrenOf(masterPid).filter((pid) =>
+    readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker process'),
+  );
   if (workers.length !== 1) throw new Error(`nginx ${masterPid} has ${workers.length} workers, not 1`);
-  return Number(workers[0]);
+  return workers[0];
+}
+
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** Moves every thread of the process to `cpu` (util-linux's taskset). */
+function pinToCpu(pid: number): void {
+  const run = spawnSync('taskset', ['--all-tasks', '--pid', '--cpu-list', cpu!, String(pid)], { encoding: 'utf8' });
+  // nginx's cache loader exits on its own a minute after the start.
+  if (run.status !== 0 && existsSync(`/proc/${pid}`)) throw new Error(`taskset ${pid}: ${run.stderr}`);
 }
 
 /** User and system CPU seconds the processes used so far (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
@@ -285,9 +337,9 @@ function check(url: string, size: number): Promise<void> {
 
 function wrk(url: string, duration: number): Measured {
   // A 90 MB answer takes seconds per connection: wrk's default 2 s timeout would drop them.
-  const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${duration}s`, '--timeout', '60s', url], {
-    encoding: 'utf8',
-  });
+  const command = ['wrk', '-t1', `-c${connections}`, `-d${duration}s`, '--timeout', '60s', url];
+  const pinned = cpu === undefined ? command : ['taskset', '--cpu-list', cpu, ...command];
+  const run = spawnSync(pinned[0], pinned.slice(1), { encoding: 'utf8' });
   const requests = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout);
   const transfer = /Transfer\/sec:\s+([\d.]+)([KMG]?B)/.exec(run.stdout);
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: .*/.exec(run.stdout);
