@@ -172,24 +172,21 @@ function report(results: Map<string, Measured[]>, files: string[]): void {
     for (const target of TARGETS) {
       const measured = results.get(`${file}|${target}`)!;
       const middle = (value: (m: Measured, round: number) => number) => median(measured.map(value));
-      const ratios =
-        target === 'nginx alone'
-          ? ''
-          : `${middle((m, round) => m.bytesPerSecond / nginx[round].bytesPerSecond)
-              .toFixed(2)
-              .padStart(13)}` +
-            `${middle((m, round) => nginx[round].cpuMicrosecondsPerRequest / m.cpuMicrosecondsPerRequest)
-              .toFixed(2)
-              .padStart(18)}`;
-      console.log(
-        `${file.padEnd(16)}${target.padEnd(26)}${middle((m) => m.requestsPerSecond)
+      const cells = [
+        middle((m) => m.requestsPerSecond)
           .toFixed(0)
-          .padStart(9)}` +
-          `${(middle((m) => m.bytesPerSecond) / 1e6).toFixed(0).padStart(12)}` +
-          `${middle((m) => m.cpuMicrosecondsPerRequest)
-            .toFixed(0)
-            .padStart(17)}${ratios}`,
-      );
+          .padStart(9),
+        (middle((m) => m.bytesPerSecond) / 1e6).toFixed(0).padStart(12),
+        middle((m) => m.cpuMicrosecondsPerRequest)
+          .toFixed(0)
+          .padStart(17),
+      ];
+      if (target !== 'nginx alone') {
+        const throughput = middle((m, round) => m.bytesPerSecond / nginx[round].bytesPerSecond);
+        const cpuRatio = middle((m, round) => nginx[round].cpuMicrosecondsPerRequest / m.cpuMicrosecondsPerRequest);
+        cells.push(throughput.toFixed(2).padStart(13), cpuRatio.toFixed(2).padStart(18));
+      }
+      console.log(`${file.padEnd(16)}${target.padEnd(26)}${cells.join('')}`);
     }
     console.log();
   }

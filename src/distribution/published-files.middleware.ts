@@ -12,9 +12,10 @@ import {
 export const PUBLISHED_FILES_PATH = '/static';
 
 /**
- * `/static/…`: the files /distribution/download published, open to all (GET and HEAD), with Range
- * requests, no listings, temporary files (dotfiles) hidden; behind nginx (DOWNLOAD_ACCEL_REDIRECT)
- * checked and answered with an X-Accel-Redirect. Anything else is the 404 of a path nobody serves.
+ * `/static/…`: the files /distribution/download published, open to all (bound to GET, which Express
+ * also routes HEAD to), with Range requests, no listings, temporary files (dotfiles) hidden; behind
+ * nginx (DOWNLOAD_ACCEL_REDIRECT) checked and answered with an X-Accel-Redirect. Anything else is
+ * the 404 of a path nobody serves.
  * A Nest middleware, so that these requests are logged and timed like every other.
  */
 @Injectable()
@@ -29,7 +30,6 @@ export class PublishedFilesMiddleware implements NestMiddleware {
   }
 
   use(request: Request, response: Response, next: NextFunction): void {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return next();
     if (!request.path.startsWith(`${PUBLISHED_FILES_PATH}/`)) return next();
     const segments = publishedSegments(request.path.slice(PUBLISHED_FILES_PATH.length));
     if (!segments) return next();
