@@ -23,6 +23,13 @@ describe(parseDecodeCheck.name, () => {
     // One decoding thread, given as the input's option.
     expect(args.slice(args.indexOf('-threads'), args.indexOf('-threads') + 2)).toEqual(['-threads', '1']);
     expect(args.indexOf('-threads')).toBeLessThan(args.indexOf('-i'));
+    // What the decoder reads is checked, not the pictures: no deblocking, no copy of each picture.
+    expect(args.slice(args.indexOf('-skip_loop_filter'), args.indexOf('-skip_loop_filter') + 2)).toEqual([
+      '-skip_loop_filter',
+      'all',
+    ]);
+    expect(args.indexOf('-skip_loop_filter')).toBeLessThan(args.indexOf('-i'));
+    expect(args).toEqual(expect.arrayContaining(['-c:v', 'wrapped_avframe']));
     // The pieces of a smart cut, joined as the concat demuxer joins them.
     expect(decodeCheckArgs({ path: '/w/pieces.txt', concat: true }, 0, 1)).toEqual(
       expect.arrayContaining(['-f', 'concat', '-safe', '0', '-i', '/w/pieces.txt', '-map', '0:v:0']),
