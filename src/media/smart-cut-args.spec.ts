@@ -13,6 +13,7 @@ describe(smartCutArgs.name, () => {
     audioIndexes: [2, 3],
     halfFrameSeconds: 0.02,
     encoder: ENCODER,
+    decoderThreads: undefined,
     head: { fromSeconds: 3.32, untilSeconds: 4, frames: 17, output: 'head.ts' },
     body: { fromSeconds: 4, frames: 46, output: 'body.ts' },
     tail: { fromSeconds: 5.84, untilSeconds: 6, frames: 4, output: 'tail.ts' },
@@ -55,6 +56,19 @@ describe(smartCutArgs.name, () => {
     expect(audio.filter((arg) => /^\d:\d$/.test(arg))).toEqual(['3:2', '3:3']);
     expect(valueAfter(audio, '-copypriorss')).toBe('0');
     expect(valueAfter(audio, '-t')).toBe('2.680000');
+    expect(args).not.toContain('-threads');
+  });
+
+  it("gives the decoders of the head and the tail the threads asked for, as their inputs' option", () => {
+    const args = smartCutArgs({ ...cut, decoderThreads: 1 });
+    const inputs = args.slice(0, args.lastIndexOf('-i') + 2);
+    const threadsAt = inputs.flatMap((arg, i) => (arg === '-threads' ? [i] : []));
+    expect(threadsAt.map((i) => inputs[i + 1])).toEqual(['1', '1']);
+    // Before the head's input and the tail's (the first and third), not the body's or the audio's.
+    const inputAt = inputs.flatMap((arg, i) => (arg === '-i' ? [i] : []));
+    expect(threadsAt[0]).toBeLessThan(inputAt[0]);
+    expect(threadsAt[1]).toBeGreaterThan(inputAt[1]);
+    expect(threadsAt[1]).toBeLessThan(inputAt[2]);
   });
 
   it('leaves out the pieces a clip does not need, and copies a body to the source end without a count', () => {

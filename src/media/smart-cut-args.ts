@@ -17,6 +17,8 @@ export interface SmartCutOptions {
   halfFrameSeconds: number;
   /** The matching encoder's output arguments (matchingEncoderArgs). */
   encoder: string[];
+  /** Threads for each decoder of a re-encoded piece; undefined lets ffmpeg choose (as many as the cores). */
+  decoderThreads: number | undefined;
   head: EncodedPiece | undefined;
   /** Copied from the keyframe at `fromSeconds`: `frames` packets (undefined: to the end). */
   body: { fromSeconds: number; frames: number | undefined; output: string };
@@ -40,11 +42,14 @@ export function smartCutArgs(options: SmartCutOptions): string[] {
   const { input, videoIndex, halfFrameSeconds, head, body, tail, audio } = options;
   const pieces: { input: string[]; output: string[] }[] = [];
   const encoded = (piece: EncodedPiece) => ({
-    input: inputArgs(
-      input,
-      piece.fromSeconds - halfFrameSeconds,
-      piece.untilSeconds - piece.fromSeconds + halfFrameSeconds + READ_MARGIN_SECONDS,
-    ),
+    input: [
+      ...(options.decoderThreads === undefined ? [] : ['-threads', String(options.decoderThreads)]),
+      ...inputArgs(
+        input,
+        piece.fromSeconds - halfFrameSeconds,
+        piece.untilSeconds - piece.fromSeconds + halfFrameSeconds + READ_MARGIN_SECONDS,
+      ),
+    ],
     output: [
       '-map',
       `${pieces.length}:${videoIndex}`,

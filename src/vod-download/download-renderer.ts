@@ -207,7 +207,7 @@ export class DownloadRenderer {
         clip.plan = await this.forClip(n, clip.request, () =>
           this.metrics.timeCut(
             duration,
-            () => this.cut(clip, encodingOf, cutOptions, piecesOnly ? checkSignal : undefined),
+            () => this.cut(clip, encodingOf, clips.length > 1, cutOptions, piecesOnly ? checkSignal : undefined),
             (plan) => plan.method.kind,
           ),
         );
@@ -408,11 +408,13 @@ export class DownloadRenderer {
   /**
    * Cuts the clip as planned; a smart cut that cannot be made or fails its checks is re-encoded
    * whole. Given `piecesOnlyChecks`, a smart cut's pieces are left to be joined (clip.pending),
-   * their decode checks stopped by that signal. Returns the plan carried out.
+   * their decode checks stopped by that signal. `besideOthers`: other clips are cut at the same
+   * time (see SmartCutJob). Returns the plan carried out.
    */
   private async cut(
     clip: PlannedClip,
     encodingOf: EncodingLookup,
+    besideOthers: boolean,
     options: RunOptions,
     piecesOnlyChecks: AbortSignal | undefined,
   ): Promise<ClipPlan> {
@@ -433,7 +435,7 @@ export class DownloadRenderer {
         if (!encoding || !encoder) throw new SmartCutRejected('its video was not encoded by x264 or x265');
         encoded.push({ ...track, encoding, encoder });
       }
-      const job: SmartCutJob = { input, plan, tracks: encoded, output };
+      const job: SmartCutJob = { input, plan, tracks: encoded, output, besideOthers };
       if (piecesOnlyChecks) {
         clip.pending = { job, pieces: await this.smartCutter.cutPieces(job, options, piecesOnlyChecks) };
       } else {
