@@ -8,7 +8,8 @@
  * lookup, cuts, checks, stitch, final check), against the very ffmpeg/ffprobe commands it ran,
  * replayed bare from this script one after another: the ratio is the service's own overhead, less
  * what it gains by running clips at once and reading its checks in-process. Also the realtime
- * factor (media seconds per wall second) of each mode, frame-accurate ÷ stream copy per source,
+ * factor (media seconds per wall second) of each mode, frame-accurate ÷ stream copy per source
+ * (the median of the ratios of rounds in which the two take turns, and their range),
  * the cut method the service chose, and, on the first source, a full re-encode of the same clips
  * in one ffmpeg command: what the smart cut saves. Medians of `--runs` runs. The sources are read
  * as the service reads a file under MEDIA_ROOT: over http from the SourceProxy, bare commands too.
@@ -90,7 +91,11 @@ async function main(): Promise<void> {
     const input = { location: proxy.mediaRootUrl(spec.file), remote: true };
     const modes = await benchModes(spec, input, renderer, ffmpeg, proxy);
     rows.push(...modes.rows);
-    ratios.push(`${spec.label}: frame-accurate ÷ stream copy = ${(modes.frameAccurateMs / modes.copyMs).toFixed(2)}`);
+    const sorted = [...modes.ratios].sort((a, b) => a - b);
+    ratios.push(
+      `${spec.label}: frame-accurate ÷ stream copy = ${median(modes.ratios).toFixed(2)} ` +
+        `(median of each round's ratio; ${sorted[0].toFixed(2)}–${sorted.at(-1)!.toFixed(2)})`,
+    );
     if (spec === SOURCES[0]) {
       const fullReencode: number[] = [];
       for (let run = 0; run < Math.min(runs, 2); run++) {
@@ -123,77 +128,86 @@ async function main(): Promise<void> {
   await proxy.onModuleDestroy();
 }
 
-/** Stream copy and frame-accurate of the clips from one source, by the service and replayed bare. */
+interface ModeRuns {
+  frameAccurate: boolean;
+  workDir: string;
+  cutMethod: string;
+  /** The commands of the mode's latest render, replayed bare. */
+  commands: { path: string; args: string[] }[];
+  service: number[];
+  bare: number[];
+}
+
+/**
+ * Stream copy and frame-accurate of the clips from one source, by the service and replayed bare.
+ * The two modes take turns within each round (in alternating order), so that the ratio of each
+ * round compares runs on the same machine at the same time; its median is what is reported.
+ */
 async function benchModes(
   spec: BenchSource,
   input: { location: string; remote: boolean },
   renderer: DownloadRenderer,
   ffmpeg: RecordingFfmpeg,
   proxy: SourceProxy,
-): Promise<{ rows: string[][]; copyMs: number; frameAccurateMs: number }> {
-  const rows: string[][] = [];
-  const walls: number[] = [];
-  for (const frameAccurate of [false, true]) {
-    let cutMethod = '';
-    const service: number[] = [];
-    const bare: number[] = [];
-    let commandCount = 0;
-    const workDir = join(cacheDir, 'work');
+): Promise<{ rows: string[][]; ratios: number[]; frameAccurateMs: number }> {
+  const modes: ModeRuns[] = [false, true].map((frameAccurate) => {
+    const workDir = join(cacheDir, 'work', frameAccurate ? 'frame-accurate' : 'copy');
     rmSync(workDir, { recursive: true, force: true });
     mkdirSync(workDir, { recursive: true });
-    const renderOnce = async () => {
-      ffmpeg.commands = [];
-      const started = performance.now();
-      const result = await renderer.render({
-        clips: CLIPS.map((clip) => ({
-          ...clip,
-          input,
-          label: 'bench',
-          filter: undefined,
-        })),
-        frameAccurate,
-        output: join(workDir, 'out.mp4'),
-        workDir,
-      });
-      service.push(performance.now() - started);
-      cutMethod = result.cutMethod;
-      return ffmpeg.commands;
-    };
-    const replay = async (commands: { path: string; args: string[] }[]) => {
-      const started = performance.now();
-      for (const command of commands) await runBare(command.path, command.args, proxy.environment());
-      bare.push(performance.now() - started);
-    };
-    // A warm-up run records the commands (and warms the page cache); then the two alternate in
-    // order, so that neither always runs on a cooler or busier machine.
-    let commands = await renderOnce();
-    service.length = 0;
-    commandCount = commands.length;
-    for (let run = 0; run < runs; run++) {
+    return { frameAccurate, workDir, cutMethod: '', commands: [], service: [], bare: [] };
+  });
+  const renderOnce = async (mode: ModeRuns) => {
+    ffmpeg.commands = [];
+    const started = performance.now();
+    const result = await renderer.render({
+      clips: CLIPS.map((clip) => ({ ...clip, input, label: 'bench', filter: undefined })),
+      frameAccurate: mode.frameAccurate,
+      output: join(mode.workDir, 'out.mp4'),
+      workDir: mode.workDir,
+    });
+    mode.cutMethod = result.cutMethod;
+    return { ms: performance.now() - started, commands: ffmpeg.commands };
+  };
+  const replay = async (commands: { path: string; args: string[] }[]) => {
+    const started = performance.now();
+    for (const command of commands) await runBare(command.path, command.args, proxy.environment());
+    return performance.now() - started;
+  };
+  // A warm-up run of each records its commands (and warms the page cache); then, within each mode
+  // too, the service and the bare replay alternate in order.
+  for (const mode of modes) mode.commands = (await renderOnce(mode)).commands;
+  for (let run = 0; run < runs; run++) {
+    for (const mode of run % 2 === 0 ? modes : [...modes].reverse()) {
       if (run % 2 === 0) {
-        const latest = await renderOnce();
-        await replay(commands);
-        commands = latest;
+        const latest = await renderOnce(mode);
+        mode.service.push(latest.ms);
+        mode.bare.push(await replay(mode.commands));
+        mode.commands = latest.commands;
       } else {
-        await replay(commands);
-        commands = await renderOnce();
+        mode.bare.push(await replay(mode.commands));
+        const latest = await renderOnce(mode);
+        mode.service.push(latest.ms);
+        mode.commands = latest.commands;
       }
     }
-    const serviceMs = median(service);
-    const bareMs = median(bare);
-    walls.push(serviceMs);
-    rows.push([
+  }
+  const rows = modes.map((mode) => {
+    const serviceMs = median(mode.service);
+    const bareMs = median(mode.bare);
+    return [
       spec.label,
-      frameAccurate ? 'frame-accurate' : 'stream copy',
-      cutMethod,
+      mode.frameAccurate ? 'frame-accurate' : 'stream copy',
+      mode.cutMethod,
       `${(serviceMs / 1000).toFixed(2)} s`,
       `${(bareMs / 1000).toFixed(2)} s`,
       (serviceMs / bareMs).toFixed(3),
       `${(mediaSeconds / (serviceMs / 1000)).toFixed(1)}x`,
-      String(commandCount),
-    ]);
-  }
-  return { rows, copyMs: walls[0], frameAccurateMs: walls[1] };
+      String(mode.commands.length),
+    ];
+  });
+  const [copy, frameAccurate] = modes;
+  const ratios = frameAccurate.service.map((ms, run) => ms / copy.service[run]);
+  return { rows, ratios, frameAccurateMs: median(frameAccurate.service) };
 }
 
 /** The frame-accurate alternative: every clip decoded and encoded again, with the same encoder settings. */
